@@ -1,0 +1,229 @@
+//! The library's one error type.
+//!
+//! An [`Error`] means losstat could not do what was asked: a file could not be read or
+//! decoded, a required column is missing, an output could not be written. Each variant says
+//! what was attempted and where (file, line, column), in words an analyst can act on.
+//!
+//! A *bad row* is not an error: it is data. The filter stage excludes it, counts it and
+//! lists it (see [`crate::filter`]); the run goes on.
+
+use std::path::PathBuf;
+
+/// Everything that can stop a losstat run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be opened or read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+
+    /// The file has no bytes at all (or only a byte-order mark).
+    #[error(
+        "{}: the file is empty; expected a header row naming the columns \
+         authority, visit_id, indicator, score (or their Danish names) and then one row per rating",
+        path.display()
+    )]
+    EmptyInput {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// The header is there, but no data row follows it.
+    #[error("{}: the file has a header row but no data rows; expected at least one rating below line {line}", path.display())]
+    NoDataRows {
+        /// The file.
+        path: PathBuf,
+        /// Line (or Excel row) of the header.
+        line: u64,
+    },
+
+    /// Required columns are missing from the header.
+    #[error(
+        "{}:{line}: no column for {missing}; the columns found are [{found}]. Accepted names: {accepted}. \
+         Map another column with --column FIELD=NAME",
+        path.display()
+    )]
+    MissingColumns {
+        /// The file.
+        path: PathBuf,
+        /// Line (or Excel row) of the header.
+        line: u64,
+        /// The fields that have no column, comma separated.
+        missing: String,
+        /// The header names found, quoted and comma separated.
+        found: String,
+        /// For each missing field, the names that would have been accepted.
+        accepted: String,
+    },
+
+    /// Two columns of the header both match one field.
+    #[error(
+        "{}:{line}: columns {columns} all match the field `{field}`; rename one or choose with --column {field}=NAME",
+        path.display()
+    )]
+    AmbiguousColumn {
+        /// The file.
+        path: PathBuf,
+        /// Line (or Excel row) of the header.
+        line: u64,
+        /// The field (e.g. `score`).
+        field: String,
+        /// The matching header names with their column numbers.
+        columns: String,
+    },
+
+    /// A `--column FIELD=NAME` mapping could not be used.
+    #[error("column mapping `{spec}`: {reason}")]
+    Mapping {
+        /// The mapping as given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Bytes that are neither UTF-8 nor the legacy encoding in use.
+    #[error("{}:{line}:{column}: {detail}", path.display())]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the offending byte.
+        line: u64,
+        /// 1-based byte column within that line.
+        column: u64,
+        /// What was found and what was expected.
+        detail: String,
+    },
+
+    /// The file is not in a format losstat reads.
+    #[error("{}: {found}; expected {expected}", path.display())]
+    UnsupportedFormat {
+        /// The file.
+        path: PathBuf,
+        /// What the file looks like.
+        found: String,
+        /// What losstat accepts.
+        expected: String,
+    },
+
+    /// A delimited-text record could not be parsed.
+    #[error("{}:{line}: {message}", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line where the record starts.
+        line: u64,
+        /// The parser's complaint.
+        message: String,
+    },
+
+    /// An Excel workbook could not be opened or read.
+    #[error("{}: cannot read the workbook: {message}", path.display())]
+    Workbook {
+        /// The file.
+        path: PathBuf,
+        /// calamine's complaint.
+        message: String,
+    },
+
+    /// The requested sheet does not exist in the workbook.
+    #[error("{}: there is no sheet named `{sheet}`; the workbook has [{available}]", path.display())]
+    UnknownSheet {
+        /// The file.
+        path: PathBuf,
+        /// The sheet asked for.
+        sheet: String,
+        /// The sheets the workbook has, quoted and comma separated.
+        available: String,
+    },
+
+    /// A quality-model file is wrong.
+    #[error("{origin}:{line}: {message}")]
+    Model {
+        /// Where the model came from (a path, or `embedded model`).
+        origin: String,
+        /// 1-based line in the model file (0 when the problem is the file as a whole).
+        line: u64,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+
+    /// No visit survived the filters, so there is nothing to compare.
+    #[error(
+        "no visit is left after the filters ({summary}); run `losstat check` to see every exclusion"
+    )]
+    NothingLeft {
+        /// The rule counts, as one line.
+        summary: String,
+    },
+
+    /// An output could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+
+    /// The output directory exists and losstat did not make it.
+    #[error("{}: {reason}", path.display())]
+    OutputRefused {
+        /// The directory.
+        path: PathBuf,
+        /// Why losstat will not write there.
+        reason: String,
+    },
+
+    /// A sample handed to a statistic is empty.
+    #[error("{what}: the sample is empty")]
+    EmptySample {
+        /// Which sample.
+        what: String,
+    },
+
+    /// A sample handed to a statistic holds NaN or an infinity.
+    #[error("{what}: value {value} is not a finite number")]
+    NonFiniteValue {
+        /// Which sample.
+        what: String,
+        /// The value.
+        value: f64,
+    },
+
+    /// A sample on which the statistic is undefined (e.g. zero variance for a KDE).
+    #[error("{what}: {reason}")]
+    DegenerateSample {
+        /// Which sample.
+        what: String,
+        /// Why the statistic is undefined.
+        reason: String,
+    },
+
+    /// A method parameter is out of its domain.
+    #[error("invalid parameter {name} = {value}: expected {expected}")]
+    InvalidParameter {
+        /// The parameter.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// The domain.
+        expected: &'static str,
+    },
+
+    /// A table operation failed inside polars. Input should never reach this; if it does,
+    /// it is a losstat bug.
+    #[error("internal table operation failed (please report this): {0}")]
+    Table(#[from] polars::error::PolarsError),
+
+    /// Serialising results to JSON failed.
+    #[error("cannot serialise results: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

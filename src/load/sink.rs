@@ -1,0 +1,288 @@
+//! The row sink: records from any reader → the long ratings table.
+//!
+//! The first non-blank record is the header ([`super::columns::resolve`]); every later
+//! record becomes one rating (long layout) or one rating per non-empty indicator cell (wide
+//! layout; an empty cell means "not scored", not an invalid score). A record with a different
+//! number of fields than the header is *malformed*: it is kept aside as data for the filter
+//! stage (rule `malformed_row`), never an error. Blank records are counted and skipped.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+use super::columns::{self, ColumnMapping, Field, Layout, ResolvedColumns};
+
+/// Longest raw text kept for a malformed row in the exclusion listing.
+const RAW_PREVIEW: usize = 200;
+
+/// A record as a reader sees it.
+pub trait Cells {
+    /// Number of fields.
+    fn len(&self) -> usize;
+    /// Field `i`, if present.
+    fn cell(&self, i: usize) -> Option<&str>;
+    /// Whether the record has no fields.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A record whose field count does not match its header.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MalformedRow {
+    /// Index of the source file in [`super::Loaded::sources`].
+    pub file: u32,
+    /// Line (or Excel row) where the record starts.
+    pub line: u64,
+    /// The authority field, if the record reaches it.
+    pub authority: Option<String>,
+    /// The visit field, if the record reaches it.
+    pub visit_id: Option<String>,
+    /// How many ratings the record would have held.
+    pub ratings: u64,
+    /// What is wrong.
+    pub detail: String,
+    /// The record's text, shortened.
+    pub raw: String,
+}
+
+/// Growing columns of the long ratings table, shared by all input files.
+pub struct TableBuilder {
+    file: Vec<u32>,
+    line: Vec<u64>,
+    fields: Vec<StringChunkedBuilder>,
+}
+
+impl TableBuilder {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self {
+            file: Vec::new(),
+            line: Vec::new(),
+            fields: Field::ALL
+                .iter()
+                .map(|f| StringChunkedBuilder::new(f.name().into(), 0))
+                .collect(),
+        }
+    }
+
+    fn push(&mut self, file: u32, line: u64, values: [Option<&str>; 7]) {
+        self.file.push(file);
+        self.line.push(line);
+        for (builder, value) in self.fields.iter_mut().zip(values) {
+            builder.append_option(value);
+        }
+    }
+
+    /// The table: `file` (u32), `line` (u64), then one string column per [`Field`].
+    pub fn finish(self) -> Result<DataFrame> {
+        let height = self.file.len();
+        let mut cols = vec![
+            Column::new("file".into(), self.file),
+            Column::new("line".into(), self.line),
+        ];
+        cols.extend(self.fields.into_iter().map(|b| b.finish().into_column()));
+        Ok(DataFrame::new(height, cols)?)
+    }
+}
+
+impl Default for TableBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Receives one file's records.
+pub struct RowSink<'a> {
+    path: &'a Path,
+    file: u32,
+    mappings: &'a [ColumnMapping],
+    table: &'a mut TableBuilder,
+    header: Option<Header>,
+    /// Malformed records seen so far.
+    pub malformed: Vec<MalformedRow>,
+    /// Ratings read (long rows, wide cells), malformed ones included.
+    pub ratings_read: u64,
+    /// Data records read (not counting the header and blank records).
+    pub records_read: u64,
+    /// Blank records skipped.
+    pub blank_records: u64,
+}
+
+struct Header {
+    line: u64,
+    names: Vec<String>,
+    resolved: ResolvedColumns,
+}
+
+impl<'a> RowSink<'a> {
+    /// A sink for file number `file` at `path`.
+    pub fn new(
+        path: &'a Path,
+        file: u32,
+        mappings: &'a [ColumnMapping],
+        table: &'a mut TableBuilder,
+    ) -> Self {
+        Self {
+            path,
+            file,
+            mappings,
+            table,
+            header: None,
+            malformed: Vec::new(),
+            ratings_read: 0,
+            records_read: 0,
+            blank_records: 0,
+        }
+    }
+
+    /// Takes one record starting at `line`; `separator` is used to show malformed rows.
+    pub fn push(&mut self, line: u64, record: &dyn Cells, separator: char) -> Result<()> {
+        let blank = (0..record.len()).all(|i| record.cell(i).is_none_or(|c| c.trim().is_empty()));
+        if blank {
+            if self.header.is_some() {
+                self.blank_records += 1;
+            }
+            return Ok(());
+        }
+        let Some(header) = &self.header else {
+            let names: Vec<String> = (0..record.len())
+                .map(|i| record.cell(i).unwrap_or("").trim().to_string())
+                .collect();
+            let resolved = columns::resolve(&names, self.mappings, self.path, line)?;
+            self.header = Some(Header {
+                line,
+                names,
+                resolved,
+            });
+            return Ok(());
+        };
+        self.records_read += 1;
+        let resolved = &header.resolved;
+        let get = |field: Field| {
+            resolved
+                .of(field)
+                .and_then(|i| record.cell(i))
+                .filter(|v| !v.trim().is_empty())
+        };
+        let width = header.names.len();
+        let extra_is_blank =
+            (width..record.len()).all(|i| record.cell(i).is_none_or(|c| c.trim().is_empty()));
+        if record.len() < width || !extra_is_blank {
+            let ratings = match resolved.layout {
+                Layout::Long => 1,
+                Layout::Wide => resolved
+                    .indicator_columns
+                    .iter()
+                    .filter(|(i, _)| record.cell(*i).is_some_and(|c| !c.trim().is_empty()))
+                    .count()
+                    .max(1) as u64,
+            };
+            self.ratings_read += ratings;
+            let raw: String = (0..record.len())
+                .map(|i| record.cell(i).unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(&separator.to_string());
+            self.malformed.push(MalformedRow {
+                file: self.file,
+                line,
+                authority: get(Field::Authority).map(str::to_string),
+                visit_id: get(Field::VisitId).map(str::to_string),
+                ratings,
+                detail: format!(
+                    "{} field(s) where the header (line {}) has {width}{}",
+                    record.len(),
+                    header.line,
+                    if record.len() < width {
+                        "; a missing separator or an unterminated quote?"
+                    } else {
+                        ""
+                    }
+                ),
+                raw: raw.chars().take(RAW_PREVIEW).collect(),
+            });
+            return Ok(());
+        }
+        let raw = |field: Field| resolved.of(field).and_then(|i| record.cell(i));
+        match resolved.layout {
+            Layout::Long => {
+                self.ratings_read += 1;
+                let values = Field::ALL.map(|f| match f {
+                    Field::Authority | Field::VisitId | Field::Indicator | Field::Score => raw(f),
+                    _ => get(f),
+                });
+                self.table.push(self.file, line, values);
+            }
+            Layout::Wide => {
+                for (index, indicator) in &resolved.indicator_columns {
+                    let Some(score) = record.cell(*index).filter(|c| !c.trim().is_empty()) else {
+                        continue;
+                    };
+                    self.ratings_read += 1;
+                    let values = Field::ALL.map(|f| match f {
+                        Field::Indicator => Some(indicator.as_str()),
+                        Field::Score => Some(score),
+                        Field::Authority | Field::VisitId => raw(f),
+                        _ => get(f),
+                    });
+                    self.table.push(self.file, line, values);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the file: what it held, or an error if it held no header or no data.
+    pub fn finish(self) -> Result<FileRead> {
+        let Some(header) = self.header else {
+            return Err(Error::EmptyInput {
+                path: self.path.to_path_buf(),
+            });
+        };
+        if self.records_read == 0 {
+            return Err(Error::NoDataRows {
+                path: self.path.to_path_buf(),
+                line: header.line,
+            });
+        }
+        Ok(FileRead {
+            header_line: header.line,
+            header: header.names,
+            layout: header.resolved.layout,
+            malformed: self.malformed,
+            counts: Counts {
+                ratings_read: self.ratings_read,
+                records_read: self.records_read,
+                blank_records: self.blank_records,
+            },
+        })
+    }
+}
+
+/// What [`RowSink::finish`] reports about one file.
+#[derive(Debug, Clone)]
+pub struct FileRead {
+    /// Line (or Excel row) of the header.
+    pub header_line: u64,
+    /// The header names as written.
+    pub header: Vec<String>,
+    /// The detected layout.
+    pub layout: Layout,
+    /// Records whose field count did not match the header.
+    pub malformed: Vec<MalformedRow>,
+    /// Counts of what was read.
+    pub counts: Counts,
+}
+
+/// What one file held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Ratings read (long rows, or non-empty indicator cells of wide rows).
+    pub ratings_read: u64,
+    /// Data records (rows below the header, blank ones excluded).
+    pub records_read: u64,
+    /// Blank records skipped.
+    pub blank_records: u64,
+}

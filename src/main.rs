@@ -1,0 +1,337 @@
+//! The `losstat` command line: parses arguments, calls the library, prints, exits.
+//!
+//! Exit codes: 0 success; 1 error (bad input file, unwritable output …); 2 usage error;
+//! 3 `--strict` was given and rows were excluded.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use losstat::analysis::{self, AnalysisOptions};
+use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions};
+use losstat::model::QualityModel;
+use losstat::report::{self, terminal};
+use losstat::simulate::{self, CsvStyle, SimulationOptions};
+
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 error (unreadable input, missing columns, \
+unwritable output); 2 usage error; 3 --strict was given and rows were excluded.";
+
+/// Compare how the five Danish socialtilsyn score the services they supervise.
+#[derive(Parser)]
+#[command(name = "losstat", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Quality model CSV (indicator, criterion, theme, universal) replacing the embedded one.
+    #[arg(long, global = true, value_name = "FILE")]
+    model: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load, filter, roll up and compare the authorities.
+    Compare(CompareArgs),
+    /// Load and filter only: report what would be excluded, why, and where.
+    Check(CheckArgs),
+    /// Write a synthetic export calibrated to the LOS paper.
+    Simulate(SimulateArgs),
+    /// Print the quality model in use.
+    Model(ModelArgs),
+}
+
+#[derive(Args)]
+struct InputArgs {
+    /// Input files (CSV/TSV or Excel; long or wide layout); `-` reads standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Sheet to read from Excel workbooks (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// Text encoding of CSV inputs.
+    #[arg(long, value_enum, default_value_t = EncodingArg::Auto)]
+    encoding: EncodingArg,
+    /// Field separator of CSV inputs (default: sniffed from `,` `;` tab `|`).
+    #[arg(long, value_parser = parse_separator)]
+    separator: Option<u8>,
+    /// Map a field to a column, e.g. `--column score=Vurdering`; repeatable. Fields:
+    /// authority, visit_id, indicator, score, offer_id, offer_type, visit_date.
+    #[arg(long = "column", value_name = "FIELD=NAME")]
+    columns: Vec<String>,
+    /// Exit with code 3 if any rating was excluded.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Write results.json and the CSV tables into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace --out even if losstat did not create it.
+    #[arg(long)]
+    force: bool,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// `table`: summary and the first exclusions; `csv`: every exclusion as CSV.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    format: CheckFormat,
+}
+
+#[derive(Args)]
+struct SimulateArgs {
+    /// The CSV file to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Multiply the LOS visit counts (575/473/254/335/344) by this.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// RNG seed.
+    #[arg(long, default_value_t = 2024)]
+    seed: u64,
+    /// Inject every kind of bad row the filters exist for.
+    #[arg(long)]
+    dirty: bool,
+    /// `canonical`: UTF-8, `,`, English headers; `danish`: Windows-1252, `;`, Danish headers, decimal comma.
+    #[arg(long, value_enum, default_value_t = StyleArg::Canonical)]
+    style: StyleArg,
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
+struct ModelArgs {
+    /// `table` for reading, `csv` for a model file to edit and pass back with --model.
+    #[arg(long, value_enum, default_value_t = ModelFormat::Table)]
+    format: ModelFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Table,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModelFormat {
+    Table,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StyleArg {
+    Canonical,
+    Danish,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EncodingArg {
+    Auto,
+    #[value(name = "utf-8")]
+    Utf8,
+    #[value(name = "windows-1252", alias = "cp1252", alias = "latin1")]
+    Windows1252,
+    #[value(name = "utf-16le")]
+    Utf16Le,
+    #[value(name = "utf-16be")]
+    Utf16Be,
+}
+
+fn parse_separator(raw: &str) -> Result<u8, String> {
+    match raw {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\\t" | "\t" | "tab" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        other => Err(format!("`{other}` is not one of , ; tab |")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            if err
+                .chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>())
+                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("losstat: error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let model = match &cli.model {
+        Some(path) => QualityModel::from_path(path)?,
+        None => QualityModel::embedded()?,
+    };
+    if model.universal().next().is_none() {
+        eprintln!(
+            "losstat: warning: the model {} has no universal indicator, so the LOS rule missing_universal removes nothing",
+            model.origin
+        );
+    }
+    match cli.command {
+        Command::Compare(args) => compare(args, model),
+        Command::Check(args) => check(args, &model),
+        Command::Simulate(args) => simulate_export(&args, &model),
+        Command::Model(args) => {
+            let text = match args.format {
+                ModelFormat::Table => terminal::model_listing(&model),
+                ModelFormat::Csv => model.to_csv(),
+            };
+            print(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn options(input: &InputArgs) -> Result<AnalysisOptions> {
+    let columns = input
+        .columns
+        .iter()
+        .map(|spec| ColumnMapping::parse(spec))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(AnalysisOptions {
+        load: LoadOptions {
+            encoding: match input.encoding {
+                EncodingArg::Auto => EncodingChoice::Auto,
+                EncodingArg::Utf8 => EncodingChoice::Utf8,
+                EncodingArg::Windows1252 => EncodingChoice::Windows1252,
+                EncodingArg::Utf16Le => EncodingChoice::Utf16Le,
+                EncodingArg::Utf16Be => EncodingChoice::Utf16Be,
+            },
+            separator: input.separator,
+            sheet: input.sheet.clone(),
+            columns,
+        },
+    })
+}
+
+fn strict_code(strict: bool, excluded: u64) -> ExitCode {
+    if strict && excluded > 0 {
+        eprintln!("losstat: --strict: {excluded} ratings were excluded");
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn compare(args: CompareArgs, model: QualityModel) -> Result<ExitCode> {
+    let options = options(&args.input)?;
+    let analysis = analysis::analyze(&args.input.inputs, model, &options)?;
+    if let Some(dir) = &args.out {
+        let files = report::render(&analysis)?;
+        report::write_dir(dir, &files, &args.input.inputs, args.force)
+            .with_context(|| format!("writing the outputs to {}", dir.display()))?;
+        eprintln!("losstat: wrote {} files to {}", files.len(), dir.display());
+    }
+    match args.format {
+        Format::Table => print(&terminal::compare_summary(&analysis))?,
+        Format::Json => {
+            let bytes = report::json::to_bytes(&analysis)?;
+            print(&String::from_utf8_lossy(&bytes))?;
+        }
+    }
+    Ok(strict_code(
+        args.input.strict,
+        analysis.filtered.summary.ratings_excluded(),
+    ))
+}
+
+fn check(args: CheckArgs, model: &QualityModel) -> Result<ExitCode> {
+    let options = options(&args.input)?;
+    let screening = analysis::screen(&args.input.inputs, model, &options)?;
+    match args.format {
+        CheckFormat::Table => print(&terminal::check_report(&screening))?,
+        CheckFormat::Csv => {
+            let bytes = report::tables::exclusions(&screening.filtered, &screening.sources)?;
+            print(&String::from_utf8_lossy(&bytes))?;
+        }
+    }
+    Ok(strict_code(
+        args.input.strict,
+        screening.filtered.summary.ratings_excluded(),
+    ))
+}
+
+fn simulate_export(args: &SimulateArgs, model: &QualityModel) -> Result<ExitCode> {
+    let simulation = simulate::simulate(
+        model,
+        &SimulationOptions {
+            scale: args.scale,
+            seed: args.seed,
+            dirty: args.dirty,
+        },
+    )?;
+    let style = match args.style {
+        StyleArg::Canonical => CsvStyle::Canonical,
+        StyleArg::Danish => CsvStyle::Danish,
+    };
+    let bytes = simulate::to_csv(&simulation, style)?;
+    write_file(&args.out, &bytes, args.force)?;
+    eprintln!(
+        "losstat: wrote {} ratings to {}",
+        simulation.records.len(),
+        args.out.display()
+    );
+    for (rule, n) in &simulation.injected {
+        eprintln!("  injected {n} x {rule}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a file whole: into a temporary sibling, then renamed over the target.
+fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
+    if path.exists() && !force {
+        anyhow::bail!("{} exists; give --force to overwrite it", path.display());
+    }
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?;
+    let staging = path.with_file_name(format!(
+        ".{}.losstat-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&staging, bytes)
+        .with_context(|| format!("cannot write {}", staging.display()))?;
+    std::fs::rename(&staging, path).with_context(|| {
+        let _ = std::fs::remove_file(&staging);
+        format!("cannot write {}", path.display())
+    })?;
+    Ok(())
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

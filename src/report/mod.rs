@@ -1,0 +1,138 @@
+//! Stage 6: reports. Every writer turns the [`Analysis`] into bytes; one function puts the
+//! files on disk.
+//!
+//! Input: an [`Analysis`]. Output: `results.json` ([`json`]), one CSV per table ([`tables`]),
+//! and the terminal summaries ([`terminal`]).
+//!
+//! Writing is all or nothing: the files are written into a hidden temporary directory
+//! beside `--out`, then renamed into place, so a failed run leaves the previous outputs (or
+//! nothing), never half a set. losstat marks the directories it makes with a `.losstat`
+//! file and refuses to replace a directory without that mark (unless it is empty, or
+//! `--force` is given), or one that holds an input file.
+
+pub mod json;
+pub mod tables;
+pub mod terminal;
+
+use std::path::{Path, PathBuf};
+
+use crate::analysis::Analysis;
+use crate::error::{Error, Result};
+
+/// Name of the file that marks a directory as losstat's output.
+pub const MARKER: &str = ".losstat";
+
+/// One output file: its name inside the output directory and its bytes.
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    /// File name, e.g. `results.json`.
+    pub name: String,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+/// Every file `compare --out` writes, rendered in memory.
+pub fn render(analysis: &Analysis) -> Result<Vec<OutputFile>> {
+    let file = |name: &str, bytes: Vec<u8>| OutputFile {
+        name: name.to_string(),
+        bytes,
+    };
+    Ok(vec![
+        file("results.json", json::to_bytes(analysis)?),
+        file(
+            "exclusions.csv",
+            tables::exclusions(&analysis.filtered, &analysis.sources)?,
+        ),
+        file("filter.csv", tables::filter_counts(&analysis.filtered)?),
+        file("authorities.csv", tables::authorities(analysis)?),
+        file("visits.csv", tables::frame(&analysis.rollup.visits)?),
+        file("themes.csv", tables::frame(&analysis.rollup.themes)?),
+        file("criteria.csv", tables::frame(&analysis.rollup.criteria)?),
+    ])
+}
+
+/// Writes `files` into `dir` as a whole (see the module docs). `inputs` are never touched:
+/// a `dir` that holds one is refused.
+pub fn write_dir(dir: &Path, files: &[OutputFile], inputs: &[PathBuf], force: bool) -> Result<()> {
+    let refuse = |reason: String| Error::OutputRefused {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let write_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(refuse(
+                "exists and is not a directory; --out needs a directory name".to_string(),
+            ));
+        }
+        let canonical_dir = dir.canonicalize().map_err(write_error(dir))?;
+        if let Some(input) = inputs.iter().find(|p| {
+            p.canonicalize()
+                .is_ok_and(|p| p.starts_with(&canonical_dir))
+        }) {
+            return Err(refuse(format!(
+                "holds the input {}; choose another --out directory",
+                input.display()
+            )));
+        }
+        let owned = dir.join(MARKER).is_file();
+        let empty = std::fs::read_dir(dir)
+            .map_err(write_error(dir))?
+            .next()
+            .is_none();
+        if !owned && !empty && !force {
+            return Err(refuse(
+                "exists and was not made by losstat; choose a new directory or give --force to replace it"
+                    .to_string(),
+            ));
+        }
+    }
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| refuse("is not a directory name".to_string()))?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        std::fs::create_dir_all(&parent).map_err(write_error(&parent))?;
+    }
+    let pid = std::process::id();
+    let staging = parent.join(format!(".{name}.losstat-new-{pid}"));
+    let retired = parent.join(format!(".{name}.losstat-old-{pid}"));
+    let result = (|| {
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(write_error(&staging))?;
+        }
+        std::fs::create_dir(&staging).map_err(write_error(&staging))?;
+        std::fs::write(
+            staging.join(MARKER),
+            b"This directory was written by losstat.\n",
+        )
+        .map_err(write_error(&staging.join(MARKER)))?;
+        for f in files {
+            let path = staging.join(&f.name);
+            std::fs::write(&path, &f.bytes).map_err(write_error(&path))?;
+        }
+        if dir.exists() {
+            std::fs::rename(dir, &retired).map_err(write_error(dir))?;
+        }
+        std::fs::rename(&staging, dir).map_err(write_error(dir))?;
+        if retired.exists() {
+            std::fs::remove_dir_all(&retired).map_err(write_error(&retired))?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        // Best effort: take the staging copy away and put the old outputs back.
+        let _ = std::fs::remove_dir_all(&staging);
+        if retired.exists() && !dir.exists() {
+            let _ = std::fs::rename(&retired, dir);
+        }
+    }
+    result
+}

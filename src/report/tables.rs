@@ -1,0 +1,201 @@
+//! One CSV per table: exclusions, filter counts, authorities, and the roll-up levels.
+//!
+//! Written with the `csv` crate (`,` separator, `.` decimal point, UTF-8 without BOM,
+//! `\n` line ends). Text cells that a spreadsheet would read as a formula (starting with
+//! `=`, `+`, `-`, `@`, tab or carriage return) are prefixed with `'`, so opening an
+//! exclusion list in Excel never runs what a hostile export put in a label.
+
+use polars::prelude::*;
+
+use crate::analysis::Analysis;
+use crate::error::Result;
+use crate::filter::Filtered;
+use crate::load::Source;
+
+/// Neutralises spreadsheet formula injection in a text cell.
+///
+/// ```
+/// use losstat::report::tables::safe_text;
+/// assert_eq!(safe_text("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+/// assert_eq!(safe_text("Socialtilsyn Nord"), "Socialtilsyn Nord");
+/// ```
+pub fn safe_text(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new())
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
+    w.into_inner().map_err(|e| crate::Error::Csv {
+        path: "(table)".into(),
+        line: 0,
+        message: e.to_string(),
+    })
+}
+
+fn csv_err(e: csv::Error) -> crate::Error {
+    crate::Error::Csv {
+        path: "(table)".into(),
+        line: 0,
+        message: e.to_string(),
+    }
+}
+
+/// `exclusions.csv`: one row per excluded or flagged rating.
+pub fn exclusions(filtered: &Filtered, sources: &[Source]) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "rule",
+        "file",
+        "line",
+        "authority",
+        "visit_id",
+        "indicator",
+        "raw_value",
+        "detail",
+    ])
+    .map_err(csv_err)?;
+    for e in &filtered.exclusions {
+        let file = sources
+            .get(e.file as usize)
+            .map(|s| s.path.display().to_string())
+            .unwrap_or_default();
+        w.write_record([
+            e.rule.name(),
+            &safe_text(&file),
+            &e.line.to_string(),
+            &safe_text(&e.authority),
+            &safe_text(&e.visit_id),
+            &safe_text(&e.indicator),
+            &safe_text(&e.raw_value),
+            &safe_text(&e.detail),
+        ])
+        .map_err(csv_err)?;
+    }
+    finish(w)
+}
+
+/// `filter.csv`: per rule and authority, visits and ratings removed (or flagged), with an
+/// `(all)` row per rule.
+pub fn filter_counts(filtered: &Filtered) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "rule",
+        "scope",
+        "authority",
+        "visits_dropped",
+        "ratings_dropped",
+        "ratings_flagged",
+    ])
+    .map_err(csv_err)?;
+    for r in &filtered.summary.rules {
+        let scope = format!("{:?}", r.scope).to_lowercase();
+        let flagged = r.ratings_flagged > 0;
+        w.write_record([
+            r.rule.name(),
+            &scope,
+            "(all)",
+            &r.visits_dropped.to_string(),
+            &r.ratings_dropped.to_string(),
+            &r.ratings_flagged.to_string(),
+        ])
+        .map_err(csv_err)?;
+        for (authority, d) in &r.by_authority {
+            let (dropped, flagged_n) = if flagged {
+                (0, d.ratings)
+            } else {
+                (d.ratings, 0)
+            };
+            w.write_record([
+                r.rule.name(),
+                &scope,
+                &safe_text(authority),
+                &d.visits.to_string(),
+                &dropped.to_string(),
+                &flagged_n.to_string(),
+            ])
+            .map_err(csv_err)?;
+        }
+    }
+    finish(w)
+}
+
+/// `authorities.csv`: descriptives per authority.
+pub fn authorities(analysis: &Analysis) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "authority",
+        "visits",
+        "ratings",
+        "share_1",
+        "share_2",
+        "share_3",
+        "share_4",
+        "share_5",
+        "overall_n",
+        "overall_mean",
+        "overall_median",
+        "overall_sd",
+        "overall_min",
+        "overall_q1",
+        "overall_q3",
+        "overall_max",
+    ])
+    .map_err(csv_err)?;
+    for a in &analysis.authorities {
+        let o = &a.overall;
+        let mut row = vec![
+            safe_text(&a.name).into_owned(),
+            a.visits.to_string(),
+            a.ratings.to_string(),
+        ];
+        row.extend(a.score_share.iter().map(f64::to_string));
+        row.extend([
+            o.n.to_string(),
+            o.mean.to_string(),
+            o.median.to_string(),
+            o.sd.map(|s| s.to_string()).unwrap_or_default(),
+            o.min.to_string(),
+            o.q1.to_string(),
+            o.q3.to_string(),
+            o.max.to_string(),
+        ]);
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    finish(w)
+}
+
+/// Any DataFrame as CSV (used for the roll-up tables); nulls are empty cells.
+pub fn frame(df: &DataFrame) -> Result<Vec<u8>> {
+    let mut w = writer();
+    let columns = df.columns();
+    w.write_record(columns.iter().map(|c| c.name().as_str()))
+        .map_err(csv_err)?;
+    let mut row: Vec<String> = Vec::with_capacity(columns.len());
+    for i in 0..df.height() {
+        row.clear();
+        for c in columns {
+            let cell = match c.get(i)? {
+                AnyValue::Null => String::new(),
+                AnyValue::String(s) => safe_text(s).into_owned(),
+                AnyValue::StringOwned(s) => safe_text(&s).into_owned(),
+                AnyValue::Float64(x) => x.to_string(),
+                AnyValue::UInt32(x) => x.to_string(),
+                AnyValue::UInt64(x) => x.to_string(),
+                AnyValue::Int32(x) => x.to_string(),
+                AnyValue::Int64(x) => x.to_string(),
+                other => other.to_string(),
+            };
+            row.push(cell);
+        }
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    finish(w)
+}

@@ -1,0 +1,6 @@
+//! Stage 4: statistics on plain slices.
+//!
+//! Everything here takes `&[f64]` (or counts) and returns named structs; nothing reads a
+//! DataFrame or writes a file. Each module names its method and reference.
+
+pub mod descriptive;

@@ -1,0 +1,54 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The `losstat` binary under test.
+pub fn losstat() -> Command {
+    Command::cargo_bin("losstat").expect("the losstat binary is built")
+}
+
+/// Writes `bytes` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("test file written");
+    path
+}
+
+/// Runs `losstat compare PATH --format json` and returns the parsed results.
+pub fn compare_json(path: &Path, extra: &[&str]) -> serde_json::Value {
+    let output = losstat()
+        .arg("compare")
+        .arg(path)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .expect("losstat runs");
+    assert!(
+        output.status.success(),
+        "compare {} failed: {}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+/// The model's universal indicators, as written in research/kvalitetsmodel.md §4
+/// (independent of the crate's CSV).
+pub const UNIVERSAL: [&str; 22] = [
+    "1.a", "1.b", "2.a", "2.c", "3.a", "3.b", "3.c", "4.a", "4.b", "5.a", "5.b", "5.c", "7.a",
+    "8.a", "8.b", "9.a", "9.b", "9.c", "10.a", "10.b", "14.a", "14.b",
+];
+
+/// The model's conditional indicators (research/kvalitetsmodel.md §4, plus 9.d from LOS).
+pub const CONDITIONAL: [&str; 7] = ["2.b", "2.d", "6.a", "6.b", "8.c", "9.d", "14.c"];
+
+/// The five authorities.
+pub const AUTHORITIES: [&str; 5] = [
+    "Socialtilsyn Hovedstaden",
+    "Socialtilsyn Midt",
+    "Socialtilsyn Nord",
+    "Socialtilsyn Syd",
+    "Socialtilsyn Øst",
+];

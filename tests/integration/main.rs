@@ -1,0 +1,8 @@
+//! losstat's integration tests, compiled into one binary (links are expensive on two cores).
+
+mod common;
+
+mod cli_errors;
+mod filter_counts;
+mod formats;
+mod rollup_by_hand;
