@@ -4,3 +4,9 @@
 //! DataFrame or writes a file. Each module names its method and reference.
 
 pub mod descriptive;
+pub mod deviation;
+pub mod distributions;
+pub mod kde;
+pub mod ks;
+pub mod multitest;
+pub mod rank;

@@ -1,0 +1,386 @@
+//! Per-indicator deviation of each authority from the national mean, with uncertainty
+//! (LOS figure 3; DESIGN §2.2).
+//!
+//! Role: for one indicator, how far each authority's mean score lies from the national mean,
+//! with a confidence interval and a p-value for "this authority vs the rest" (LOS computed no
+//! uncertainty, their footnote 11). Input: the indicator's scores grouped by authority,
+//! `&[(&str, &[f64])]`. Output: one [`DeviationCell`] per authority with at least one rating
+//! (an authority with no ratings of the indicator gets no row), in input order.
+//!
+//! Definitions (N = all ratings of the indicator, `n_a` the authority's, `n_r = N − n_a` the
+//! rest's): `national_mean` = pooled mean of all N ratings (so the rows do not sum to zero;
+//! their n-weighted sum does), `deviation = mean_a − national_mean`.
+//!
+//! Method: since `national_mean = (n_a·mean_a + n_r·mean_r)/N`,
+//! `deviation = (1 − n_a/N)·(mean_a − mean_r) = c·d` with `c = n_r/N`. The authority and the rest
+//! are independent samples, so inference on `d` is Welch's (1947) unequal-variance t test:
+//! `se² = s_a²/n_a + s_r²/n_r` (ddof-1 variances), `df = se⁴/((s_a²/n_a)²/(n_a−1) + (s_r²/n_r)²/(n_r−1))`,
+//! `t = d/se`, `p = 2·P(T_df > |t|)` (= `scipy.stats.ttest_ind(a, rest, equal_var=False)`), and the
+//! `level` CI of the deviation is `deviation ± c·t_{df,(1+level)/2}·se` (SciPy's
+//! `confidence_interval` of d, scaled by c). The rest's mean and variance are pooled exactly from
+//! per-authority sums (Chan et al.'s parallel formula), so one pass over the data serves every row.
+//!
+//! Edge cases, flagged by [`DeviationInference`] (no NaN is ever returned):
+//! * the rest is empty (one authority rated the indicator): `deviation = 0`, CI and p `None`
+//!   ([`DeviationInference::NoRest`]);
+//! * `n_a = 1` or `n_r = 1`: a variance cannot be estimated; CI and p `None`
+//!   ([`DeviationInference::TooFewRatings`]);
+//! * both sides without variation (e.g. all 5s): Welch's t is 0/0 or ±∞. The CI is the point
+//!   `[deviation, deviation]` (no sampling variation was observed) and p is the exact
+//!   permutation p-value of the two constant groups: 1 when they are equal, otherwise
+//!   `k/C(N, n_a)` with k = 2 if `n_a = n_r` else 1 — the probability that a random split of the
+//!   N ratings separates them this completely ([`DeviationInference::NoVariation`]).
+//! * one side without variation and the other with: ordinary Welch (df = n_other − 1).
+
+use serde::Serialize;
+
+use super::distributions::{ln_gamma, t_isf, t_two_sided_p};
+use crate::error::{Error, Result};
+
+/// Default confidence level of the deviation interval.
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+
+/// How a cell's interval and p-value were obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviationInference {
+    /// Welch's t for the authority against the rest.
+    Welch,
+    /// Both sides constant: point interval and exact permutation p (see the module docs).
+    NoVariation,
+    /// The authority or the rest has a single rating: no interval, no p.
+    TooFewRatings,
+    /// No other authority rated the indicator: deviation 0, no interval, no p.
+    NoRest,
+}
+
+/// One authority's deviation from the national mean on one indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviationCell {
+    /// Authority name.
+    pub authority: String,
+    /// Number of the authority's ratings.
+    pub n: usize,
+    /// The authority's mean score.
+    pub mean: f64,
+    /// Pooled mean of all ratings of the indicator.
+    pub national_mean: f64,
+    /// `mean − national_mean`.
+    pub deviation: f64,
+    /// Lower end of the confidence interval of the deviation.
+    pub ci_low: Option<f64>,
+    /// Upper end of the confidence interval of the deviation.
+    pub ci_high: Option<f64>,
+    /// Two-sided p-value, authority vs the rest.
+    pub p_value: Option<f64>,
+    /// Welch's t of `mean − mean_rest` (when [`DeviationInference::Welch`]).
+    pub welch_t: Option<f64>,
+    /// Welch's degrees of freedom (when [`DeviationInference::Welch`]).
+    pub welch_df: Option<f64>,
+    /// How the interval and p were obtained.
+    pub inference: DeviationInference,
+    /// Confidence level of the interval.
+    pub confidence: f64,
+}
+
+/// Count, sum, mean and centred sum of squares of one group.
+#[derive(Clone, Copy)]
+struct Moments {
+    n: usize,
+    sum: f64,
+    mean: f64,
+    m2: f64,
+}
+
+fn moments(x: &[f64]) -> Moments {
+    let n = x.len();
+    if n == 0 {
+        return Moments {
+            n,
+            sum: 0.0,
+            mean: 0.0,
+            m2: 0.0,
+        };
+    }
+    let sum: f64 = x.iter().sum();
+    let mean = sum / n as f64;
+    let m2 = x.iter().map(|v| (v - mean) * (v - mean)).sum();
+    Moments { n, sum, mean, m2 }
+}
+
+/// Deviation cells for one indicator at `confidence` (0 < level < 1; [`DEFAULT_CONFIDENCE`]).
+///
+/// Errors: no ratings at all ([`Error::EmptySample`]), a non-finite score, or an invalid level.
+pub fn deviation_cells(groups: &[(&str, &[f64])], confidence: f64) -> Result<Vec<DeviationCell>> {
+    if !(confidence > 0.0 && confidence < 1.0) {
+        return Err(Error::InvalidParameter {
+            name: "confidence",
+            value: confidence.to_string(),
+            expected: "a level strictly between 0 and 1",
+        });
+    }
+    for (name, scores) in groups {
+        if let Some(&value) = scores.iter().find(|v| !v.is_finite()) {
+            return Err(Error::NonFiniteValue {
+                what: format!("deviation, authority {name}"),
+                value,
+            });
+        }
+    }
+    let stats: Vec<Moments> = groups.iter().map(|(_, s)| moments(s)).collect();
+    let total_n: usize = stats.iter().map(|m| m.n).sum();
+    if total_n == 0 {
+        return Err(Error::EmptySample {
+            what: "deviation: no ratings of the indicator".to_string(),
+        });
+    }
+    let big_n = total_n as f64;
+    let national_mean = stats.iter().map(|m| m.sum).sum::<f64>() / big_n;
+    let q = (1.0 - confidence) / 2.0;
+
+    let mut cells = Vec::with_capacity(groups.len());
+    for (k, ((name, _), a)) in groups.iter().zip(&stats).enumerate() {
+        if a.n == 0 {
+            continue;
+        }
+        let mut cell = DeviationCell {
+            authority: (*name).to_string(),
+            n: a.n,
+            mean: a.mean,
+            national_mean,
+            deviation: a.mean - national_mean,
+            ci_low: None,
+            ci_high: None,
+            p_value: None,
+            welch_t: None,
+            welch_df: None,
+            inference: DeviationInference::Welch,
+            confidence,
+        };
+        // The rest, pooled from the other groups.
+        let n_r: usize = total_n - a.n;
+        if n_r == 0 {
+            cell.deviation = 0.0;
+            cell.inference = DeviationInference::NoRest;
+            cells.push(cell);
+            continue;
+        }
+        let others = stats
+            .iter()
+            .enumerate()
+            .filter(|(j, m)| *j != k && m.n > 0)
+            .map(|(_, m)| m);
+        let rest_sum: f64 = others.clone().map(|m| m.sum).sum();
+        let mean_r = rest_sum / n_r as f64;
+        let m2_r: f64 = others
+            .map(|m| m.m2 + m.n as f64 * (m.mean - mean_r) * (m.mean - mean_r))
+            .sum();
+        if a.n < 2 || n_r < 2 {
+            cell.inference = DeviationInference::TooFewRatings;
+            cells.push(cell);
+            continue;
+        }
+        let (na, nr) = (a.n as f64, n_r as f64);
+        let scale = nr / big_n;
+        let vn_a = a.m2 / (na - 1.0) / na;
+        let vn_r = m2_r / (nr - 1.0) / nr;
+        let d = a.mean - mean_r;
+        if vn_a + vn_r == 0.0 {
+            cell.inference = DeviationInference::NoVariation;
+            cell.ci_low = Some(cell.deviation);
+            cell.ci_high = Some(cell.deviation);
+            cell.p_value = Some(if d == 0.0 {
+                1.0
+            } else {
+                let splits = if a.n == n_r { 2.0 } else { 1.0 };
+                let ln_choose = ln_gamma(big_n + 1.0) - ln_gamma(na + 1.0) - ln_gamma(nr + 1.0);
+                (splits * (-ln_choose).exp()).min(1.0)
+            });
+            cells.push(cell);
+            continue;
+        }
+        let se = (vn_a + vn_r).sqrt();
+        let df =
+            (vn_a + vn_r) * (vn_a + vn_r) / (vn_a * vn_a / (na - 1.0) + vn_r * vn_r / (nr - 1.0));
+        let t = d / se;
+        let half = scale * t_isf(q, df) * se;
+        cell.welch_t = Some(t);
+        cell.welch_df = Some(df);
+        cell.p_value = Some(t_two_sided_p(t, df));
+        cell.ci_low = Some(cell.deviation - half);
+        cell.ci_high = Some(cell.deviation + half);
+        cells.push(cell);
+    }
+    Ok(cells)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// SciPy reference values written by tools/reference/kde_rank_reference.py (path relative to
+    /// this file; also right for losstat's src/stats/deviation.rs → tests/data/reference/).
+    const REFERENCE: &str = include_str!("../../tests/data/reference/kde_rank_scipy.json");
+
+    fn floats(v: &Value) -> Vec<f64> {
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|x| x.as_f64().expect("number"))
+            .collect()
+    }
+
+    fn close(got: f64, want: f64, rtol: f64, atol: f64) -> bool {
+        (got - want).abs() <= atol + rtol * want.abs()
+    }
+
+    /// scipy.stats.ttest_ind(a, rest, equal_var=False) and its confidence_interval(0.95 / 0.90),
+    /// scaled by 1 − n_a/N. Tolerances: means exact to 1e-15; t, df 1e-12 relative; p 1e-12
+    /// relative; CI ends 1e-12 relative + 1e-14 absolute (the interval is centred on the
+    /// directly computed deviation, SciPy's on c·d; they differ by rounding only).
+    #[test]
+    fn matches_scipy_welch() {
+        let v: Value = serde_json::from_str(REFERENCE).expect("reference JSON parses");
+        for ind in v["deviation"].as_array().expect("indicators") {
+            let owned: Vec<(String, Vec<f64>)> = ind["groups"]
+                .as_array()
+                .expect("groups")
+                .iter()
+                .map(|g| {
+                    (
+                        g["authority"].as_str().expect("a").to_string(),
+                        floats(&g["scores"]),
+                    )
+                })
+                .collect();
+            let groups: Vec<(&str, &[f64])> = owned
+                .iter()
+                .map(|(a, s)| (a.as_str(), s.as_slice()))
+                .collect();
+            for (level, key) in [(0.95, "ci95"), (0.90, "ci90")] {
+                let cells = deviation_cells(&groups, level).expect("cells");
+                for (cell, want) in cells.iter().zip(ind["cells"].as_array().expect("cells")) {
+                    let what = format!("{} {}", ind["indicator"], cell.authority);
+                    assert_eq!(cell.inference, DeviationInference::Welch, "{what}");
+                    assert_eq!(cell.n as u64, want["n"].as_u64().expect("n"));
+                    let f = |k: &str| want[k].as_f64().expect("number");
+                    assert!(close(cell.mean, f("mean"), 1e-15, 0.0), "{what} mean");
+                    assert!(
+                        close(cell.national_mean, f("national_mean"), 1e-15, 0.0),
+                        "{what}"
+                    );
+                    assert!(
+                        close(cell.deviation, f("deviation"), 1e-13, 1e-15),
+                        "{what} dev"
+                    );
+                    let t = cell.welch_t.expect("t");
+                    assert!(
+                        close(t, f("welch_t"), 1e-12, 0.0),
+                        "{what} t {t} vs {}",
+                        f("welch_t")
+                    );
+                    let df = cell.welch_df.expect("df");
+                    assert!(close(df, f("welch_df"), 1e-12, 0.0), "{what} df");
+                    let p = cell.p_value.expect("p");
+                    assert!(
+                        close(p, f("p_value"), 1e-12, 0.0),
+                        "{what} p {p:e} vs {:e}",
+                        f("p_value")
+                    );
+                    let ci = floats(&want[key]);
+                    let (lo, hi) = (cell.ci_low.expect("lo"), cell.ci_high.expect("hi"));
+                    assert!(
+                        close(lo, ci[0], 1e-12, 1e-14),
+                        "{what} {key} lo {lo} vs {}",
+                        ci[0]
+                    );
+                    assert!(
+                        close(hi, ci[1], 1e-12, 1e-14),
+                        "{what} {key} hi {hi} vs {}",
+                        ci[1]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn edge_cases() {
+        let fives = [5.0; 10];
+        let fours = [4.0; 5];
+        // All 5s everywhere: deviation 0, point CI, p = 1.
+        let c = deviation_cells(&[("A", &fives), ("B", &fives)], DEFAULT_CONFIDENCE).expect("c");
+        assert_eq!(c[0].inference, DeviationInference::NoVariation);
+        assert_eq!(
+            (c[0].deviation, c[0].ci_low, c[0].p_value),
+            (0.0, Some(0.0), Some(1.0))
+        );
+        // Constant but different: exact permutation p = 1/C(15, 10) = 1/3003.
+        let c = deviation_cells(&[("A", &fives), ("B", &fours)], DEFAULT_CONFIDENCE).expect("c");
+        let p = c[0].p_value.expect("p");
+        assert!(close(p, 1.0 / 3003.0, 1e-12, 0.0), "{p}");
+        assert!(close(c[0].deviation, 5.0 - 70.0 / 15.0, 1e-14, 0.0));
+        // Equal sizes: both directions of the split count.
+        let c = deviation_cells(&[("A", &[5.0, 5.0]), ("B", &[4.0, 4.0])], 0.95).expect("c");
+        assert!(close(c[0].p_value.expect("p"), 2.0 / 6.0, 1e-12, 0.0));
+        // One rating.
+        let c = deviation_cells(&[("A", &[3.0]), ("B", &[4.0, 5.0, 2.0])], 0.95).expect("c");
+        assert_eq!(c[0].inference, DeviationInference::TooFewRatings);
+        assert_eq!(c[1].inference, DeviationInference::TooFewRatings);
+        assert!(c[0].ci_low.is_none() && c[0].p_value.is_none());
+        // No rest; an empty authority gets no row.
+        let c = deviation_cells(&[("A", &[3.0, 4.0]), ("B", &[])], 0.95).expect("c");
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].inference, DeviationInference::NoRest);
+        assert_eq!(c[0].deviation, 0.0);
+        // One side constant: ordinary Welch with df = n_rest − 1.
+        let c = deviation_cells(&[("A", &fives), ("B", &[4.0, 5.0, 3.0])], 0.95).expect("c");
+        assert_eq!(c[0].inference, DeviationInference::Welch);
+        assert!(close(c[0].welch_df.expect("df"), 2.0, 1e-12, 0.0));
+        // Errors.
+        assert!(matches!(
+            deviation_cells(&[("A", &[])], 0.95),
+            Err(Error::EmptySample { .. })
+        ));
+        assert!(matches!(
+            deviation_cells(&[("A", &[f64::NAN])], 0.95),
+            Err(Error::NonFiniteValue { .. })
+        ));
+        assert!(matches!(
+            deviation_cells(&[("A", &[1.0])], 0.0),
+            Err(Error::InvalidParameter { .. })
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        #[test]
+        fn weighted_rows_sum_to_zero(
+            groups in prop::collection::vec(prop::collection::vec(1u8..=5, 0..30), 1..6),
+        ) {
+            let owned: Vec<Vec<f64>> =
+                groups.iter().map(|g| g.iter().map(|v| f64::from(*v)).collect()).collect();
+            let names = ["Nord", "Midt", "Syd", "Oest", "Hovedstaden", "X"];
+            let input: Vec<(&str, &[f64])> =
+                owned.iter().zip(names).map(|(g, n)| (n, g.as_slice())).collect();
+            let total: usize = owned.iter().map(Vec::len).sum();
+            match deviation_cells(&input, DEFAULT_CONFIDENCE) {
+                Err(_) => prop_assert_eq!(total, 0),
+                Ok(cells) => {
+                    let s: f64 = cells.iter().map(|c| c.n as f64 * c.deviation).sum();
+                    prop_assert!(s.abs() < 1e-10 * total as f64, "sum {}", s);
+                    for c in &cells {
+                        if let (Some(lo), Some(hi)) = (c.ci_low, c.ci_high) {
+                            prop_assert!(lo <= c.deviation && c.deviation <= hi);
+                        }
+                        if let Some(p) = c.p_value {
+                            prop_assert!((0.0..=1.0).contains(&p));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
