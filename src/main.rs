@@ -10,11 +10,15 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use losstat::analysis::{self, AnalysisOptions};
+use losstat::analysis::{self, AnalysisOptions, Levels, StatsOptions, Stratify};
 use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions};
 use losstat::model::QualityModel;
 use losstat::report::{self, terminal};
 use losstat::simulate::{self, CsvStyle, SimulationOptions};
+use losstat::stats::kde::Bandwidth;
+use losstat::stats::ks::{Alternative, KsMethod};
+use losstat::stats::multitest::Adjustment;
+use losstat::stats::pairwise::PairwiseOptions;
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 error (unreadable input, missing columns, \
 unwritable output); 2 usage error; 3 --strict was given and rows were excluded.";
@@ -78,6 +82,141 @@ struct CompareArgs {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    stats: StatsArgs,
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    /// Significance level for the pairwise tests and the deviation FDR.
+    #[arg(long, default_value_t = 0.05, value_parser = parse_unit_interval)]
+    alpha: f64,
+    /// Adjustment of the pairwise p-values across the 10 pairs.
+    #[arg(long, value_enum, default_value_t = AdjustArg::Holm)]
+    adjust: AdjustArg,
+    /// KS alternative: two-sided (LOS), less or greater (SciPy's meaning, for the first-named authority).
+    #[arg(long, value_enum, default_value_t = AlternativeArg::TwoSided)]
+    alternative: AlternativeArg,
+    /// How SciPy's KS p is computed (auto: exact when both samples have at most 10000 values).
+    #[arg(long, value_enum, default_value_t = KsMethodArg::Auto)]
+    ks_method: KsMethodArg,
+    /// KDE bandwidth: scott, silverman, or a factor (a multiple of the data's sd).
+    #[arg(long, default_value = "scott", value_parser = parse_bandwidth)]
+    bandwidth: Bandwidth,
+    /// Monte Carlo permutations per pair (0: none); the permutation p then drives the adjustment.
+    #[arg(long, default_value_t = 0)]
+    permutations: u64,
+    /// Permute authority labels only within offer types (needs --permutations).
+    #[arg(long, value_enum, default_value_t = StratifyArg::None)]
+    stratify: StratifyArg,
+    /// RNG seed for the permutations.
+    #[arg(long, default_value_t = 2024)]
+    seed: u64,
+    /// Levels of the pairwise comparisons besides the overall score.
+    #[arg(long, value_enum, default_value_t = LevelArg::Overall)]
+    level: LevelArg,
+    /// Confidence level of the deviation and effect-size intervals.
+    #[arg(long, default_value_t = 0.95, value_parser = parse_unit_interval)]
+    confidence: f64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AdjustArg {
+    Holm,
+    #[value(alias = "benjamini-hochberg", alias = "fdr")]
+    Bh,
+    None,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AlternativeArg {
+    TwoSided,
+    Less,
+    Greater,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KsMethodArg {
+    Auto,
+    Exact,
+    #[value(alias = "asymp")]
+    Asymptotic,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StratifyArg {
+    None,
+    OfferType,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LevelArg {
+    Overall,
+    Theme,
+    Criterion,
+    All,
+}
+
+fn parse_unit_interval(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!("`{raw}` is not a number strictly between 0 and 1")),
+    }
+}
+
+fn parse_bandwidth(raw: &str) -> Result<Bandwidth, String> {
+    match raw.to_lowercase().as_str() {
+        "scott" => Ok(Bandwidth::Scott),
+        "silverman" => Ok(Bandwidth::Silverman),
+        other => match other.parse::<f64>() {
+            Ok(f) if f.is_finite() && f > 0.0 => Ok(Bandwidth::Factor(f)),
+            _ => Err(format!(
+                "`{raw}` is not scott, silverman or a positive number"
+            )),
+        },
+    }
+}
+
+impl StatsArgs {
+    fn options(&self) -> Result<StatsOptions> {
+        if self.stratify == StratifyArg::OfferType && self.permutations == 0 {
+            anyhow::bail!("--stratify offer-type needs --permutations N (e.g. 10000)");
+        }
+        Ok(StatsOptions {
+            pairwise: PairwiseOptions {
+                alternative: match self.alternative {
+                    AlternativeArg::TwoSided => Alternative::TwoSided,
+                    AlternativeArg::Less => Alternative::Less,
+                    AlternativeArg::Greater => Alternative::Greater,
+                },
+                ks_method: match self.ks_method {
+                    KsMethodArg::Auto => KsMethod::Auto,
+                    KsMethodArg::Exact => KsMethod::Exact,
+                    KsMethodArg::Asymptotic => KsMethod::Asymptotic,
+                },
+                adjustment: match self.adjust {
+                    AdjustArg::Holm => Adjustment::Holm,
+                    AdjustArg::Bh => Adjustment::BenjaminiHochberg,
+                    AdjustArg::None => Adjustment::None,
+                },
+                alpha: self.alpha,
+                permutations: self.permutations,
+                seed: self.seed,
+            },
+            bandwidth: self.bandwidth,
+            confidence: self.confidence,
+            levels: match self.level {
+                LevelArg::Overall => Levels::Overall,
+                LevelArg::Theme => Levels::Theme,
+                LevelArg::Criterion => Levels::Criterion,
+                LevelArg::All => Levels::All,
+            },
+            stratify: match self.stratify {
+                StratifyArg::None => Stratify::None,
+                StratifyArg::OfferType => Stratify::OfferType,
+            },
+        })
+    }
 }
 
 #[derive(Args)]
@@ -231,6 +370,7 @@ fn options(input: &InputArgs) -> Result<AnalysisOptions> {
             sheet: input.sheet.clone(),
             columns,
         },
+        stats: StatsOptions::default(),
     })
 }
 
@@ -244,7 +384,8 @@ fn strict_code(strict: bool, excluded: u64) -> ExitCode {
 }
 
 fn compare(args: CompareArgs, model: QualityModel) -> Result<ExitCode> {
-    let options = options(&args.input)?;
+    let mut options = options(&args.input)?;
+    options.stats = args.stats.options()?;
     let analysis = analysis::analyze(&args.input.inputs, model, &options)?;
     if let Some(dir) = &args.out {
         let files = report::render(&analysis)?;

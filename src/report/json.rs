@@ -2,17 +2,24 @@
 //!
 //! The key names follow DESIGN §4 and are stable: later versions add keys, never rename
 //! them. Scores 1–5 are keyed `"1"` … `"5"`. The `input` block describes the first (usually
-//! only) input file at its top level and every file under `input.files`.
+//! only) input file at its top level and every file under `input.files`. `ks` holds the
+//! overall-level pairs (LOS footnote 10); `ks_by_level` the theme and criterion families when
+//! asked for. Undefined numbers (a NaN p, a CI that cannot be estimated) are `null`.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::analysis::{Analysis, AuthoritySummary};
+use crate::analysis::{Analysis, AuthoritySummary, ComparisonFamily, Level, Levels, Stratify};
 use crate::error::Result;
 use crate::filter::FilterSummary;
 use crate::load::{Layout, Source};
 use crate::stats::descriptive::Summary;
+use crate::stats::deviation::DeviationRow;
+use crate::stats::kde::Bandwidth;
+use crate::stats::ks::KsMethod;
+use crate::stats::multitest::Adjustment;
+use crate::stats::pairwise::PairComparison;
 
 /// The top-level object of `results.json`.
 #[derive(Debug, Serialize)]
@@ -27,6 +34,80 @@ pub struct Results<'a> {
     pub filter: &'a FilterSummary,
     /// Per-authority descriptives.
     pub authorities: Vec<AuthorityJson<'a>>,
+    /// The statistics' parameters.
+    pub parameters: Parameters,
+    /// Pairwise comparisons of the overall scores.
+    pub ks: &'a [PairComparison],
+    /// Pairwise comparisons per theme and per criterion (when asked for).
+    pub ks_by_level: Vec<&'a ComparisonFamily>,
+    /// KDE of the overall scores per authority.
+    pub kde: KdeJson<'a>,
+    /// Histograms of the overall scores per authority.
+    pub histogram: HistogramJson<'a>,
+    /// Per-indicator deviations from the national mean.
+    pub deviation: &'a [DeviationRow],
+}
+
+/// The `parameters` block.
+#[derive(Debug, Serialize)]
+pub struct Parameters {
+    /// KS alternative.
+    pub alternative: crate::stats::ks::Alternative,
+    /// Significance level.
+    pub alpha: f64,
+    /// Adjustment across the pairs of a family.
+    pub adjustment: Adjustment,
+    /// KS method for SciPy's p.
+    pub ks_method: KsMethod,
+    /// KDE bandwidth rule.
+    pub bandwidth: Bandwidth,
+    /// Confidence level of intervals.
+    pub confidence: f64,
+    /// Levels compared.
+    pub levels: Levels,
+    /// Strata of the permutation test.
+    pub stratify: Stratify,
+    /// Monte Carlo permutations per pair (0: none).
+    pub permutations: u64,
+    /// RNG seed.
+    pub seed: u64,
+    /// RNG algorithm.
+    pub rng: &'static str,
+    /// FDR method across the deviation cells.
+    pub deviation_adjustment: Adjustment,
+}
+
+/// One KDE curve in `kde.curves`.
+#[derive(Debug, Serialize)]
+pub struct CurveJson<'a> {
+    /// Authority.
+    pub authority: &'a str,
+    /// Bandwidth factor (SciPy's `kde.factor`); `null` when undefined.
+    pub bandwidth: Option<f64>,
+    /// Kernel standard deviation (factor × data sd).
+    pub kernel_sd: Option<f64>,
+    /// Density on `kde.grid` (empty when undefined).
+    pub density: &'a [f64],
+    /// Why the curve is undefined.
+    pub note: Option<&'a str>,
+}
+
+/// The `kde` block.
+#[derive(Debug, Serialize)]
+pub struct KdeJson<'a> {
+    /// Evaluation grid.
+    pub grid: &'a [f64],
+    /// One curve per authority.
+    pub curves: Vec<CurveJson<'a>>,
+}
+
+/// The `histogram` block.
+#[derive(Debug, Serialize)]
+pub struct HistogramJson<'a> {
+    /// Bin edges.
+    pub edges: &'a [f64],
+    /// One histogram per authority.
+    pub curves: &'a [crate::analysis::AuthorityHistogram],
 }
 
 /// The `input` block.
@@ -117,6 +198,51 @@ pub fn results(analysis: &Analysis) -> Results<'_> {
             .iter()
             .map(AuthorityJson::new)
             .collect(),
+        parameters: parameters(analysis),
+        ks: analysis.overall_pairs(),
+        ks_by_level: analysis
+            .comparisons
+            .iter()
+            .filter(|f| f.level != Level::Overall)
+            .collect(),
+        kde: KdeJson {
+            grid: &analysis.densities.grid,
+            curves: analysis
+                .densities
+                .curves
+                .iter()
+                .map(|c| CurveJson {
+                    authority: &c.authority,
+                    bandwidth: c.curve.as_ref().map(|k| k.bandwidth),
+                    kernel_sd: c.curve.as_ref().map(|k| k.kernel_sd),
+                    density: c.curve.as_ref().map_or(&[], |k| k.density.as_slice()),
+                    note: c.note.as_deref(),
+                })
+                .collect(),
+        },
+        histogram: HistogramJson {
+            edges: &analysis.densities.edges,
+            curves: &analysis.densities.histograms,
+        },
+        deviation: &analysis.deviation,
+    }
+}
+
+fn parameters(analysis: &Analysis) -> Parameters {
+    let o = &analysis.options;
+    Parameters {
+        alternative: o.pairwise.alternative,
+        alpha: o.pairwise.alpha,
+        adjustment: o.pairwise.adjustment,
+        ks_method: o.pairwise.ks_method,
+        bandwidth: o.bandwidth,
+        confidence: o.confidence,
+        levels: o.levels,
+        stratify: o.stratify,
+        permutations: o.pairwise.permutations,
+        seed: o.pairwise.seed,
+        rng: "ChaCha8",
+        deviation_adjustment: Adjustment::BenjaminiHochberg,
     }
 }
 

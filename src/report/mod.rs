@@ -48,6 +48,10 @@ pub fn render(analysis: &Analysis) -> Result<Vec<OutputFile>> {
         file("visits.csv", tables::frame(&analysis.rollup.visits)?),
         file("themes.csv", tables::frame(&analysis.rollup.themes)?),
         file("criteria.csv", tables::frame(&analysis.rollup.criteria)?),
+        file("ks.csv", tables::pairs(analysis)?),
+        file("deviation.csv", tables::deviation(analysis)?),
+        file("kde.csv", tables::kde(analysis)?),
+        file("histogram.csv", tables::histogram(analysis)?),
     ])
 }
 

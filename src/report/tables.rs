@@ -199,3 +199,161 @@ pub fn frame(df: &DataFrame) -> Result<Vec<u8>> {
     }
     finish(w)
 }
+
+/// A float cell: empty for `None` or NaN.
+fn num(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => v.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// `ks.csv`: every pairwise comparison, all levels (`level`, `unit` first).
+pub fn pairs(analysis: &Analysis) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "level",
+        "unit",
+        "a",
+        "b",
+        "n_a",
+        "n_b",
+        "statistic",
+        "statistic_location",
+        "statistic_sign",
+        "p_value",
+        "method",
+        "p_value_ties",
+        "p_value_permutation",
+        "permutations",
+        "stratified",
+        "primary",
+        "p_value_adjusted",
+        "p_value_scipy_adjusted",
+        "significant",
+        "mann_whitney_p",
+        "brunner_munzel_p",
+        "cliffs_delta",
+        "cliffs_delta_ci_low",
+        "cliffs_delta_ci_high",
+    ])
+    .map_err(csv_err)?;
+    for family in &analysis.comparisons {
+        for p in &family.pairs {
+            let level = serde_json::to_value(family.level)?;
+            let method = serde_json::to_value(p.method)?;
+            let primary = serde_json::to_value(p.primary)?;
+            w.write_record([
+                level.as_str().unwrap_or(""),
+                &family.unit.to_string(),
+                &safe_text(&p.a),
+                &safe_text(&p.b),
+                &p.n_a.to_string(),
+                &p.n_b.to_string(),
+                &num(Some(p.statistic)),
+                &num(Some(p.statistic_location)),
+                &p.statistic_sign.to_string(),
+                &num(Some(p.p_value)),
+                method.as_str().unwrap_or(""),
+                &num(Some(p.p_value_ties)),
+                &num(p.p_value_permutation),
+                &p.permutations.to_string(),
+                &p.stratified.to_string(),
+                primary.as_str().unwrap_or(""),
+                &num(Some(p.p_value_adjusted)),
+                &num(Some(p.p_value_scipy_adjusted)),
+                &p.significant.to_string(),
+                &num(Some(p.mann_whitney_p)),
+                &num(p.brunner_munzel_p),
+                &num(Some(p.cliffs_delta)),
+                &num(p.cliffs_delta_ci_low),
+                &num(p.cliffs_delta_ci_high),
+            ])
+            .map_err(csv_err)?;
+        }
+    }
+    finish(w)
+}
+
+/// `deviation.csv`: one row per indicator × authority.
+pub fn deviation(analysis: &Analysis) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "indicator",
+        "authority",
+        "n",
+        "mean",
+        "national_mean",
+        "deviation",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "q_value",
+        "significant",
+        "inference",
+    ])
+    .map_err(csv_err)?;
+    for r in &analysis.deviation {
+        let c = &r.cell;
+        let inference = serde_json::to_value(c.inference)?;
+        w.write_record([
+            safe_text(&r.indicator).as_ref(),
+            &safe_text(&c.authority),
+            &c.n.to_string(),
+            &num(Some(c.mean)),
+            &num(Some(c.national_mean)),
+            &num(Some(c.deviation)),
+            &num(c.ci_low),
+            &num(c.ci_high),
+            &num(c.p_value),
+            &num(r.q_value),
+            &r.significant.to_string(),
+            inference.as_str().unwrap_or(""),
+        ])
+        .map_err(csv_err)?;
+    }
+    finish(w)
+}
+
+/// `kde.csv`: the KDE curves in long form (authority, x, density).
+pub fn kde(analysis: &Analysis) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record(["authority", "x", "density"])
+        .map_err(csv_err)?;
+    let d = &analysis.densities;
+    for c in &d.curves {
+        if let Some(curve) = &c.curve {
+            for (x, y) in d.grid.iter().zip(&curve.density) {
+                w.write_record([
+                    safe_text(&c.authority).as_ref(),
+                    &x.to_string(),
+                    &y.to_string(),
+                ])
+                .map_err(csv_err)?;
+            }
+        }
+    }
+    finish(w)
+}
+
+/// `histogram.csv`: visits per bin of the overall score, per authority.
+pub fn histogram(analysis: &Analysis) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record(["authority", "bin_low", "bin_high", "count", "density"])
+        .map_err(csv_err)?;
+    let d = &analysis.densities;
+    for h in &d.histograms {
+        for (i, (count, density)) in h.counts.iter().zip(&h.density).enumerate() {
+            let (lo, hi) = (d.edges.get(i), d.edges.get(i + 1));
+            w.write_record([
+                safe_text(&h.authority).as_ref(),
+                &num(lo.copied()),
+                &num(hi.copied()),
+                &count.to_string(),
+                &density.to_string(),
+            ])
+            .map_err(csv_err)?;
+        }
+    }
+    finish(w)
+}

@@ -118,7 +118,108 @@ pub fn compare_summary(analysis: &Analysis) -> String {
     out.push_str(&format!(
         "\nScores per authority (share of ratings with each score; overall score per visit = mean of theme scores):\n{t}\n"
     ));
+    out.push_str(&pairs_table(analysis));
+    out.push_str(&deviation_table(analysis));
     out
+}
+
+/// How many deviations the summary lists.
+pub const TOP_DEVIATIONS: usize = 10;
+
+fn pairs_table(analysis: &Analysis) -> String {
+    let o = &analysis.options.pairwise;
+    let mut t = table(&[
+        "pair",
+        "n",
+        "D",
+        "p SciPy",
+        "p ties-exact",
+        "p perm.",
+        "p adjusted",
+        "signif.",
+        "Cliff's delta [95% CI]",
+    ]);
+    for p in analysis.overall_pairs() {
+        let ci = match (p.cliffs_delta_ci_low, p.cliffs_delta_ci_high) {
+            (Some(lo), Some(hi)) => format!("{:+.3} [{lo:+.3}, {hi:+.3}]", p.cliffs_delta),
+            _ => format!("{:+.3}", p.cliffs_delta),
+        };
+        t.add_row(vec![
+            Cell::new(format!("{} - {}", short(&p.a), short(&p.b))),
+            right(format!("{}/{}", p.n_a, p.n_b)),
+            right(format!("{:.3}", p.statistic)),
+            right(pvalue(p.p_value)),
+            right(pvalue(p.p_value_ties)),
+            right(p.p_value_permutation.map_or("-".to_string(), pvalue)),
+            right(pvalue(p.p_value_adjusted)),
+            Cell::new(if p.significant { "yes" } else { "no" }),
+            right(ci),
+        ]);
+    }
+    let adjust = format!("{:?}", o.adjustment).to_lowercase();
+    format!(
+        "\nPairwise comparison of overall scores (two-sample Kolmogorov-Smirnov; p adjusted with {adjust} \
+         over the pairs, significant at alpha = {}):\n{t}\n",
+        o.alpha
+    )
+}
+
+fn deviation_table(analysis: &Analysis) -> String {
+    let mut rows: Vec<_> = analysis.deviation.iter().collect();
+    rows.sort_by(|a, b| {
+        b.significant
+            .cmp(&a.significant)
+            .then(b.cell.deviation.abs().total_cmp(&a.cell.deviation.abs()))
+    });
+    let mut t = table(&[
+        "indicator",
+        "authority",
+        "n",
+        "mean",
+        "national",
+        "deviation [95% CI]",
+        "q",
+        "signif.",
+    ]);
+    for r in rows.iter().take(TOP_DEVIATIONS) {
+        let c = &r.cell;
+        let ci = match (c.ci_low, c.ci_high) {
+            (Some(lo), Some(hi)) => format!("{:+.3} [{lo:+.3}, {hi:+.3}]", c.deviation),
+            _ => format!("{:+.3}", c.deviation),
+        };
+        t.add_row(vec![
+            Cell::new(&r.indicator),
+            Cell::new(short(&c.authority)),
+            right(c.n),
+            right(format!("{:.3}", c.mean)),
+            right(format!("{:.3}", c.national_mean)),
+            right(ci),
+            right(r.q_value.map_or("-".to_string(), pvalue)),
+            Cell::new(if r.significant { "yes" } else { "no" }),
+        ]);
+    }
+    let significant = analysis.deviation.iter().filter(|r| r.significant).count();
+    format!(
+        "\nLargest deviations from the national mean per indicator ({significant} of {} cells significant \
+         after Benjamini-Hochberg; all in deviation.csv):\n{t}\n",
+        analysis.deviation.len()
+    )
+}
+
+/// `Socialtilsyn Nord` → `Nord` for narrow tables.
+fn short(name: &str) -> &str {
+    name.strip_prefix("Socialtilsyn ").unwrap_or(name)
+}
+
+/// A p-value for people: 4 significant digits, `<1e-16` style below that.
+fn pvalue(p: f64) -> String {
+    if !p.is_finite() {
+        "-".to_string()
+    } else if p < 1e-4 {
+        format!("{p:.2e}")
+    } else {
+        format!("{p:.4}")
+    }
 }
 
 /// How many exclusions `check` lists on the terminal.

@@ -214,6 +214,68 @@ pub fn deviation_cells(groups: &[(&str, &[f64])], confidence: f64) -> Result<Vec
     Ok(cells)
 }
 
+/// One row of the deviation table: a cell with its indicator, BH q-value and verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviationRow {
+    /// Indicator id (`8.c`) or, at other levels, the unit's label.
+    pub indicator: String,
+    /// The cell.
+    #[serde(flatten)]
+    pub cell: DeviationCell,
+    /// Benjamini–Hochberg q-value across every cell of the table (`None` where p is).
+    pub q_value: Option<f64>,
+    /// `q_value ≤ alpha`.
+    pub significant: bool,
+}
+
+/// The ratings of one indicator, grouped by authority.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorScores {
+    /// Indicator id (or unit label).
+    pub indicator: String,
+    /// (authority, scores) in authority order.
+    pub by_authority: Vec<(String, Vec<f64>)>,
+}
+
+/// The deviation table: [`deviation_cells`] for every indicator, then Benjamini–Hochberg
+/// (1995) q-values across all cells with a p-value, and `significant` at `alpha` (FDR
+/// control across the whole figure, not per indicator). Indicators with no ratings are skipped.
+pub fn deviation_table(
+    indicators: &[IndicatorScores],
+    confidence: f64,
+    alpha: f64,
+) -> Result<Vec<DeviationRow>> {
+    let mut rows = Vec::new();
+    for IndicatorScores {
+        indicator,
+        by_authority,
+    } in indicators
+    {
+        let groups: Vec<(&str, &[f64])> = by_authority
+            .iter()
+            .map(|(name, scores)| (name.as_str(), scores.as_slice()))
+            .collect();
+        if groups.iter().all(|(_, scores)| scores.is_empty()) {
+            continue;
+        }
+        for cell in deviation_cells(&groups, confidence)? {
+            rows.push(DeviationRow {
+                indicator: indicator.clone(),
+                cell,
+                q_value: None,
+                significant: false,
+            });
+        }
+    }
+    let p: Vec<Option<f64>> = rows.iter().map(|r| r.cell.p_value).collect();
+    let q = super::multitest::adjust_optional(&p, super::multitest::Adjustment::BenjaminiHochberg);
+    for (row, q) in rows.iter_mut().zip(q) {
+        row.q_value = q;
+        row.significant = q.is_some_and(|q| q <= alpha);
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

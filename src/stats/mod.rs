@@ -9,4 +9,5 @@ pub mod distributions;
 pub mod kde;
 pub mod ks;
 pub mod multitest;
+pub mod pairwise;
 pub mod rank;

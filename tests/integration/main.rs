@@ -6,3 +6,4 @@ mod cli_errors;
 mod filter_counts;
 mod formats;
 mod rollup_by_hand;
+mod statistics;
