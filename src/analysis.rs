@@ -19,7 +19,7 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::filter::{self, Filtered};
+use crate::filter::{self, FilterOptions, Filtered, Scope};
 use crate::load::{self, LoadOptions, Source};
 use crate::model::QualityModel;
 use crate::rollup::{self, Rollup};
@@ -35,6 +35,36 @@ pub struct AnalysisOptions {
     pub load: LoadOptions,
     /// How to compute the statistics.
     pub stats: StatsOptions,
+    /// Replace authority names by "Socialtilsyn 1" … "Socialtilsyn k", in an order drawn
+    /// from this seed, before anything is computed or written.
+    pub anonymize: Option<u64>,
+}
+
+/// The anonymisation key: which real name became which label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Anonymization {
+    /// (real name, label), sorted by label.
+    pub pairs: Vec<(String, String)>,
+}
+
+/// Draws the anonymous labels for `names` (sorted real names): a seeded shuffle, so the
+/// labels do not follow the names' alphabetical order.
+pub fn anonymous_labels(names: &[String], seed: u64) -> BTreeMap<String, String> {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.random_range(0..=i));
+    }
+    order
+        .iter()
+        .enumerate()
+        .filter_map(|(label, &i)| {
+            names
+                .get(i)
+                .map(|name| (name.clone(), format!("Socialtilsyn {}", label + 1)))
+        })
+        .collect()
 }
 
 /// Which levels the pairwise comparisons cover (the overall level always).
@@ -186,6 +216,66 @@ pub struct Analysis {
     pub deviation: Vec<DeviationRow>,
     /// The statistics options used.
     pub options: StatsOptions,
+    /// The anonymisation key, when names were anonymised (never written unless asked for).
+    pub anonymization: Option<Anonymization>,
+    /// Mean theme scores per authority and nationally (spider charts' reference polygons).
+    pub theme_means: Vec<ThemeMean>,
+}
+
+/// The mean of a theme's per-visit scores, for one authority or nationally.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThemeMean {
+    /// The authority; `None` for all visits of all authorities.
+    pub authority: Option<String>,
+    /// Theme number.
+    pub theme: u32,
+    /// Visits with a score for the theme.
+    pub visits: usize,
+    /// Mean of their theme scores.
+    pub mean: f64,
+}
+
+/// Picks the visit to profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisitSelector {
+    /// A visit id.
+    Visit(String),
+    /// An offer id: its most recent visit (by date, then id).
+    Offer(String),
+}
+
+/// One visit at a glance (seed 000's minimum report content): its scores at every level, what
+/// is missing, and the reference means.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitProfile {
+    /// Visit id.
+    pub visit_id: String,
+    /// Authority (canonical name).
+    pub authority: String,
+    /// Offer id, if the export has one.
+    pub offer_id: Option<String>,
+    /// Offer type, if the export has one.
+    pub offer_type: Option<String>,
+    /// Visit date, if the export has one.
+    pub visit_date: Option<String>,
+    /// (indicator, score) in model order.
+    pub indicators: Vec<(String, f64)>,
+    /// (criterion, score).
+    pub criteria: Vec<(u32, f64)>,
+    /// (theme, score).
+    pub themes: Vec<(u32, f64)>,
+    /// Mean of the theme scores.
+    pub overall: Option<f64>,
+    /// Universal indicators without a valid score.
+    pub missing_universal: Vec<String>,
+    /// Visit-level rules that drop this visit from the comparisons, if any.
+    pub excluded_by: Vec<String>,
+    /// Other visits of the same offer (when selected by offer).
+    pub other_visits: Vec<String>,
+    /// The authority's mean theme scores (reference polygon).
+    pub authority_means: Vec<ThemeMean>,
+    /// The national mean theme scores (reference polygon).
+    pub national_means: Vec<ThemeMean>,
 }
 
 impl Analysis {
@@ -227,7 +317,20 @@ pub fn analyze(
     model: QualityModel,
     options: &AnalysisOptions,
 ) -> Result<Analysis> {
-    let Screening { sources, filtered } = screen(paths, &model, options)?;
+    let Screening {
+        sources,
+        mut filtered,
+    } = screen(paths, &model, options)?;
+    let anonymization = match options.anonymize {
+        Some(seed) => {
+            let mapping = anonymous_labels(&filtered.authority_names()?, seed);
+            filtered.rename_authorities(&mapping)?;
+            let mut pairs: Vec<(String, String)> = mapping.into_iter().collect();
+            pairs.sort_by(|a, b| a.1.cmp(&b.1));
+            Some(Anonymization { pairs })
+        }
+        None => None,
+    };
     if filtered.summary.visits_kept == 0 {
         return Err(Error::NothingLeft {
             summary: filtered.summary.one_line(),
@@ -238,6 +341,7 @@ pub fn analyze(
     let stats = &options.stats;
     let comparisons = compare_levels(&rollup, stats)?;
     let densities = densities(&rollup, stats.bandwidth)?;
+    let theme_means = theme_means(&rollup)?;
     let deviation = deviation::deviation_table(
         &indicator_groups(&filtered.ratings, &model)?,
         stats.confidence,
@@ -253,6 +357,181 @@ pub fn analyze(
         densities,
         deviation,
         options: *stats,
+        anonymization,
+        theme_means,
+    })
+}
+
+/// Mean theme scores per authority (sorted by name) and nationally (`authority: None`, last).
+fn theme_means(rollup: &Rollup) -> Result<Vec<ThemeMean>> {
+    let authority = rollup.themes.column("authority")?.str()?;
+    let theme = rollup.themes.column("theme")?.u32()?;
+    let score = rollup.themes.column("score")?.f64()?;
+    let mut by: BTreeMap<(Option<String>, u32), Vec<f64>> = BTreeMap::new();
+    for ((a, t), x) in authority.iter().zip(theme.iter()).zip(score.iter()) {
+        if let (Some(a), Some(t), Some(x)) = (a, t, x) {
+            by.entry((Some(a.to_string()), t)).or_default().push(x);
+            by.entry((None, t)).or_default().push(x);
+        }
+    }
+    let mut out = by
+        .into_iter()
+        .map(|((authority, theme), values)| {
+            let summary = descriptive::summarize(&values, "theme scores")?;
+            Ok(ThemeMean {
+                authority,
+                theme,
+                visits: summary.n,
+                mean: summary.mean,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    out.sort_by(|a, b| {
+        (a.authority.is_none(), &a.authority, a.theme).cmp(&(
+            b.authority.is_none(),
+            &b.authority,
+            b.theme,
+        ))
+    });
+    Ok(out)
+}
+
+/// Profiles one visit (see [`VisitProfile`]): its own scores come from its valid ratings even
+/// if a LOS visit rule would drop it from the comparisons (that is then said in
+/// `excluded_by`); the reference means come from the full, filtered data.
+pub fn visit_profile(
+    paths: &[PathBuf],
+    model: &QualityModel,
+    options: &AnalysisOptions,
+    selector: &VisitSelector,
+) -> Result<VisitProfile> {
+    let loaded = load::load(paths, &options.load)?;
+    let full = filter::filter(&loaded, model)?;
+    let full_rollup = rollup::rollup(&full)?;
+    let means = theme_means(&full_rollup)?;
+
+    let raw = &loaded.ratings;
+    let visits = raw.column("visit_id")?.str()?;
+    let offers = raw.column("offer_id")?.str()?;
+    let dates = raw.column("visit_date")?.str()?;
+    let (visit_id, other_visits) = match selector {
+        VisitSelector::Visit(id) => (id.trim().to_string(), Vec::new()),
+        VisitSelector::Offer(offer) => {
+            let mut candidates: BTreeMap<String, String> = BTreeMap::new();
+            for ((v, o), d) in visits.iter().zip(offers.iter()).zip(dates.iter()) {
+                if let (Some(v), Some(o)) = (v, o) {
+                    if o.trim() == offer.trim() && !v.trim().is_empty() {
+                        let date = d.unwrap_or("").trim().to_string();
+                        let entry = candidates.entry(v.trim().to_string()).or_default();
+                        if date > *entry {
+                            *entry = date;
+                        }
+                    }
+                }
+            }
+            let mut ordered: Vec<(String, String)> =
+                candidates.into_iter().map(|(v, d)| (d, v)).collect();
+            ordered.sort();
+            let Some((_, latest)) = ordered.pop() else {
+                return Err(Error::NotFound {
+                    what: format!("offer `{offer}`"),
+                    hint:
+                        "no row has this offer id; check the offer column (--column offer_id=NAME)"
+                            .to_string(),
+                });
+            };
+            (latest, ordered.into_iter().rev().map(|(_, v)| v).collect())
+        }
+    };
+    let mask: polars::prelude::BooleanChunked = visits
+        .iter()
+        .map(|v| Some(v.is_some_and(|v| v.trim() == visit_id)))
+        .collect();
+    let rows = raw.filter(&mask)?;
+    if rows.height() == 0 {
+        return Err(Error::NotFound {
+            what: format!("visit `{visit_id}`"),
+            hint: "no row has this visit id".to_string(),
+        });
+    }
+    let single = load::Loaded {
+        ratings: rows,
+        malformed: Vec::new(),
+        sources: loaded.sources.clone(),
+    };
+    let shown = filter::filter_with(
+        &single,
+        model,
+        &FilterOptions {
+            los_visit_rules: false,
+        },
+    )?;
+    if shown.summary.visits_kept == 0 {
+        return Err(Error::NotFound {
+            what: format!("a valid rating of visit `{visit_id}`"),
+            hint: format!(
+                "the visit has no usable rating ({})",
+                shown.summary.one_line()
+            ),
+        });
+    }
+    let r = rollup::rollup(&shown)?;
+    let text = |df: &DataFrame, col: &str| -> Result<Option<String>> {
+        Ok(df.column(col)?.str()?.get(0).map(str::to_string))
+    };
+    let pairs_u32 = |df: &DataFrame, key: &str| -> Result<Vec<(u32, f64)>> {
+        let k = df.column(key)?.u32()?;
+        let x = df.column("score")?.f64()?;
+        Ok(k.iter()
+            .zip(x.iter())
+            .filter_map(|(k, x)| Some((k?, x?)))
+            .collect())
+    };
+    let ind = shown.ratings.column("indicator")?.str()?;
+    let score = shown.ratings.column("score")?.f64()?;
+    let mut indicators: Vec<(String, f64)> = ind
+        .iter()
+        .zip(score.iter())
+        .filter_map(|(i, x)| Some((i?.to_string(), x?)))
+        .collect();
+    indicators.sort_by_key(|(id, _)| crate::model::IndicatorId::parse(id));
+    let present: Vec<&str> = indicators.iter().map(|(id, _)| id.as_str()).collect();
+    let missing_universal = model
+        .universal()
+        .map(|i| i.id.to_string())
+        .filter(|id| !present.contains(&id.as_str()))
+        .collect();
+    let mut excluded_by: Vec<String> = full
+        .exclusions
+        .iter()
+        .filter(|e| e.visit_id.trim() == visit_id && e.rule.scope() == Scope::Visit)
+        .map(|e| e.rule.name().to_string())
+        .collect();
+    excluded_by.dedup();
+    let authority = text(&r.visits, "authority")?.unwrap_or_default();
+    Ok(VisitProfile {
+        offer_id: text(&r.visits, "offer_id")?,
+        offer_type: text(&r.visits, "offer_type")?,
+        visit_date: text(&r.visits, "visit_date")?,
+        overall: r.visits.column("overall")?.f64()?.get(0),
+        criteria: pairs_u32(&r.criteria, "criterion")?,
+        themes: pairs_u32(&r.themes, "theme")?,
+        indicators,
+        missing_universal,
+        excluded_by,
+        other_visits,
+        authority_means: means
+            .iter()
+            .filter(|m| m.authority.as_deref() == Some(authority.as_str()))
+            .cloned()
+            .collect(),
+        national_means: means
+            .iter()
+            .filter(|m| m.authority.is_none())
+            .cloned()
+            .collect(),
+        authority,
+        visit_id,
     })
 }
 

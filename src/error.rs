@@ -152,6 +152,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A visit or offer asked for is not in the data.
+    #[error("there is no {what}: {hint}")]
+    NotFound {
+        /// What was looked for.
+        what: String,
+        /// What to check.
+        hint: String,
+    },
+
     /// No visit survived the filters, so there is nothing to compare.
     #[error(
         "no visit is left after the filters ({summary}); run `losstat check` to see every exclusion"

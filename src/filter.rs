@@ -271,9 +271,131 @@ pub struct Filtered {
     pub exclusions: Vec<Exclusion>,
     /// Counts.
     pub summary: FilterSummary,
+    /// Completeness of the universal indicators per authority and theme (seed 000).
+    pub completeness: Vec<CompletenessRow>,
+}
+
+/// How many of an authority's visits have a valid score for every universal indicator of a
+/// theme (the audit function's minimum report content: scores for all indicators).
+///
+/// Counted over every visit with exactly one authority, *before* the visit-level rules
+/// (after them every kept visit is complete by construction), using the ratings that pass
+/// the rating-level rules. Conditional indicators are not counted: whether they apply to a
+/// visit depends on facts about the offer that exports do not carry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompletenessRow {
+    /// Authority (canonical name).
+    pub authority: String,
+    /// Theme number; `None` for all themes together.
+    pub theme: Option<u32>,
+    /// Visits counted.
+    pub visits: u64,
+    /// Visits with every universal indicator of the theme validly scored.
+    pub complete: u64,
+    /// `complete / visits`.
+    pub share: f64,
 }
 
 impl Filtered {
+    /// Every authority name this result mentions (kept, excluded, or only in counts),
+    /// canonical, sorted; the placeholders `(none)` and `(conflicting)` excluded.
+    pub fn authority_names(&self) -> Result<Vec<String>> {
+        let mut names = std::collections::BTreeSet::new();
+        let kept = self.ratings.column("authority")?.str()?;
+        names.extend(kept.iter().flatten().map(str::to_string));
+        for rule in &self.summary.rules {
+            names.extend(rule.by_authority.keys().cloned());
+        }
+        names.extend(
+            self.exclusions
+                .iter()
+                .filter_map(|e| canonical_authority(&e.authority)),
+        );
+        names.remove(NONE_KEY);
+        names.remove(CONFLICT_KEY);
+        Ok(names.into_iter().collect())
+    }
+
+    /// Replaces authority names by `mapping` (canonical name → new name) everywhere: the kept
+    /// ratings, the exclusion listing (the raw authority field and the details), the counts and
+    /// the completeness table. Raw spellings are matched through [`canonical_authority`].
+    pub fn rename_authorities(&mut self, mapping: &BTreeMap<String, String>) -> Result<()> {
+        let rename = |raw: &str| -> Option<String> {
+            canonical_authority(raw).and_then(|c| mapping.get(&c).cloned())
+        };
+        let kept = self.ratings.column("authority")?.str()?;
+        let renamed: Vec<Option<String>> = kept
+            .iter()
+            .map(|a| a.map(|a| rename(a).unwrap_or_else(|| a.to_string())))
+            .collect();
+        self.ratings
+            .with_column(Column::new("authority".into(), renamed))?;
+        self.ratings = self.ratings.sort(
+            [
+                "authority",
+                "visit_id",
+                "criterion",
+                "indicator",
+                "file",
+                "line",
+            ],
+            SortMultipleOptions::default(),
+        )?;
+        // Free text (details, raw records) may hold a name in any spelling: replace the
+        // canonical names and their short forms ("Nord"), longest first.
+        let mut spellings: Vec<(String, &String)> = Vec::new();
+        for (from, to) in mapping {
+            spellings.push((from.clone(), to));
+            if let Some(short) = from
+                .strip_prefix("Socialtilsyn ")
+                .filter(|s| s.chars().count() >= 3)
+            {
+                spellings.push((short.to_string(), to));
+            }
+        }
+        spellings.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+        let scrub = |text: &mut String| {
+            for (from, to) in &spellings {
+                if text.contains(from.as_str()) {
+                    *text = text.replace(from.as_str(), to);
+                }
+            }
+        };
+        for e in &mut self.exclusions {
+            match rename(&e.authority) {
+                Some(new) => e.authority = new,
+                None => scrub(&mut e.authority),
+            }
+            for text in [
+                &mut e.detail,
+                &mut e.raw_value,
+                &mut e.visit_id,
+                &mut e.indicator,
+            ] {
+                scrub(text);
+            }
+        }
+        for rule in &mut self.summary.rules {
+            rule.by_authority = std::mem::take(&mut rule.by_authority)
+                .into_iter()
+                .map(|(k, v)| (mapping.get(&k).cloned().unwrap_or(k), v))
+                .collect();
+        }
+        for row in &mut self.completeness {
+            if let Some(new) = mapping.get(&row.authority) {
+                row.authority = new.clone();
+            }
+        }
+        self.completeness.sort_by(|a, b| {
+            (a.authority.as_str(), a.theme.is_none(), a.theme).cmp(&(
+                b.authority.as_str(),
+                b.theme.is_none(),
+                b.theme,
+            ))
+        });
+        Ok(())
+    }
+
     /// The exclusions as a DataFrame (columns as [`Exclusion`]; `rule` as its name).
     pub fn exclusions_frame(&self) -> Result<DataFrame> {
         let e = &self.exclusions;
@@ -378,8 +500,33 @@ impl Visit {
     }
 }
 
+/// Options for [`filter_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilterOptions {
+    /// Apply the LOS visit rules `all_ones` and `missing_universal`. Off only to *show* a
+    /// single visit that those rules would drop (`losstat spider`); every comparison uses them.
+    pub los_visit_rules: bool,
+}
+
+impl Default for FilterOptions {
+    fn default() -> Self {
+        Self {
+            los_visit_rules: true,
+        }
+    }
+}
+
 /// Applies the rules (see the module docs) to the loaded ratings.
 pub fn filter(loaded: &Loaded, model: &QualityModel) -> Result<Filtered> {
+    filter_with(loaded, model, &FilterOptions::default())
+}
+
+/// [`filter`] with options.
+pub fn filter_with(
+    loaded: &Loaded,
+    model: &QualityModel,
+    options: &FilterOptions,
+) -> Result<Filtered> {
     let df = &loaded.ratings;
     let n = df.height();
     let authority_col = df.column("authority")?.str()?;
@@ -496,7 +643,18 @@ pub fn filter(loaded: &Loaded, model: &QualityModel) -> Result<Filtered> {
     let mut remaining = vec![0u64; visits.len()];
     let mut ones = vec![0u64; visits.len()];
     let mut covered = vec![0u64; visits.len() * universal.len().max(1)];
+    let mut valid_cover = vec![false; visits.len() * universal.len().max(1)];
     for row in 0..n {
+        let attributable = visits
+            .get(row_visit[row] as usize)
+            .is_some_and(|v| v.authorities.len() == 1);
+        if attributable && row_score[row].is_some() {
+            if let Some(k) =
+                row_indicator[row].and_then(|id| universal.iter().position(|u| *u == id))
+            {
+                valid_cover[row_visit[row] as usize * universal.len() + k] = true;
+            }
+        }
         if visits
             .get(row_visit[row] as usize)
             .is_some_and(|v| v.conflicting_duplicate)
@@ -537,6 +695,8 @@ pub fn filter(loaded: &Loaded, model: &QualityModel) -> Result<Filtered> {
         } else if visit.conflicting_duplicate {
             visit_rule[v] = Some(Rule::ConflictingDuplicate);
             visit_detail[v] = visit.conflict.clone();
+        } else if !options.los_visit_rules {
+            // Shown as it is: no LOS visit rule applies.
         } else if remaining[v] > 0 && ones[v] == remaining[v] {
             visit_rule[v] = Some(Rule::AllOnes);
             visit_detail[v] = format!(
@@ -719,11 +879,73 @@ pub fn filter(loaded: &Loaded, model: &QualityModel) -> Result<Filtered> {
         rows_kept: kept.len() as u64,
         visits_kept: kept_visits,
     };
+    let completeness = completeness(&visits, &authority_names, &universal, &valid_cover, model);
     Ok(Filtered {
         ratings,
         exclusions,
         summary,
+        completeness,
     })
+}
+
+/// The completeness table (see [`CompletenessRow`]), sorted by authority, then theme with the
+/// all-themes row last.
+fn completeness(
+    visits: &[Visit],
+    authority_names: &[String],
+    universal: &[IndicatorId],
+    valid_cover: &[bool],
+    model: &QualityModel,
+) -> Vec<CompletenessRow> {
+    let themes: Vec<Option<u32>> = model
+        .themes
+        .keys()
+        .copied()
+        .filter(|t| {
+            universal
+                .iter()
+                .any(|id| model.theme_of_criterion(id.criterion) == Some(*t))
+        })
+        .map(Some)
+        .chain(std::iter::once(None))
+        .collect();
+    let mut counts: BTreeMap<(&str, Option<u32>), (u64, u64)> = BTreeMap::new();
+    for (v, visit) in visits.iter().enumerate() {
+        let [authority] = visit.authorities.as_slice() else {
+            continue;
+        };
+        let Some(name) = authority_names.get(*authority as usize) else {
+            continue;
+        };
+        for theme in &themes {
+            let complete = universal.iter().enumerate().all(|(k, id)| {
+                let in_theme =
+                    theme.is_none_or(|t| model.theme_of_criterion(id.criterion) == Some(t));
+                !in_theme || valid_cover[v * universal.len() + k]
+            });
+            let slot = counts.entry((name.as_str(), *theme)).or_default();
+            slot.0 += 1;
+            slot.1 += u64::from(complete);
+        }
+    }
+    let mut rows: Vec<CompletenessRow> = counts
+        .into_iter()
+        .map(|((authority, theme), (visits, complete))| CompletenessRow {
+            authority: authority.to_string(),
+            theme,
+            visits,
+            complete,
+            share: complete as f64 / visits as f64,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (a.authority.as_str(), a.theme.is_none(), a.theme).cmp(&(
+            b.authority.as_str(),
+            b.theme.is_none(),
+            b.theme,
+        ))
+    });
+    rows
 }
 
 /// A count of nothing yet.

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use losstat::analysis::{self, AnalysisOptions, Levels, StatsOptions, Stratify};
+use losstat::analysis::{self, AnalysisOptions, Levels, StatsOptions, Stratify, VisitSelector};
 use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions};
 use losstat::model::QualityModel;
 use losstat::report::{self, terminal};
@@ -42,8 +42,27 @@ enum Command {
     Check(CheckArgs),
     /// Write a synthetic export calibrated to the LOS paper.
     Simulate(SimulateArgs),
+    /// One visit (or an offer's latest visit) at a glance: scores, theme scores, spider chart,
+    /// missing universal indicators, against the authority's and the national means.
+    Spider(SpiderArgs),
     /// Print the quality model in use.
     Model(ModelArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["visit", "offer"])))]
+struct SpiderArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The visit id.
+    #[arg(long)]
+    visit: Option<String>,
+    /// The offer id (its most recent visit is shown).
+    #[arg(long)]
+    offer: Option<String>,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(Args)]
@@ -84,6 +103,14 @@ struct CompareArgs {
     format: Format,
     #[command(flatten)]
     stats: StatsArgs,
+    /// Replace authority names by "Socialtilsyn 1" … "Socialtilsyn 5" in every output (the
+    /// order is drawn from --seed).
+    #[arg(long)]
+    anonymize: bool,
+    /// With --anonymize: write which name became which label to this CSV file (keep it apart
+    /// from the outputs you share).
+    #[arg(long, value_name = "FILE", requires = "anonymize")]
+    anonymize_key: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -340,6 +367,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compare(args) => compare(args, model),
         Command::Check(args) => check(args, &model),
         Command::Simulate(args) => simulate_export(&args, &model),
+        Command::Spider(args) => spider(&args, &model),
         Command::Model(args) => {
             let text = match args.format {
                 ModelFormat::Table => terminal::model_listing(&model),
@@ -371,6 +399,7 @@ fn options(input: &InputArgs) -> Result<AnalysisOptions> {
             columns,
         },
         stats: StatsOptions::default(),
+        anonymize: None,
     })
 }
 
@@ -386,7 +415,16 @@ fn strict_code(strict: bool, excluded: u64) -> ExitCode {
 fn compare(args: CompareArgs, model: QualityModel) -> Result<ExitCode> {
     let mut options = options(&args.input)?;
     options.stats = args.stats.options()?;
+    options.anonymize = args.anonymize.then_some(args.stats.seed);
     let analysis = analysis::analyze(&args.input.inputs, model, &options)?;
+    if let (Some(path), Some(key)) = (&args.anonymize_key, &analysis.anonymization) {
+        let mut text = String::from("label,authority\n");
+        for (name, label) in &key.pairs {
+            text.push_str(&format!("{label},{name}\n"));
+        }
+        write_file(path, text.as_bytes(), args.force)?;
+        eprintln!("losstat: wrote the anonymisation key to {}", path.display());
+    }
     if let Some(dir) = &args.out {
         let files = report::render(&analysis)?;
         report::write_dir(dir, &files, &args.input.inputs, args.force)
@@ -420,6 +458,25 @@ fn check(args: CheckArgs, model: &QualityModel) -> Result<ExitCode> {
         args.input.strict,
         screening.filtered.summary.ratings_excluded(),
     ))
+}
+
+fn spider(args: &SpiderArgs, model: &QualityModel) -> Result<ExitCode> {
+    let options = options(&args.input)?;
+    let selector = match (&args.visit, &args.offer) {
+        (Some(visit), _) => VisitSelector::Visit(visit.clone()),
+        (None, Some(offer)) => VisitSelector::Offer(offer.clone()),
+        (None, None) => anyhow::bail!("give --visit ID or --offer ID"),
+    };
+    let profile = analysis::visit_profile(&args.input.inputs, model, &options, &selector)?;
+    match args.format {
+        Format::Table => print(&terminal::visit_profile(&profile, model))?,
+        Format::Json => {
+            let mut bytes = serde_json::to_vec_pretty(&profile)?;
+            bytes.push(b'\n');
+            print(&String::from_utf8_lossy(&bytes))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn simulate_export(args: &SimulateArgs, model: &QualityModel) -> Result<ExitCode> {

@@ -46,6 +46,10 @@ pub struct Results<'a> {
     pub histogram: HistogramJson<'a>,
     /// Per-indicator deviations from the national mean.
     pub deviation: &'a [DeviationRow],
+    /// Completeness of the universal indicators per authority and theme.
+    pub completeness: &'a [crate::filter::CompletenessRow],
+    /// Whether authority names were replaced by "Socialtilsyn 1" … (the key is not written here).
+    pub anonymized: bool,
 }
 
 /// The `parameters` block.
@@ -225,6 +229,8 @@ pub fn results(analysis: &Analysis) -> Results<'_> {
             curves: &analysis.densities.histograms,
         },
         deviation: &analysis.deviation,
+        completeness: &analysis.filtered.completeness,
+        anonymized: analysis.anonymization.is_some(),
     }
 }
 

@@ -52,6 +52,10 @@ pub fn render(analysis: &Analysis) -> Result<Vec<OutputFile>> {
         file("deviation.csv", tables::deviation(analysis)?),
         file("kde.csv", tables::kde(analysis)?),
         file("histogram.csv", tables::histogram(analysis)?),
+        file(
+            "completeness.csv",
+            tables::completeness(&analysis.filtered)?,
+        ),
     ])
 }
 

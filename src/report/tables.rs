@@ -357,3 +357,21 @@ pub fn histogram(analysis: &Analysis) -> Result<Vec<u8>> {
     }
     finish(w)
 }
+
+/// `completeness.csv`: per authority and theme, visits with every universal indicator scored.
+pub fn completeness(filtered: &Filtered) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record(["authority", "theme", "visits", "complete", "share"])
+        .map_err(csv_err)?;
+    for r in &filtered.completeness {
+        w.write_record([
+            safe_text(&r.authority).as_ref(),
+            &r.theme.map_or("all".to_string(), |t| t.to_string()),
+            &r.visits.to_string(),
+            &r.complete.to_string(),
+            &r.share.to_string(),
+        ])
+        .map_err(csv_err)?;
+    }
+    finish(w)
+}

@@ -5,7 +5,7 @@
 
 use comfy_table::{Cell, CellAlignment, Table, presets::ASCII_MARKDOWN};
 
-use crate::analysis::{Analysis, Screening};
+use crate::analysis::{Analysis, Screening, VisitProfile};
 use crate::filter::{Filtered, Scope};
 use crate::load::{Format, Source};
 use crate::model::QualityModel;
@@ -343,4 +343,77 @@ fn shorten(text: &str, max: usize) -> String {
         cut.push('…');
         cut
     }
+}
+
+/// The `spider` summary of one visit.
+pub fn visit_profile(p: &VisitProfile, model: &QualityModel) -> String {
+    let mut out = format!("Visit {} ({})", p.visit_id, p.authority);
+    for (label, value) in [
+        ("offer", &p.offer_id),
+        ("type", &p.offer_type),
+        ("date", &p.visit_date),
+    ] {
+        if let Some(v) = value {
+            out.push_str(&format!(", {label} {v}"));
+        }
+    }
+    out.push('\n');
+    let mean_of = |list: &[crate::analysis::ThemeMean], theme: u32| {
+        list.iter()
+            .find(|m| m.theme == theme)
+            .map_or("-".to_string(), |m| format!("{:.2}", m.mean))
+    };
+    let mut t = table(&[
+        "theme",
+        "indicators",
+        "theme score",
+        "authority mean",
+        "national mean",
+    ]);
+    for (theme, score) in &p.themes {
+        let indicators: Vec<String> = p
+            .indicators
+            .iter()
+            .filter(|(id, _)| {
+                crate::model::IndicatorId::parse(id)
+                    .and_then(|id| model.theme_of_criterion(id.criterion))
+                    == Some(*theme)
+            })
+            .map(|(id, s)| format!("{id}={s}"))
+            .collect();
+        t.add_row(vec![
+            Cell::new(format!("{theme} {}", model.theme_label(*theme))),
+            Cell::new(indicators.join(" ")),
+            right(format!("{score:.2}")),
+            right(mean_of(&p.authority_means, *theme)),
+            right(mean_of(&p.national_means, *theme)),
+        ]);
+    }
+    out.push_str(&format!("{t}\n"));
+    if let Some(overall) = p.overall {
+        out.push_str(&format!(
+            "Overall score (mean of the theme scores): {overall:.3}\n"
+        ));
+    }
+    if p.missing_universal.is_empty() {
+        out.push_str("Every universal indicator has a valid score.\n");
+    } else {
+        out.push_str(&format!(
+            "Universal indicators without a valid score: {}\n",
+            p.missing_universal.join(", ")
+        ));
+    }
+    if !p.excluded_by.is_empty() {
+        out.push_str(&format!(
+            "This visit is excluded from the comparisons by: {}\n",
+            p.excluded_by.join(", ")
+        ));
+    }
+    if !p.other_visits.is_empty() {
+        out.push_str(&format!(
+            "Earlier visits of this offer: {}\n",
+            p.other_visits.join(", ")
+        ));
+    }
+    out
 }

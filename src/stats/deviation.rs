@@ -279,20 +279,8 @@ pub fn deviation_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::reference::floats;
     use proptest::prelude::*;
-    use serde_json::Value;
-
-    /// SciPy reference values written by tools/reference/kde_rank_reference.py (path relative to
-    /// this file; also right for losstat's src/stats/deviation.rs → tests/data/reference/).
-    const REFERENCE: &str = include_str!("../../tests/data/reference/kde_rank_scipy.json");
-
-    fn floats(v: &Value) -> Vec<f64> {
-        v.as_array()
-            .expect("array")
-            .iter()
-            .map(|x| x.as_f64().expect("number"))
-            .collect()
-    }
 
     fn close(got: f64, want: f64, rtol: f64, atol: f64) -> bool {
         (got - want).abs() <= atol + rtol * want.abs()
@@ -304,7 +292,7 @@ mod tests {
     /// directly computed deviation, SciPy's on c·d; they differ by rounding only).
     #[test]
     fn matches_scipy_welch() {
-        let v: Value = serde_json::from_str(REFERENCE).expect("reference JSON parses");
+        let v = crate::stats::reference::kde_rank();
         for ind in v["deviation"].as_array().expect("indicators") {
             let owned: Vec<(String, Vec<f64>)> = ind["groups"]
                 .as_array()

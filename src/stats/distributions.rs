@@ -413,9 +413,6 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 mod tests {
     use super::*;
 
-    /// Reference values from SciPy (see tools/reference/kde_rank_reference.py).
-    const REFERENCE: &str = include_str!("../../tests/data/reference/kde_rank_scipy.json");
-
     fn rel(got: f64, want: f64) -> f64 {
         if want == 0.0 {
             got.abs()
@@ -425,7 +422,7 @@ mod tests {
     }
 
     fn rows(key: &str) -> Vec<Vec<f64>> {
-        let v: serde_json::Value = serde_json::from_str(REFERENCE).expect("reference JSON parses");
+        let v = crate::stats::reference::kde_rank();
         v["distributions"][key]
             .as_array()
             .expect("array")

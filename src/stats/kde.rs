@@ -352,24 +352,12 @@ pub fn histogram(data: &[f64], edges: &[f64]) -> Result<Histogram> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::reference::floats;
     use proptest::prelude::*;
     use serde_json::Value;
 
-    /// SciPy/NumPy reference values written by tools/reference/kde_rank_reference.py.
-    /// The path is relative to this file and holds both here and in losstat
-    /// (src/stats/kde.rs → tests/data/reference/).
-    const REFERENCE: &str = include_str!("../../tests/data/reference/kde_rank_scipy.json");
-
     fn reference() -> Value {
-        serde_json::from_str(REFERENCE).expect("reference JSON parses")
-    }
-
-    fn floats(v: &Value) -> Vec<f64> {
-        v.as_array()
-            .expect("array")
-            .iter()
-            .map(|x| x.as_f64().expect("number"))
-            .collect()
+        crate::stats::reference::kde_rank()
     }
 
     fn assert_rel(got: &[f64], want: &[f64], tol: f64, what: &str) {

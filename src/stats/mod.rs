@@ -11,3 +11,5 @@ pub mod ks;
 pub mod multitest;
 pub mod pairwise;
 pub mod rank;
+#[cfg(test)]
+mod reference;

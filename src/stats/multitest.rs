@@ -78,8 +78,6 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::Value;
 
-    const REFERENCE: &str = include_str!("../../tests/data/reference/kde_rank_scipy.json");
-
     fn opt_floats(v: &Value) -> Vec<f64> {
         v.as_array()
             .expect("array")
@@ -119,7 +117,7 @@ mod tests {
     fn matches_statsmodels() {
         // statsmodels multipletests('holm' / 'fdr_bh') on the non-NaN entries (R's NA rule),
         // 1e-15 relative (statsmodels' BH divides by j/m where R multiplies by m/j).
-        let v: Value = serde_json::from_str(REFERENCE).expect("reference JSON parses");
+        let v = crate::stats::reference::kde_rank();
         for case in v["p_adjust"].as_array().expect("cases") {
             let name = case["name"].as_str().expect("name");
             let p = opt_floats(&case["p"]);

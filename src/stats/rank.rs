@@ -314,20 +314,9 @@ pub fn compare_ranks_at(a: &[f64], b: &[f64], confidence: f64) -> Result<RankCom
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::reference::floats;
     use proptest::prelude::*;
     use serde_json::Value;
-
-    /// SciPy reference values written by tools/reference/kde_rank_reference.py (path relative to
-    /// this file; also right for losstat's src/stats/rank.rs → tests/data/reference/).
-    const REFERENCE: &str = include_str!("../../tests/data/reference/kde_rank_scipy.json");
-
-    fn floats(v: &Value) -> Vec<f64> {
-        v.as_array()
-            .expect("array")
-            .iter()
-            .map(|x| x.as_f64().expect("number"))
-            .collect()
-    }
 
     fn close(got: f64, want: f64, rtol: f64) -> bool {
         got == want || ((got - want) / want).abs() <= rtol
@@ -349,7 +338,7 @@ mod tests {
     /// SciPy's t.ppf.
     #[test]
     fn matches_scipy() {
-        let v: Value = serde_json::from_str(REFERENCE).expect("reference JSON parses");
+        let v = crate::stats::reference::kde_rank();
         for case in v["ranks"].as_array().expect("cases") {
             let name = case["name"].as_str().expect("name");
             let a = floats(&case["a"]);

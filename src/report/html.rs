@@ -1,0 +1,361 @@
+//! `report.html`: one self-contained page for a policy paper's annex.
+//!
+//! Input: the [`Analysis`] and the figures already drawn from it. Output: HTML bytes with
+//! inline CSS and inline SVG, the font embedded once as a data URL, no script and no network
+//! access, so the file opens offline anywhere. Every string that comes from the input (names,
+//! paths, ids) is HTML-escaped.
+//!
+//! Content: input (paths, SHA-256, detected format), parameters and version; the filter log;
+//! the per-authority summary (LOS figure 1 and 2's numbers); figures 1–3, the KS matrix, the
+//! completeness figure and one spider chart per authority, each with a caption; the pairwise
+//! comparison table; the largest deviations; method notes with references.
+
+use std::fmt::Write;
+
+use crate::analysis::Analysis;
+use crate::plot::{Figure, Lang};
+
+/// Escapes text for HTML element content and attribute values.
+///
+/// ```
+/// use losstat::report::html::escape;
+/// assert_eq!(escape("<b>\"Ø\" & 'x'</b>"), "&lt;b&gt;&quot;Ø&quot; &amp; &#39;x&#39;&lt;/b&gt;");
+/// ```
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The report's own words in both languages.
+#[derive(Clone, Copy)]
+enum Text {
+    Title,
+    Input,
+    Parameters,
+    Filter,
+    FilterIntro,
+    Rule,
+    VisitsDropped,
+    RatingsDropped,
+    Meaning,
+    Authorities,
+    Authority,
+    Visits,
+    Ratings,
+    Mean,
+    Median,
+    Figures,
+    Pairwise,
+    PairwiseIntro,
+    Pair,
+    PScipy,
+    PTies,
+    PAdjusted,
+    Significant,
+    CliffsDelta,
+    Deviations,
+    DeviationsIntro,
+    Indicator,
+    Deviation,
+    Method,
+    Yes,
+    No,
+    Kept,
+}
+
+fn t(key: Text, lang: Lang) -> &'static str {
+    use Text::*;
+    let (da, en) = match key {
+        Title => ("Socialtilsynenes kvalitetsvurderinger", "Quality ratings by the social supervisory authorities"),
+        Input => ("Data", "Input"),
+        Parameters => ("Parametre", "Parameters"),
+        Filter => ("Frasortering", "Exclusions"),
+        FilterIntro => (
+            "Reglerne anvendes i denne rækkefølge; LOS' fire regler er markeret med LOS. Hver frasorteret bedømmelse er listet i exclusions.csv.",
+            "The rules apply in this order; LOS' four rules are marked LOS. Every excluded rating is listed in exclusions.csv.",
+        ),
+        Rule => ("Regel", "Rule"),
+        VisitsDropped => ("Besøg frasorteret", "Visits dropped"),
+        RatingsDropped => ("Bedømmelser frasorteret", "Ratings dropped"),
+        Meaning => ("Betydning", "Meaning"),
+        Authorities => ("Scorer pr. socialtilsyn", "Scores per authority"),
+        Authority => ("Socialtilsyn", "Authority"),
+        Visits => ("Besøg", "Visits"),
+        Ratings => ("Bedømmelser", "Ratings"),
+        Mean => ("Gns. samlet score", "Mean overall score"),
+        Median => ("Median", "Median"),
+        Figures => ("Figurer", "Figures"),
+        Pairwise => ("Parvise sammenligninger", "Pairwise comparisons"),
+        PairwiseIntro => (
+            "To-stikprøve Kolmogorov–Smirnov-test af de samlede scorer. p (SciPy) genskaber LOS' beregning; p (eksakt med ties) tager højde for, at scorerne er gennemsnit af få heltal. p justeret over de 10 par.",
+            "Two-sample Kolmogorov–Smirnov tests of the overall scores. p (SciPy) replicates LOS; p (tie-exact) accounts for the scores being means of a few integers. p adjusted over the 10 pairs.",
+        ),
+        Pair => ("Par", "Pair"),
+        PScipy => ("p (SciPy)", "p (SciPy)"),
+        PTies => ("p (eksakt med ties)", "p (tie-exact)"),
+        PAdjusted => ("p justeret", "p adjusted"),
+        Significant => ("Signifikant", "Significant"),
+        CliffsDelta => ("Cliffs delta [95 % KI]", "Cliff's delta [95% CI]"),
+        Deviations => ("Største afvigelser fra landsgennemsnittet", "Largest deviations from the national mean"),
+        DeviationsIntro => (
+            "Socialtilsynets gennemsnit minus landsgennemsnittet (alle bedømmelser af indikatoren), med 95 %-konfidensinterval (Welch) og q-værdi (Benjamini–Hochberg over alle celler).",
+            "The authority's mean minus the national mean (all ratings of the indicator), with a 95% confidence interval (Welch) and q-value (Benjamini–Hochberg over all cells).",
+        ),
+        Indicator => ("Indikator", "Indicator"),
+        Deviation => ("Afvigelse [95 % KI]", "Deviation [95% CI]"),
+        Method => ("Metode", "Method"),
+        Yes => ("ja", "yes"),
+        No => ("nej", "no"),
+        Kept => ("Beholdt", "Kept"),
+    };
+    match lang {
+        Lang::Da => da,
+        Lang::En => en,
+    }
+}
+
+fn method_notes(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Da => {
+            "<p>Metoden følger LOS (2024), <i>Fem socialtilsyn medfører forskelligartede kvalitetsvurderinger af sociale tilbud</i>: \
+             frasortering af besøg uden socialtilsyn, bedømmelser der ikke er heltal 1–5, besøg hvor alle scorer er 1, og besøg uden gyldig score \
+             for en indikator der gælder alle tilbudstyper. Kriteriescore = gennemsnit af kriteriets indikatorer; temascore = gennemsnit af temaets kriterier; \
+             samlet score = gennemsnit af temascorerne.</p>\
+             <p>Kolmogorov–Smirnov: p som <code>scipy.stats.ks_2samp</code> (eksakt når begge stikprøver har højst 10.000 værdier) og den eksakte p givet ties \
+             (Schröer &amp; Trenkler 1995; Viehmann 2021; som R ≥ 4.4 <code>psmirnov</code>). Justering: Holm (1979) eller Benjamini &amp; Hochberg (1995). \
+             Effektstørrelse: Cliffs delta (Cliff 1993) med konfidensinterval fra Brunner &amp; Munzel (2000). \
+             Tæthed: Gaussisk kerne med Scotts faktor (Scott 1992), som <code>scipy.stats.gaussian_kde</code>. \
+             Afvigelser: Welchs t (Welch 1947), q-værdier efter Benjamini &amp; Hochberg (1995).</p>"
+        }
+        Lang::En => {
+            "<p>The method follows LOS (2024), <i>Fem socialtilsyn medfører forskelligartede kvalitetsvurderinger af sociale tilbud</i>: \
+             visits without an authority, ratings that are not integers 1–5, visits whose every score is 1, and visits without a valid score for an \
+             indicator that applies to all offer types are excluded. Criterion score = mean of its indicators; theme score = mean of its criteria; \
+             overall score = mean of the theme scores.</p>\
+             <p>Kolmogorov–Smirnov: p as <code>scipy.stats.ks_2samp</code> (exact when both samples have at most 10,000 values) and the exact p given \
+             the ties (Schröer &amp; Trenkler 1995; Viehmann 2021; as R ≥ 4.4 <code>psmirnov</code>). Adjustment: Holm (1979) or Benjamini &amp; Hochberg (1995). \
+             Effect size: Cliff's delta (Cliff 1993) with a confidence interval from Brunner &amp; Munzel (2000). \
+             Density: Gaussian kernel with Scott's factor (Scott 1992), as <code>scipy.stats.gaussian_kde</code>. \
+             Deviations: Welch's t (Welch 1947), q-values by Benjamini &amp; Hochberg (1995).</p>"
+        }
+    }
+}
+
+const CSS: &str = "body{font-family:'DejaVu Sans',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}\
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left}\
+td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}\
+figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}\
+code{font-size:.9em}.meta{font-size:.85em;color:#555}";
+
+fn pvalue(p: f64) -> String {
+    if !p.is_finite() {
+        "–".to_string()
+    } else if p < 1e-4 {
+        format!("{p:.2e}")
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+/// Renders the report. `figures` are shown in the order given with their captions;
+/// `font_css` is an `@font-face` rule (or empty) placed once in the page's style.
+pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str, lang: Lang) -> Vec<u8> {
+    let mut h = String::new();
+    let lang_code = match lang {
+        Lang::Da => "da",
+        Lang::En => "en",
+    };
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"{lang_code}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{font_css}{CSS}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        escape(t(Text::Title, lang)),
+        escape(t(Text::Title, lang))
+    );
+    let _ = write!(h, "<p class=\"meta\">losstat {}</p>\n", env!("CARGO_PKG_VERSION"));
+
+    // Input and parameters.
+    let _ = write!(h, "<h2>{}</h2>\n<table>\n", t(Text::Input, lang));
+    for s in &analysis.sources {
+        let detected = match (&s.encoding, &s.separator, &s.sheet) {
+            (Some(e), Some(sep), _) => format!("{e}, '{sep}'"),
+            (_, _, Some(sheet)) => format!("sheet \"{sheet}\""),
+            _ => String::new(),
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{} {}</td><td class=\"n\">{}</td></tr>\n",
+            escape(&s.path.display().to_string()),
+            escape(&s.sha256),
+            escape(&format!("{:?}", s.layout).to_lowercase()),
+            escape(&detected),
+            s.counts.ratings_read
+        );
+    }
+    let _ = write!(h, "</table>\n");
+    let o = &analysis.options;
+    let _ = write!(
+        h,
+        "<p class=\"meta\">{}: alpha = {}, {:?}, KS {:?}, KDE {:?}, {} = {}, seed = {}, {:?}, model: {}</p>\n",
+        t(Text::Parameters, lang),
+        o.pairwise.alpha,
+        o.pairwise.adjustment,
+        o.pairwise.ks_method,
+        o.bandwidth,
+        "permutations",
+        o.pairwise.permutations,
+        o.pairwise.seed,
+        o.stratify,
+        escape(&analysis.model.origin)
+    );
+
+    // Filter log.
+    let s = &analysis.filtered.summary;
+    let _ = write!(
+        h,
+        "<h2>{}</h2>\n<p>{} {} / {} → {} / {}. {}</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        t(Text::Filter, lang),
+        t(Text::Ratings, lang),
+        s.rows_read,
+        s.visits_read,
+        s.rows_kept,
+        s.visits_kept,
+        t(Text::FilterIntro, lang),
+        t(Text::Rule, lang),
+        t(Text::VisitsDropped, lang),
+        t(Text::RatingsDropped, lang),
+        t(Text::Meaning, lang)
+    );
+    for r in s.rules.iter().filter(|r| r.visits_dropped + r.ratings_dropped + r.ratings_flagged > 0) {
+        let ratings = if r.ratings_flagged > 0 {
+            format!("{} ({})", r.ratings_flagged, t(Text::Kept, lang))
+        } else {
+            r.ratings_dropped.to_string()
+        };
+        let _ = write!(
+            h,
+            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+            r.rule.name(),
+            r.visits_dropped,
+            ratings,
+            escape(r.rule.description())
+        );
+    }
+    let _ = write!(h, "</table>\n");
+
+    // Per-authority summary.
+    let _ = write!(
+        h,
+        "<h2>{}</h2>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>1</th><th>2</th><th>3</th><th>4</th><th>5</th><th>{}</th><th>{}</th><th>sd</th></tr>\n",
+        t(Text::Authorities, lang),
+        t(Text::Authority, lang),
+        t(Text::Visits, lang),
+        t(Text::Ratings, lang),
+        t(Text::Mean, lang),
+        t(Text::Median, lang)
+    );
+    for a in &analysis.authorities {
+        let _ = write!(h, "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>", escape(&a.name), a.visits, a.ratings);
+        for share in a.score_share {
+            let _ = write!(h, "<td class=\"n\">{:.1} %</td>", share * 100.0);
+        }
+        let _ = write!(
+            h,
+            "<td class=\"n\">{:.3}</td><td class=\"n\">{:.3}</td><td class=\"n\">{}</td></tr>\n",
+            a.overall.mean,
+            a.overall.median,
+            a.overall.sd.map_or("–".to_string(), |s| format!("{s:.3}"))
+        );
+    }
+    let _ = write!(h, "</table>\n");
+
+    // Figures.
+    let _ = write!(h, "<h2>{}</h2>\n", t(Text::Figures, lang));
+    for (figure, caption) in figures {
+        let _ = write!(
+            h,
+            "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            escape(&figure.name),
+            figure.svg,
+            escape(caption)
+        );
+    }
+
+    // Pairwise table.
+    let _ = write!(
+        h,
+        "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr><th>{}</th><th>n</th><th>D</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        t(Text::Pairwise, lang),
+        t(Text::PairwiseIntro, lang),
+        t(Text::Pair, lang),
+        t(Text::PScipy, lang),
+        t(Text::PTies, lang),
+        t(Text::PAdjusted, lang),
+        t(Text::Significant, lang),
+        t(Text::CliffsDelta, lang)
+    );
+    for p in analysis.overall_pairs() {
+        let ci = match (p.cliffs_delta_ci_low, p.cliffs_delta_ci_high) {
+            (Some(lo), Some(hi)) => format!("{:+.3} [{lo:+.3}; {hi:+.3}]", p.cliffs_delta),
+            _ => format!("{:+.3}", p.cliffs_delta),
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{} – {}</td><td class=\"n\">{}/{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td></tr>\n",
+            escape(&p.a),
+            escape(&p.b),
+            p.n_a,
+            p.n_b,
+            p.statistic,
+            pvalue(p.p_value),
+            pvalue(p.p_value_ties),
+            pvalue(p.p_value_adjusted),
+            if p.significant { t(Text::Yes, lang) } else { t(Text::No, lang) },
+            ci
+        );
+    }
+    let _ = write!(h, "</table>\n");
+
+    // Largest deviations.
+    let mut rows: Vec<_> = analysis.deviation.iter().collect();
+    rows.sort_by(|a, b| b.significant.cmp(&a.significant).then(b.cell.deviation.abs().total_cmp(&a.cell.deviation.abs())));
+    let _ = write!(
+        h,
+        "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>n</th><th>{}</th><th>q</th></tr>\n",
+        t(Text::Deviations, lang),
+        t(Text::DeviationsIntro, lang),
+        t(Text::Indicator, lang),
+        t(Text::Authority, lang),
+        t(Text::Deviation, lang)
+    );
+    for r in rows.iter().take(15) {
+        let c = &r.cell;
+        let ci = match (c.ci_low, c.ci_high) {
+            (Some(lo), Some(hi)) => format!("{:+.3} [{lo:+.3}; {hi:+.3}]", c.deviation),
+            _ => format!("{:+.3}", c.deviation),
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+            escape(&r.indicator),
+            escape(&c.authority),
+            c.n,
+            ci,
+            r.q_value.map_or("–".to_string(), pvalue)
+        );
+    }
+    let _ = write!(h, "</table>\n<h2>{}</h2>\n{}\n</body>\n</html>\n", t(Text::Method, lang), method_notes(lang));
+    h.into_bytes()
+}
