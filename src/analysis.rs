@@ -419,13 +419,14 @@ pub fn visit_profile(
         VisitSelector::Offer(offer) => {
             let mut candidates: BTreeMap<String, String> = BTreeMap::new();
             for ((v, o), d) in visits.iter().zip(offers.iter()).zip(dates.iter()) {
-                if let (Some(v), Some(o)) = (v, o) {
-                    if o.trim() == offer.trim() && !v.trim().is_empty() {
-                        let date = d.unwrap_or("").trim().to_string();
-                        let entry = candidates.entry(v.trim().to_string()).or_default();
-                        if date > *entry {
-                            *entry = date;
-                        }
+                if let (Some(v), Some(o)) = (v, o)
+                    && o.trim() == offer.trim()
+                    && !v.trim().is_empty()
+                {
+                    let date = d.unwrap_or("").trim().to_string();
+                    let entry = candidates.entry(v.trim().to_string()).or_default();
+                    if date > *entry {
+                        *entry = date;
                     }
                 }
             }

@@ -648,12 +648,12 @@ pub fn filter_with(
         let attributable = visits
             .get(row_visit[row] as usize)
             .is_some_and(|v| v.authorities.len() == 1);
-        if attributable && row_score[row].is_some() {
-            if let Some(k) =
+        if attributable
+            && row_score[row].is_some()
+            && let Some(k) =
                 row_indicator[row].and_then(|id| universal.iter().position(|u| *u == id))
-            {
-                valid_cover[row_visit[row] as usize * universal.len() + k] = true;
-            }
+        {
+            valid_cover[row_visit[row] as usize * universal.len() + k] = true;
         }
         if visits
             .get(row_visit[row] as usize)
