@@ -188,6 +188,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// A figure could not be drawn.
+    #[error("cannot draw figure {figure}: {message}")]
+    Plot {
+        /// The figure.
+        figure: String,
+        /// What went wrong.
+        message: String,
+    },
+
     /// A sample handed to a statistic is empty.
     #[error("{what}: the sample is empty")]
     EmptySample {

@@ -15,7 +15,8 @@
 //! | 3 | [`rollup`] | kept ratings → [`rollup::Rollup`] (criterion, theme, overall score per visit) |
 //! | 4 | [`stats`] | plain slices → named results (descriptives) |
 //! | 5 | [`analysis`] | all of the above → one [`analysis::Analysis`]; writes nothing |
-//! | 6 | [`report`] | `Analysis` → `results.json`, CSV tables, terminal summaries |
+//! | 6 | [`plot`] | `Analysis` → figures (SVG with an embedded font subset, PNG) |
+//! | 6 | [`report`] | `Analysis` (+ figures) → `results.json`, CSV tables, `report.html`, terminal summaries |
 //!
 //! [`simulate`] writes synthetic exports calibrated to the LOS paper.
 //!
@@ -44,6 +45,7 @@ pub mod error;
 pub mod filter;
 pub mod load;
 pub mod model;
+pub mod plot;
 pub mod report;
 pub mod rollup;
 pub mod simulate;

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use losstat::analysis::{self, AnalysisOptions, Levels, StatsOptions, Stratify, VisitSelector};
 use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions};
 use losstat::model::QualityModel;
+use losstat::plot::{self, Lang, PlotOptions};
 use losstat::report::{self, terminal};
 use losstat::simulate::{self, CsvStyle, SimulationOptions};
 use losstat::stats::kde::Bandwidth;
@@ -63,6 +64,18 @@ struct SpiderArgs {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Write the spider chart (SVG, PNG) and profile.json into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace --out even if losstat did not create it.
+    #[arg(long)]
+    force: bool,
+    /// Language of the figure.
+    #[arg(long, value_enum, default_value_t = LangArg::Da)]
+    lang: LangArg,
+    /// Resolution of the PNG figure.
+    #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u32).range(48..=1200))]
+    dpi: u32,
 }
 
 #[derive(Args)]
@@ -107,6 +120,12 @@ struct CompareArgs {
     /// order is drawn from --seed).
     #[arg(long)]
     anonymize: bool,
+    /// Language of figures and report.html.
+    #[arg(long, value_enum, default_value_t = LangArg::Da)]
+    lang: LangArg,
+    /// Resolution of the PNG figures (300 for print).
+    #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u32).range(48..=1200))]
+    dpi: u32,
     /// With --anonymize: write which name became which label to this CSV file (keep it apart
     /// from the outputs you share).
     #[arg(long, value_name = "FILE", requires = "anonymize")]
@@ -153,6 +172,24 @@ enum AdjustArg {
     #[value(alias = "benjamini-hochberg", alias = "fdr")]
     Bh,
     None,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Da,
+    En,
+}
+
+impl LangArg {
+    fn plot_options(self, dpi: u32) -> PlotOptions {
+        PlotOptions {
+            lang: match self {
+                LangArg::Da => Lang::Da,
+                LangArg::En => Lang::En,
+            },
+            dpi,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -426,7 +463,9 @@ fn compare(args: CompareArgs, model: QualityModel) -> Result<ExitCode> {
         eprintln!("losstat: wrote the anonymisation key to {}", path.display());
     }
     if let Some(dir) = &args.out {
-        let files = report::render(&analysis)?;
+        let plot_options = args.lang.plot_options(args.dpi);
+        let figures = plot::compare::compare_figures(&analysis, &plot_options)?;
+        let files = report::render(&analysis, &figures, plot_options.lang)?;
         report::write_dir(dir, &files, &args.input.inputs, args.force)
             .with_context(|| format!("writing the outputs to {}", dir.display()))?;
         eprintln!("losstat: wrote {} files to {}", files.len(), dir.display());
@@ -468,6 +507,29 @@ fn spider(args: &SpiderArgs, model: &QualityModel) -> Result<ExitCode> {
         (None, None) => anyhow::bail!("give --visit ID or --offer ID"),
     };
     let profile = analysis::visit_profile(&args.input.inputs, model, &options, &selector)?;
+    if let Some(dir) = &args.out {
+        let figure =
+            plot::compare::visit_spider(&profile, model, &args.lang.plot_options(args.dpi))?;
+        let mut json = serde_json::to_vec_pretty(&profile)?;
+        json.push(b'\n');
+        let files = [
+            report::OutputFile {
+                name: format!("{}.svg", figure.name),
+                bytes: figure.svg.into_bytes(),
+            },
+            report::OutputFile {
+                name: format!("{}.png", figure.name),
+                bytes: figure.png,
+            },
+            report::OutputFile {
+                name: "profile.json".to_string(),
+                bytes: json,
+            },
+        ];
+        report::write_dir(dir, &files, &args.input.inputs, args.force)
+            .with_context(|| format!("writing the outputs to {}", dir.display()))?;
+        eprintln!("losstat: wrote {} files to {}", files.len(), dir.display());
+    }
     match args.format {
         Format::Table => print(&terminal::visit_profile(&profile, model))?,
         Format::Json => {

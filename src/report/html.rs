@@ -76,7 +76,10 @@ enum Text {
 fn t(key: Text, lang: Lang) -> &'static str {
     use Text::*;
     let (da, en) = match key {
-        Title => ("Socialtilsynenes kvalitetsvurderinger", "Quality ratings by the social supervisory authorities"),
+        Title => (
+            "Socialtilsynenes kvalitetsvurderinger",
+            "Quality ratings by the social supervisory authorities",
+        ),
         Input => ("Data", "Input"),
         Parameters => ("Parametre", "Parameters"),
         Filter => ("Frasortering", "Exclusions"),
@@ -106,7 +109,10 @@ fn t(key: Text, lang: Lang) -> &'static str {
         PAdjusted => ("p justeret", "p adjusted"),
         Significant => ("Signifikant", "Significant"),
         CliffsDelta => ("Cliffs delta [95 % KI]", "Cliff's delta [95% CI]"),
-        Deviations => ("Største afvigelser fra landsgennemsnittet", "Largest deviations from the national mean"),
+        Deviations => (
+            "Største afvigelser fra landsgennemsnittet",
+            "Largest deviations from the national mean",
+        ),
         DeviationsIntro => (
             "Socialtilsynets gennemsnit minus landsgennemsnittet (alle bedømmelser af indikatoren), med 95 %-konfidensinterval (Welch) og q-værdi (Benjamini–Hochberg over alle celler).",
             "The authority's mean minus the national mean (all ratings of the indicator), with a 95% confidence interval (Welch) and q-value (Benjamini–Hochberg over all cells).",
@@ -121,6 +127,45 @@ fn t(key: Text, lang: Lang) -> &'static str {
     match lang {
         Lang::Da => da,
         Lang::En => en,
+    }
+}
+
+/// The caption of a figure (by its file stem) in `lang`.
+pub fn caption(name: &str, lang: Lang) -> String {
+    let da_en = |da: &str, en: &str| match lang {
+        Lang::Da => da.to_string(),
+        Lang::En => en.to_string(),
+    };
+    match name {
+        "fig1_score_shares" => da_en(
+            "Figur 1. Andel af indikatorbedømmelser med hver score 1–5 pr. socialtilsyn (LOS figur 1).",
+            "Figure 1. Share of indicator ratings with each score 1–5 per authority (LOS figure 1).",
+        ),
+        "fig2_overall_distribution" => da_en(
+            "Figur 2. Histogram og tæthed (Gaussisk KDE, Scotts faktor) af de samlede scorer pr. socialtilsyn; stiplet linje: gennemsnit (LOS figur 2).",
+            "Figure 2. Histogram and density (Gaussian KDE, Scott's factor) of the overall scores per authority; dashed line: mean (LOS figure 2).",
+        ),
+        "fig2_overall_distribution_overlay" => da_en(
+            "Figur 2b. Tæthederne fra figur 2 i ét panel.",
+            "Figure 2b. The densities of figure 2 in one panel.",
+        ),
+        "fig3_deviation_heatmap" => da_en(
+            "Figur 3. Afvigelse fra landsgennemsnittet pr. indikator og socialtilsyn; afdæmpede felter er ikke signifikante efter Benjamini–Hochberg (LOS figur 3).",
+            "Figure 3. Deviation from the national mean per indicator and authority; muted cells are not significant after Benjamini–Hochberg (LOS figure 3).",
+        ),
+        "fig4_ks_matrix" => da_en(
+            "Figur 4. Parvise Kolmogorov–Smirnov-tests af de samlede scorer: justeret p og D; signifikante par er markeret.",
+            "Figure 4. Pairwise Kolmogorov–Smirnov tests of the overall scores: adjusted p and D; significant pairs are marked.",
+        ),
+        "fig6_completeness" => da_en(
+            "Figur 6. Andel af besøg med gyldig score for alle universelle indikatorer, pr. tema (før LOS' besøgsregler).",
+            "Figure 6. Share of visits with a valid score for every universal indicator, per theme (before the LOS visit rules).",
+        ),
+        other if other.starts_with("fig5_spider_") => da_en(
+            "Figur 5. Gennemsnitlige temascorer (skala 1–5) mod landsgennemsnittet.",
+            "Figure 5. Mean theme scores (scale 1–5) against the national mean.",
+        ),
+        other => other.to_string(),
     }
 }
 
@@ -170,7 +215,12 @@ fn pvalue(p: f64) -> String {
 
 /// Renders the report. `figures` are shown in the order given with their captions;
 /// `font_css` is an `@font-face` rule (or empty) placed once in the page's style.
-pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str, lang: Lang) -> Vec<u8> {
+pub fn render(
+    analysis: &Analysis,
+    figures: &[(Figure, String)],
+    font_css: &str,
+    lang: Lang,
+) -> Vec<u8> {
     let mut h = String::new();
     let lang_code = match lang {
         Lang::Da => "da",
@@ -184,7 +234,11 @@ pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str,
         escape(t(Text::Title, lang)),
         escape(t(Text::Title, lang))
     );
-    let _ = write!(h, "<p class=\"meta\">losstat {}</p>\n", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">losstat {}</p>",
+        env!("CARGO_PKG_VERSION")
+    );
 
     // Input and parameters.
     let _ = write!(h, "<h2>{}</h2>\n<table>\n", t(Text::Input, lang));
@@ -194,9 +248,9 @@ pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str,
             (_, _, Some(sheet)) => format!("sheet \"{sheet}\""),
             _ => String::new(),
         };
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{} {}</td><td class=\"n\">{}</td></tr>\n",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{} {}</td><td class=\"n\">{}</td></tr>",
             escape(&s.path.display().to_string()),
             escape(&s.sha256),
             escape(&format!("{:?}", s.layout).to_lowercase()),
@@ -204,20 +258,24 @@ pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str,
             s.counts.ratings_read
         );
     }
-    let _ = write!(h, "</table>\n");
+    let _ = writeln!(h, "</table>");
     let o = &analysis.options;
-    let _ = write!(
+    let json_name = |v: serde_json::Result<serde_json::Value>| {
+        v.ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let _ = writeln!(
         h,
-        "<p class=\"meta\">{}: alpha = {}, {:?}, KS {:?}, KDE {:?}, {} = {}, seed = {}, {:?}, model: {}</p>\n",
+        "<p class=\"meta\">{}: alpha = {}; adjustment {}; KS {}; KDE {}; permutations {}; strata {}; seed {}; model {}</p>",
         t(Text::Parameters, lang),
         o.pairwise.alpha,
-        o.pairwise.adjustment,
-        o.pairwise.ks_method,
-        o.bandwidth,
-        "permutations",
+        json_name(serde_json::to_value(o.pairwise.adjustment)),
+        json_name(serde_json::to_value(o.pairwise.ks_method)),
+        escape(&format!("{:?}", o.bandwidth).to_lowercase()),
         o.pairwise.permutations,
+        json_name(serde_json::to_value(o.stratify)),
         o.pairwise.seed,
-        o.stratify,
         escape(&analysis.model.origin)
     );
 
@@ -225,10 +283,11 @@ pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str,
     let s = &analysis.filtered.summary;
     let _ = write!(
         h,
-        "<h2>{}</h2>\n<p>{} {} / {} → {} / {}. {}</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        "<h2>{}</h2>\n<p>{} {} / {} {} → {} / {}. {}</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
         t(Text::Filter, lang),
         t(Text::Ratings, lang),
         s.rows_read,
+        t(Text::Visits, lang).to_lowercase(),
         s.visits_read,
         s.rows_kept,
         s.visits_kept,
@@ -238,22 +297,26 @@ pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str,
         t(Text::RatingsDropped, lang),
         t(Text::Meaning, lang)
     );
-    for r in s.rules.iter().filter(|r| r.visits_dropped + r.ratings_dropped + r.ratings_flagged > 0) {
+    for r in s
+        .rules
+        .iter()
+        .filter(|r| r.visits_dropped + r.ratings_dropped + r.ratings_flagged > 0)
+    {
         let ratings = if r.ratings_flagged > 0 {
             format!("{} ({})", r.ratings_flagged, t(Text::Kept, lang))
         } else {
             r.ratings_dropped.to_string()
         };
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             r.rule.name(),
             r.visits_dropped,
             ratings,
             escape(r.rule.description())
         );
     }
-    let _ = write!(h, "</table>\n");
+    let _ = writeln!(h, "</table>");
 
     // Per-authority summary.
     let _ = write!(
@@ -267,22 +330,28 @@ pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str,
         t(Text::Median, lang)
     );
     for a in &analysis.authorities {
-        let _ = write!(h, "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>", escape(&a.name), a.visits, a.ratings);
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+            escape(&a.name),
+            a.visits,
+            a.ratings
+        );
         for share in a.score_share {
             let _ = write!(h, "<td class=\"n\">{:.1} %</td>", share * 100.0);
         }
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<td class=\"n\">{:.3}</td><td class=\"n\">{:.3}</td><td class=\"n\">{}</td></tr>\n",
+            "<td class=\"n\">{:.3}</td><td class=\"n\">{:.3}</td><td class=\"n\">{}</td></tr>",
             a.overall.mean,
             a.overall.median,
             a.overall.sd.map_or("–".to_string(), |s| format!("{s:.3}"))
         );
     }
-    let _ = write!(h, "</table>\n");
+    let _ = writeln!(h, "</table>");
 
     // Figures.
-    let _ = write!(h, "<h2>{}</h2>\n", t(Text::Figures, lang));
+    let _ = writeln!(h, "<h2>{}</h2>", t(Text::Figures, lang));
     for (figure, caption) in figures {
         let _ = write!(
             h,
@@ -311,9 +380,9 @@ pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str,
             (Some(lo), Some(hi)) => format!("{:+.3} [{lo:+.3}; {hi:+.3}]", p.cliffs_delta),
             _ => format!("{:+.3}", p.cliffs_delta),
         };
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{} – {}</td><td class=\"n\">{}/{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td></tr>\n",
+            "<tr><td>{} – {}</td><td class=\"n\">{}/{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
             escape(&p.a),
             escape(&p.b),
             p.n_a,
@@ -322,15 +391,23 @@ pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str,
             pvalue(p.p_value),
             pvalue(p.p_value_ties),
             pvalue(p.p_value_adjusted),
-            if p.significant { t(Text::Yes, lang) } else { t(Text::No, lang) },
+            if p.significant {
+                t(Text::Yes, lang)
+            } else {
+                t(Text::No, lang)
+            },
             ci
         );
     }
-    let _ = write!(h, "</table>\n");
+    let _ = writeln!(h, "</table>");
 
     // Largest deviations.
     let mut rows: Vec<_> = analysis.deviation.iter().collect();
-    rows.sort_by(|a, b| b.significant.cmp(&a.significant).then(b.cell.deviation.abs().total_cmp(&a.cell.deviation.abs())));
+    rows.sort_by(|a, b| {
+        b.significant
+            .cmp(&a.significant)
+            .then(b.cell.deviation.abs().total_cmp(&a.cell.deviation.abs()))
+    });
     let _ = write!(
         h,
         "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>n</th><th>{}</th><th>q</th></tr>\n",
@@ -346,9 +423,9 @@ pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str,
             (Some(lo), Some(hi)) => format!("{:+.3} [{lo:+.3}; {hi:+.3}]", c.deviation),
             _ => format!("{:+.3}", c.deviation),
         };
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             escape(&r.indicator),
             escape(&c.authority),
             c.n,
@@ -356,6 +433,11 @@ pub fn render(analysis: &Analysis, figures: &[(Figure, String)], font_css: &str,
             r.q_value.map_or("–".to_string(), pvalue)
         );
     }
-    let _ = write!(h, "</table>\n<h2>{}</h2>\n{}\n</body>\n</html>\n", t(Text::Method, lang), method_notes(lang));
+    let _ = write!(
+        h,
+        "</table>\n<h2>{}</h2>\n{}\n</body>\n</html>\n",
+        t(Text::Method, lang),
+        method_notes(lang)
+    );
     h.into_bytes()
 }

@@ -1,8 +1,9 @@
 //! Stage 6: reports. Every writer turns the [`Analysis`] into bytes; one function puts the
 //! files on disk.
 //!
-//! Input: an [`Analysis`]. Output: `results.json` ([`json`]), one CSV per table ([`tables`]),
-//! and the terminal summaries ([`terminal`]).
+//! Input: an [`Analysis`] and the figures drawn from it. Output: `results.json` ([`json`]),
+//! one CSV per table ([`tables`]), `report.html` ([`html`]), the figures as SVG and PNG under
+//! `figures/`, and the terminal summaries ([`terminal`]).
 //!
 //! Writing is all or nothing: the files are written into a hidden temporary directory
 //! beside `--out`, then renamed into place, so a failed run leaves the previous outputs (or
@@ -10,6 +11,7 @@
 //! file and refuses to replace a directory without that mark (unless it is empty, or
 //! `--force` is given), or one that holds an input file.
 
+pub mod html;
 pub mod json;
 pub mod tables;
 pub mod terminal;
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::Analysis;
 use crate::error::{Error, Result};
+use crate::plot::{self, Figure, Lang};
 
 /// Name of the file that marks a directory as losstat's output.
 pub const MARKER: &str = ".losstat";
@@ -31,13 +34,35 @@ pub struct OutputFile {
     pub bytes: Vec<u8>,
 }
 
-/// Every file `compare --out` writes, rendered in memory.
-pub fn render(analysis: &Analysis) -> Result<Vec<OutputFile>> {
+/// Every file `compare --out` writes, rendered in memory: the tables, `results.json`,
+/// `report.html`, and each figure as `figures/NAME.svg` and `figures/NAME.png`.
+pub fn render(analysis: &Analysis, figures: &[Figure], lang: Lang) -> Result<Vec<OutputFile>> {
     let file = |name: &str, bytes: Vec<u8>| OutputFile {
         name: name.to_string(),
         bytes,
     };
-    Ok(vec![
+    let svgs: Vec<&str> = figures.iter().map(|f| f.svg.as_str()).collect();
+    let font_css = plot::font_face_css(&svgs)?;
+    let captioned: Vec<(Figure, String)> = figures
+        .iter()
+        .map(|f| {
+            let mut inline = f.clone();
+            inline.svg = plot::svg_without_font(&f.svg);
+            (inline, html::caption(&f.name, lang))
+        })
+        .collect();
+    let mut files = vec![file(
+        "report.html",
+        html::render(analysis, &captioned, &font_css, lang),
+    )];
+    for f in figures {
+        files.push(file(
+            &format!("figures/{}.svg", f.name),
+            f.svg.clone().into_bytes(),
+        ));
+        files.push(file(&format!("figures/{}.png", f.name), f.png.clone()));
+    }
+    files.extend([
         file("results.json", json::to_bytes(analysis)?),
         file(
             "exclusions.csv",
@@ -56,7 +81,8 @@ pub fn render(analysis: &Analysis) -> Result<Vec<OutputFile>> {
             "completeness.csv",
             tables::completeness(&analysis.filtered)?,
         ),
-    ])
+    ]);
+    Ok(files)
 }
 
 /// Writes `files` into `dir` as a whole (see the module docs). `inputs` are never touched:
@@ -124,6 +150,9 @@ pub fn write_dir(dir: &Path, files: &[OutputFile], inputs: &[PathBuf], force: bo
         .map_err(write_error(&staging.join(MARKER)))?;
         for f in files {
             let path = staging.join(&f.name);
+            if let Some(parent) = path.parent().filter(|p| !p.exists()) {
+                std::fs::create_dir_all(parent).map_err(write_error(parent))?;
+            }
             std::fs::write(&path, &f.bytes).map_err(write_error(&path))?;
         }
         if dir.exists() {

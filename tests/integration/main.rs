@@ -5,5 +5,6 @@ mod common;
 mod cli_errors;
 mod filter_counts;
 mod formats;
+mod report;
 mod rollup_by_hand;
 mod statistics;

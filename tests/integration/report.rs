@@ -1,0 +1,283 @@
+//! `compare --out` writes the complete set of outputs, and `report.html` opens offline in a
+//! real browser (headless Chromium) with no console errors. Locally the browser check skips
+//! with a message when Chromium is absent; under CI (`CI` set) it must run.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::losstat;
+
+fn sample(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("sample.csv");
+    losstat()
+        .args([
+            "simulate", "--scale", "0.1", "--seed", "3", "--dirty", "--out",
+        ])
+        .arg(&path)
+        .assert()
+        .success();
+    path
+}
+
+/// The figures every `compare --out` writes, each as SVG and PNG (plus one spider chart per
+/// authority, `fig5_spider_1` …).
+const FIGURES: [&str; 6] = [
+    "fig1_score_shares",
+    "fig2_overall_distribution",
+    "fig2_overall_distribution_overlay",
+    "fig3_deviation_heatmap",
+    "fig4_ks_matrix",
+    "fig6_completeness",
+];
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "PNG signature");
+    let be = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+    (be(16), be(20))
+}
+
+/// Width and height of an SVG's root element.
+fn svg_size(svg: &str) -> (f64, f64) {
+    let doc = roxmltree::Document::parse(svg).expect("SVG parses as XML");
+    let root = doc.root_element();
+    let number = |name: &str| {
+        root.attribute(name)
+            .and_then(|v| v.trim_end_matches("px").parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("svg {name}"))
+    };
+    (number("width"), number("height"))
+}
+
+fn run_compare(input: &Path, out: &Path, extra: &[&str]) {
+    losstat()
+        .arg("compare")
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+#[test]
+fn compare_out_writes_every_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = sample(dir.path());
+    let out = dir.path().join("results");
+    run_compare(&input, &out, &["--dpi", "300", "--lang", "en"]);
+    for name in [
+        "results.json",
+        "report.html",
+        "exclusions.csv",
+        "filter.csv",
+        "authorities.csv",
+        "visits.csv",
+        "themes.csv",
+        "criteria.csv",
+        "ks.csv",
+        "deviation.csv",
+        "kde.csv",
+        "histogram.csv",
+        "completeness.csv",
+    ] {
+        let meta = std::fs::metadata(out.join(name)).unwrap_or_else(|_| panic!("{name} written"));
+        assert!(meta.len() > 0, "{name} is empty");
+    }
+    let spiders: Vec<String> = (1..=5).map(|k| format!("fig5_spider_{k}")).collect();
+    let all: Vec<&str> = FIGURES
+        .iter()
+        .copied()
+        .chain(spiders.iter().map(String::as_str))
+        .collect();
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report");
+    // Self-contained: no script, nothing fetched (the SVG namespace URI is not a fetch).
+    assert!(
+        !html.contains("<script") && !html.contains("src=\"http") && !html.contains("url(http")
+    );
+    for figure in &all {
+        let svg = std::fs::read_to_string(out.join("figures").join(format!("{figure}.svg")))
+            .unwrap_or_else(|_| panic!("{figure}.svg written"));
+        let (w, h) = svg_size(&svg);
+        let png = std::fs::read(out.join("figures").join(format!("{figure}.png"))).expect("png");
+        // The PNG at 300 dpi is the SVG's 96-dpi size times 300/96.
+        let want = (
+            (w * 300.0 / 96.0).round() as u32,
+            (h * 300.0 / 96.0).round() as u32,
+        );
+        assert_eq!(png_size(&png), want, "{figure}");
+        assert!(png.len() > 10_000, "{figure}.png is not blank");
+        assert!(svg.contains("@font-face"), "{figure}: font embedded");
+        assert!(
+            html.contains(&format!("id=\"{figure}\"")),
+            "{figure} in the report"
+        );
+    }
+    let fig1 = std::fs::read_to_string(out.join("figures/fig1_score_shares.svg")).expect("svg");
+    for text in [
+        "Share of ratings",
+        "Socialtilsyn Hovedstaden",
+        "Socialtilsyn Øst",
+    ] {
+        assert!(fig1.contains(text), "fig1 holds {text}");
+    }
+}
+
+#[test]
+fn danish_labels_anonymisation_and_identical_reruns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = sample(dir.path());
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let key = dir.path().join("key.csv");
+    let key_arg = key.to_str().expect("utf-8 path");
+    run_compare(&input, &a, &["--anonymize", "--anonymize-key", key_arg]);
+    run_compare(&input, &b, &["--anonymize"]);
+    let names = ["Hovedstaden", "Midt", "Nord", "Syd", "Øst"];
+    let files = walk(&a);
+    assert!(files.len() > 30, "{} files", files.len());
+    for entry in &files {
+        let bytes = std::fs::read(entry).expect("read");
+        let text = String::from_utf8_lossy(&bytes);
+        for name in names {
+            assert!(!text.contains(name), "{} mentions {name}", entry.display());
+        }
+        let twin = b.join(entry.strip_prefix(&a).expect("inside a"));
+        let same = bytes == std::fs::read(&twin).expect("twin");
+        assert!(same, "{} differs between runs", entry.display());
+    }
+    let key = std::fs::read_to_string(&key).expect("key written");
+    assert!(names.iter().all(|n| key.contains(n)) && key.contains("Socialtilsyn 1"));
+    let fig1 = std::fs::read_to_string(a.join("figures/fig1_score_shares.svg")).expect("svg");
+    assert!(fig1.contains("Andel af bedømmelser") && fig1.contains("Socialtilsyn 3"));
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn spider_profiles_a_visit_even_when_the_los_rules_drop_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut csv = String::from("authority,visit_id,offer_id,indicator,score\n");
+    // V1 lacks universal 3.b (missing_universal drops it); V2 (all 4) and V3 (all 3) are kept.
+    for (visit, skip, score) in [
+        ("V1", Some("3.b"), "4"),
+        ("V2", None, "4"),
+        ("V3", None, "3"),
+    ] {
+        for id in crate::common::UNIVERSAL
+            .iter()
+            .filter(|id| Some(**id) != skip)
+        {
+            csv.push_str(&format!("Socialtilsyn Nord,{visit},T1,{id},{score}\n"));
+        }
+    }
+    let input = crate::common::write(dir.path(), "visits.csv", csv);
+    let output = losstat()
+        .args(["spider", "--visit", "V1", "--format", "json"])
+        .arg(&input)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let profile: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(profile["missing_universal"], serde_json::json!(["3.b"]));
+    assert_eq!(
+        profile["excluded_by"],
+        serde_json::json!(["missing_universal"])
+    );
+    assert_eq!(profile["overall"], 4.0);
+    // The reference means come from the kept visits only: (4 + 3) / 2 per theme.
+    let national = profile["national_means"].as_array().expect("means");
+    assert_eq!(national.len(), 7);
+    assert!(
+        national
+            .iter()
+            .all(|m| m["mean"] == 3.5 && m["visits"] == 2)
+    );
+    // --offer picks the offer's latest visit (no dates: the largest id); --out writes the chart.
+    let out = dir.path().join("spider");
+    losstat()
+        .args(["spider", "--offer", "T1", "--lang", "en", "--out"])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(out.join("spider_V3.svg")).expect("spider svg");
+    assert!(svg.contains("National mean") && svg.contains("V3"));
+    assert!(out.join("spider_V3.png").is_file() && out.join("profile.json").is_file());
+}
+
+#[test]
+fn report_opens_in_headless_chromium_without_console_errors() {
+    let Some(chromium) = ["chromium", "chromium-browser"].into_iter().find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must check the report in Chromium, but no chromium is installed"
+        );
+        eprintln!(
+            "SKIPPED: chromium is not installed (apt-get install chromium to run this check)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = sample(dir.path());
+    let out = dir.path().join("results");
+    run_compare(&input, &out, &["--lang", "da"]);
+    let report = out.join("report.html").canonicalize().expect("report path");
+    let shot = dir.path().join("report.png");
+    let profile = dir.path().join("chromium-profile");
+    let output = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1200,3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .expect("chromium runs");
+    let log = String::from_utf8_lossy(&output.stderr);
+    let page_errors: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            l.contains(":CONSOLE")
+                || l.contains("Failed to load resource")
+                || l.contains("net::ERR_")
+        })
+        .collect();
+    assert!(page_errors.is_empty(), "console messages: {page_errors:#?}");
+    let png = std::fs::read(&shot).expect("screenshot taken");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "{} bytes",
+        png.len()
+    );
+}
