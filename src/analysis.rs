@@ -333,6 +333,11 @@ pub fn analyze(
     };
     if filtered.summary.visits_kept == 0 {
         return Err(Error::NothingLeft {
+            files: sources
+                .iter()
+                .map(|s| s.path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             summary: filtered.summary.one_line(),
         });
     }

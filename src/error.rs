@@ -163,9 +163,11 @@ pub enum Error {
 
     /// No visit survived the filters, so there is nothing to compare.
     #[error(
-        "no visit is left after the filters ({summary}); run `losstat check` to see every exclusion"
+        "{files}: no visit is left after the filters ({summary}); run `losstat check` to see every exclusion"
     )]
     NothingLeft {
+        /// The input files, comma separated.
+        files: String,
         /// The rule counts, as one line.
         summary: String,
     },

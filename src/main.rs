@@ -11,7 +11,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use losstat::analysis::{self, AnalysisOptions, Levels, StatsOptions, Stratify, VisitSelector};
-use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions};
+use losstat::filter::{Filtered, Rule, Scope};
+use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions, Source};
 use losstat::model::QualityModel;
 use losstat::plot::{self, Lang, PlotOptions};
 use losstat::report::{self, terminal};
@@ -440,13 +441,56 @@ fn options(input: &InputArgs) -> Result<AnalysisOptions> {
     })
 }
 
-fn strict_code(strict: bool, excluded: u64) -> ExitCode {
-    if strict && excluded > 0 {
-        eprintln!("losstat: --strict: {excluded} ratings were excluded");
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
+/// How many exclusions `--strict` lists on standard error.
+const STRICT_LISTED: usize = 20;
+
+/// Exit code 3 under `--strict` when ratings were excluded, listing the first exclusions as
+/// `FILE:LINE: rule: detail` on standard error.
+fn strict_code(strict: bool, filtered: &Filtered, sources: &[Source]) -> ExitCode {
+    let excluded = filtered.summary.ratings_excluded();
+    if !strict || excluded == 0 {
+        return ExitCode::SUCCESS;
     }
+    eprintln!("losstat: --strict: {excluded} ratings were excluded:");
+    // One line per rating-level exclusion; one per visit for visit-level rules.
+    let mut lines: Vec<(String, u64)> = Vec::new();
+    let mut last_visit: Option<(Rule, &str)> = None;
+    for e in filtered
+        .exclusions
+        .iter()
+        .filter(|e| e.rule.scope() != Scope::Flag)
+    {
+        let key = (e.rule, e.visit_id.as_str());
+        if e.rule.scope() == Scope::Visit && last_visit == Some(key) {
+            if let Some(line) = lines.last_mut() {
+                line.1 += 1;
+            }
+            continue;
+        }
+        last_visit = (e.rule.scope() == Scope::Visit).then_some(key);
+        let file = sources
+            .get(e.file as usize)
+            .map_or_else(String::new, |s| s.path.display().to_string());
+        let detail: String = e
+            .detail
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(200)
+            .collect();
+        lines.push((format!("{file}:{}: {}: {detail}", e.line, e.rule), 1));
+    }
+    for (text, ratings) in lines.iter().take(STRICT_LISTED) {
+        if *ratings > 1 {
+            eprintln!("{text} ({ratings} ratings)");
+        } else {
+            eprintln!("{text}");
+        }
+    }
+    let more = lines.len().saturating_sub(STRICT_LISTED);
+    if more > 0 {
+        eprintln!("… and {more} more (losstat check --format csv lists them all)");
+    }
+    ExitCode::from(3)
 }
 
 fn compare(args: CompareArgs, model: QualityModel) -> Result<ExitCode> {
@@ -479,7 +523,8 @@ fn compare(args: CompareArgs, model: QualityModel) -> Result<ExitCode> {
     }
     Ok(strict_code(
         args.input.strict,
-        analysis.filtered.summary.ratings_excluded(),
+        &analysis.filtered,
+        &analysis.sources,
     ))
 }
 
@@ -495,7 +540,8 @@ fn check(args: CheckArgs, model: &QualityModel) -> Result<ExitCode> {
     }
     Ok(strict_code(
         args.input.strict,
-        screening.filtered.summary.ratings_excluded(),
+        &screening.filtered,
+        &screening.sources,
     ))
 }
 

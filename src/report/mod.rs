@@ -6,8 +6,9 @@
 //! `figures/`, and the terminal summaries ([`terminal`]).
 //!
 //! Writing is all or nothing: the files are written into a hidden temporary directory
-//! beside `--out`, then renamed into place, so a failed run leaves the previous outputs (or
-//! nothing), never half a set. losstat marks the directories it makes with a `.losstat`
+//! beside `--out`, then renamed into place (on Linux an existing directory is swapped with
+//! the new one in one atomic `renameat2(RENAME_EXCHANGE)`), so a failed or killed run leaves
+//! the previous outputs or the new ones, never half a set. losstat marks the directories it makes with a `.losstat`
 //! file and refuses to replace a directory without that mark (unless it is empty, or
 //! `--force` is given), or one that holds an input file.
 
@@ -135,6 +136,7 @@ pub fn write_dir(dir: &Path, files: &[OutputFile], inputs: &[PathBuf], force: bo
     if !parent.is_dir() {
         std::fs::create_dir_all(&parent).map_err(write_error(&parent))?;
     }
+    remove_stale_staging(&parent, &name);
     let pid = std::process::id();
     let staging = parent.join(format!(".{name}.losstat-new-{pid}"));
     let retired = parent.join(format!(".{name}.losstat-old-{pid}"));
@@ -156,6 +158,10 @@ pub fn write_dir(dir: &Path, files: &[OutputFile], inputs: &[PathBuf], force: bo
             std::fs::write(&path, &f.bytes).map_err(write_error(&path))?;
         }
         if dir.exists() {
+            if swap(&staging, dir).is_ok() {
+                // One atomic step: `dir` now holds the new outputs, `staging` the old ones.
+                return std::fs::remove_dir_all(&staging).map_err(write_error(&staging));
+            }
             std::fs::rename(dir, &retired).map_err(write_error(dir))?;
         }
         std::fs::rename(&staging, dir).map_err(write_error(dir))?;
@@ -172,4 +178,42 @@ pub fn write_dir(dir: &Path, files: &[OutputFile], inputs: &[PathBuf], force: bo
         }
     }
     result
+}
+
+/// Atomically exchanges two directories (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn swap(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+/// No atomic exchange here: the caller falls back to two renames.
+#[cfg(not(target_os = "linux"))]
+fn swap(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// Removes the staging folders (`.NAME.losstat-new-PID`, `.NAME.losstat-old-PID`) that a
+/// killed run left beside `NAME`, when that process no longer exists.
+fn remove_stale_staging(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name
+            .to_str()
+            .and_then(|f| f.strip_prefix(&format!(".{name}.losstat-")))
+        else {
+            continue;
+        };
+        let pid = rest
+            .strip_prefix("new-")
+            .or_else(|| rest.strip_prefix("old-"))
+            .and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+        if pid.is_some() && !alive && cfg!(target_os = "linux") {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }

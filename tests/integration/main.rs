@@ -2,9 +2,11 @@
 
 mod common;
 
+mod atomic;
 mod cli_errors;
 mod filter_counts;
 mod formats;
+mod hostile;
 mod report;
 mod rollup_by_hand;
 mod statistics;

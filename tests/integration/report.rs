@@ -124,14 +124,28 @@ fn compare_out_writes_every_output() {
 }
 
 #[test]
-fn danish_labels_anonymisation_and_identical_reruns() {
+fn danish_labels_anonymisation_and_identical_reruns_on_any_thread_count() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = sample(dir.path());
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let key = dir.path().join("key.csv");
     let key_arg = key.to_str().expect("utf-8 path");
-    run_compare(&input, &a, &["--anonymize", "--anonymize-key", key_arg]);
-    run_compare(&input, &b, &["--anonymize"]);
+    // Two runs, one and two worker threads, with permutations so that rayon is used.
+    for (out, threads, extra) in [
+        (&a, "2", vec!["--anonymize-key", key_arg]),
+        (&b, "1", vec![]),
+    ] {
+        losstat()
+            .env("RAYON_NUM_THREADS", threads)
+            .arg("compare")
+            .arg(&input)
+            .arg("--out")
+            .arg(out)
+            .args(["--anonymize", "--permutations", "300", "--level", "theme"])
+            .args(extra)
+            .assert()
+            .success();
+    }
     let names = ["Hovedstaden", "Midt", "Nord", "Syd", "Øst"];
     let files = walk(&a);
     assert!(files.len() > 30, "{} files", files.len());
