@@ -165,6 +165,8 @@ struct Visit {
     offer: usize,
     date: String,
     ratings: Vec<(String, String)>,
+    /// `dirty`: the last rating is written with a blank authority.
+    blank_authority_last: bool,
 }
 
 /// A standard normal draw (Box–Muller).
@@ -288,6 +290,7 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
                 offer,
                 date: date_from_day(day),
                 ratings,
+                blank_authority_last: false,
             });
         }
     }
@@ -312,8 +315,9 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
     let mut records = Vec::new();
     for v in &visits {
         let offer = &offers[v.offer];
-        for (indicator, score) in &v.ratings {
-            let authority = if indicator.starts_with('\u{0}') {
+        let last = v.ratings.len().saturating_sub(1);
+        for (k, (indicator, score)) in v.ratings.iter().enumerate() {
+            let authority = if v.blank_authority_last && k == last {
                 String::new()
             } else {
                 AUTHORITIES
@@ -326,7 +330,7 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
                 offer.id.clone(),
                 OFFER_TYPES[offer.kind_index].0.to_string(),
                 v.date.clone(),
-                indicator.trim_start_matches('\u{0}').to_string(),
+                indicator.clone(),
                 score.clone(),
             ]);
         }
@@ -420,9 +424,8 @@ fn inject(
         add("unmodelled_indicator", 1);
     }
     for v in take(2) {
-        // A leading NUL marks "write this row with a blank authority".
-        if let Some(last) = visits[v].ratings.last_mut() {
-            last.0 = format!("\u{0}{}", last.0);
+        if !visits[v].ratings.is_empty() {
+            visits[v].blank_authority_last = true;
             add("authority_inferred", 1);
         }
     }

@@ -686,6 +686,41 @@ fn csv_outputs_neutralise_formulas() {
 }
 
 #[test]
+fn report_escapes_every_user_string() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hostile = "<script>alert('x')</script>";
+    let input = write(
+        dir.path(),
+        "h.csv",
+        export_with(&visit(hostile, "<img src=x onerror=alert(1)>")),
+    );
+    let out = dir.path().join("out");
+    losstat()
+        .arg("compare")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(
+        !html.contains("<script") && !html.contains("<img"),
+        "unescaped markup in the report"
+    );
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+    for svg in std::fs::read_dir(out.join("figures"))
+        .expect("figures")
+        .flatten()
+    {
+        if svg.path().extension().is_some_and(|e| e == "svg") {
+            let text = std::fs::read_to_string(svg.path()).expect("svg");
+            assert!(!text.contains("<script"), "{}", svg.path().display());
+            roxmltree::Document::parse(&text).expect("still valid XML");
+        }
+    }
+}
+
+#[test]
 fn stdin_fifo_and_out_targets() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = write(dir.path(), "ok.csv", export_with(""));
