@@ -204,6 +204,18 @@ pub fn deviation_cells(groups: &[(&str, &[f64])], confidence: f64) -> Result<Vec
             (vn_a + vn_r) * (vn_a + vn_r) / (vn_a * vn_a / (na - 1.0) + vn_r * vn_r / (nr - 1.0));
         let t = d / se;
         let half = scale * t_isf(q, df) * se;
+        // Finite scores of extreme magnitude overflow the sums of squares (fuzz regression
+        // deviation-overflow-nan-ci); say so rather than return NaN.
+        if ![a.mean, mean_r, se, df, t, half]
+            .iter()
+            .all(|v| v.is_finite())
+        {
+            return Err(Error::DegenerateSample {
+                what: format!("deviation, authority {}", cell.authority),
+                reason: "the scores are too large in magnitude for their variance to be computed"
+                    .to_string(),
+            });
+        }
         cell.welch_t = Some(t);
         cell.welch_df = Some(df);
         cell.p_value = Some(t_two_sided_p(t, df));
@@ -290,6 +302,19 @@ mod tests {
     /// scaled by 1 − n_a/N. Tolerances: means exact to 1e-15; t, df 1e-12 relative; p 1e-12
     /// relative; CI ends 1e-12 relative + 1e-14 absolute (the interval is centred on the
     /// directly computed deviation, SciPy's on c·d; they differ by rounding only).
+    #[test]
+    fn overflowing_variance_is_an_error_not_nan() {
+        // Fuzz regression deviation-overflow-nan-ci: finite scores near f64::MAX overflow
+        // the sums of squares.
+        let a = [1e300, -1e300, 1e300];
+        let b = [0.0, 1.0, 2.0];
+        let result = deviation_cells(&[("A", &a), ("B", &b)], 0.95);
+        assert!(
+            matches!(result, Err(Error::DegenerateSample { .. })),
+            "{result:?}"
+        );
+    }
+
     #[test]
     fn matches_scipy_welch() {
         let v = crate::stats::reference::kde_rank();

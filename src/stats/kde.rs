@@ -245,10 +245,16 @@ pub fn gaussian_kde(
         Bandwidth::Factor(f) => f,
     };
     let h = variance.sqrt() * factor;
-    if !(h.is_finite() && h > 0.0) {
+    // A subnormal or huge h passes `h > 0` but overflows x / h (fuzz regression
+    // kde-subnormal-bandwidth-factor-nan): every scaled point must stay finite too.
+    let scalable =
+        (1.0 / h).is_finite() && data.iter().chain(grid.iter()).all(|x| (x / h).is_finite());
+    if !(h.is_finite() && h > 0.0 && scalable) {
         return Err(Error::DegenerateSample {
             what: WHAT.to_string(),
-            reason: format!("the kernel standard deviation {h} is not a positive finite number"),
+            reason: format!(
+                "the kernel standard deviation {h} cannot scale the data in floating point"
+            ),
         });
     }
 
@@ -373,6 +379,18 @@ mod tests {
                 "{what}[{i}]: got {g:e}, want {w:e} (rel {err:e})"
             );
         }
+    }
+
+    #[test]
+    fn subnormal_factor_is_an_error_not_nan() {
+        // Fuzz regression kde-subnormal-bandwidth-factor-nan: a factor of 1e-310 gives a
+        // positive but subnormal kernel sd; 1/h overflows.
+        let grid = linspace(0.0, 3.0, 5);
+        let result = gaussian_kde(&[1.0, 2.0], None, Bandwidth::Factor(1e-310), &grid);
+        assert!(
+            matches!(result, Err(Error::DegenerateSample { .. })),
+            "{result:?}"
+        );
     }
 
     #[test]
