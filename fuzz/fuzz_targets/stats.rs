@@ -82,6 +82,19 @@ fn decode(mut bytes: &[u8]) -> Vec<f64> {
     out
 }
 
+/// Whether the finiteness checks of the moment-based kernels apply to these values.
+///
+/// Always, unless `LOSSTAT_FUZZ_LENIENT=1`: then only when every finite value has magnitude
+/// ≤ 1e60 (and a KDE bandwidth factor is ≥ 1e-100). That fence was needed while
+/// `deviation_cells` returned NaN intervals for extreme finite scores and `gaussian_kde` NaN
+/// densities for a subnormal bandwidth factor (regressions/stats/*, fixed in 7621183); keep it
+/// for a run that must look past a new bug of that kind.
+fn moderate(values: &[f64]) -> bool {
+    static STRICT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *STRICT.get_or_init(|| std::env::var_os("LOSSTAT_FUZZ_LENIENT").is_none_or(|v| v != "1"))
+        || values.iter().all(|v| !v.is_finite() || v.abs() <= 1e60)
+}
+
 fn in_unit(p: f64) -> bool {
     (0.0..=1.0).contains(&p)
 }
@@ -154,7 +167,15 @@ fn kde_and_descriptives(a: &[f64], b: &[f64], flags: u8) {
         linspace(kde::DEFAULT_GRID_LO, kde::DEFAULT_GRID_HI, 16)
     };
     let weights = (flags & 0x20 != 0 && b.len() >= a.len()).then(|| &b[..a.len()]);
-    if let Ok(curve) = gaussian_kde(a, weights, bandwidth, &grid) {
+    let moderate = moderate(a)
+        && weights.is_none_or(moderate)
+        && match bandwidth {
+            Bandwidth::Factor(f) => moderate(&[f]) && (f.abs() >= 1e-100 || moderate(&[1e300])),
+            _ => true,
+        };
+    if let Ok(curve) = gaussian_kde(a, weights, bandwidth, &grid)
+        && moderate
+    {
         assert_eq!(curve.density.len(), grid.len());
         assert!(
             curve.kernel_sd.is_finite() && curve.kernel_sd > 0.0,
@@ -172,7 +193,9 @@ fn kde_and_descriptives(a: &[f64], b: &[f64], flags: u8) {
             assert!(d.is_finite() && d >= 0.0, "histogram density {d}");
         }
     }
-    if let Ok(s) = summarize(a, "fuzz") {
+    if let Ok(s) = summarize(a, "fuzz")
+        && moderate
+    {
         assert_eq!(s.n, a.len());
         assert!(
             s.min <= s.q1 && s.q1 <= s.median && s.median <= s.q3 && s.q3 <= s.max,
@@ -222,7 +245,10 @@ fn deviation(a: &[f64], b: &[f64], flags: u8) {
     } else {
         0.95
     };
-    if let Ok(cells) = deviation_cells(&groups, confidence) {
+    if let Ok(cells) = deviation_cells(&groups, confidence)
+        && moderate(a)
+        && moderate(b)
+    {
         for c in &cells {
             if let Some(p) = c.p_value {
                 assert!(in_unit(p), "deviation p = {p} ({c:?})");

@@ -200,8 +200,10 @@ pub fn deviation_cells(groups: &[(&str, &[f64])], confidence: f64) -> Result<Vec
             continue;
         }
         let se = (vn_a + vn_r).sqrt();
-        let df =
-            (vn_a + vn_r) * (vn_a + vn_r) / (vn_a * vn_a / (na - 1.0) + vn_r * vn_r / (nr - 1.0));
+        // Welch–Satterthwaite, written with the variance shares so that neither very large
+        // nor very small scores overflow or underflow a square.
+        let (share_a, share_r) = (vn_a / (vn_a + vn_r), vn_r / (vn_a + vn_r));
+        let df = 1.0 / (share_a * share_a / (na - 1.0) + share_r * share_r / (nr - 1.0));
         let t = d / se;
         let half = scale * t_isf(q, df) * se;
         // Finite scores of extreme magnitude overflow the sums of squares (fuzz regression
@@ -302,6 +304,42 @@ mod tests {
     /// scaled by 1 − n_a/N. Tolerances: means exact to 1e-15; t, df 1e-12 relative; p 1e-12
     /// relative; CI ends 1e-12 relative + 1e-14 absolute (the interval is centred on the
     /// directly computed deviation, SciPy's on c·d; they differ by rounding only).
+    #[test]
+    fn fuzz_inputs_give_finite_cells_or_an_error() {
+        // fuzz/regressions/stats/deviation-{overflow-nan-ci,welch-df-overflow-nan,
+        // welch-df-underflow-nan}, decoded (groups A, B, C, D).
+        let cases: [[&[f64]; 4]; 3] = [
+            [&[4.375], &[4.625], &[1e300], &[4.375, 4.625]],
+            [&[1e90], &[2.0], &[3.0], &[4.0, 5.0]],
+            [&[1e-160], &[2e-160], &[3e-160], &[4e-160, 6e-160]],
+        ];
+        for (k, [a, b, c, d]) in cases.iter().enumerate() {
+            let groups = [("A", *a), ("B", *b), ("C", *c), ("D", *d)];
+            match deviation_cells(&groups, 0.95) {
+                Err(Error::DegenerateSample { .. }) => {}
+                Err(other) => panic!("case {k}: {other}"),
+                Ok(cells) => {
+                    for cell in cells {
+                        let values = [cell.ci_low, cell.ci_high, cell.p_value, cell.welch_df];
+                        assert!(
+                            values.iter().flatten().all(|v| v.is_finite()),
+                            "case {k}: {cell:?}"
+                        );
+                        assert!(cell.p_value.is_none_or(|p| (0.0..=1.0).contains(&p)));
+                    }
+                }
+            }
+        }
+        // The small-scale case is ordinary data in small units: it gets a real answer.
+        let small = [
+            ("A", &[1e-160][..]),
+            ("B", &[2e-160, 3e-160]),
+            ("D", &[4e-160, 6e-160]),
+        ];
+        let cells = deviation_cells(&small, 0.95).expect("small values are fine");
+        assert!(cells.iter().any(|c| c.welch_df.is_some_and(f64::is_finite)));
+    }
+
     #[test]
     fn overflowing_variance_is_an_error_not_nan() {
         // Fuzz regression deviation-overflow-nan-ci: finite scores near f64::MAX overflow

@@ -323,7 +323,9 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
 
 /// Two-sided p-value 2·P(T > |t|), capped at 1.
 pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
-    (2.0 * t_sf(t.abs(), df)).min(1.0)
+    let p = 2.0 * t_sf(t.abs(), df);
+    // `f64::min` would turn a NaN into 1.0; an undefined p stays undefined.
+    if p.is_nan() { p } else { p.min(1.0) }
 }
 
 fn t_pdf(t: f64, df: f64) -> f64 {

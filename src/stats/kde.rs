@@ -230,6 +230,8 @@ pub fn gaussian_kde(
         let positive = w.iter().filter(|v| **v > 0.0).count();
         let reason = if positive < 2 {
             "only one data point has positive weight".to_string()
+        } else if !variance.is_finite() {
+            "the values are too large in magnitude for their variance to be computed".to_string()
         } else {
             "all data points are equal (zero variance), so no bandwidth can be derived".to_string()
         };
@@ -379,6 +381,22 @@ mod tests {
                 "{what}[{i}]: got {g:e}, want {w:e} (rel {err:e})"
             );
         }
+    }
+
+    #[test]
+    fn fuzz_input_kde_subnormal_bandwidth_factor_nan() {
+        // fuzz/regressions/stats/kde-subnormal-bandwidth-factor-nan, decoded.
+        let grid = default_grid();
+        let result = gaussian_kde(
+            &[1.9375, 3.3125, 4.6667],
+            Some(&[5e-324, 0.99999, 4.375]),
+            Bandwidth::Factor(5e-324),
+            &grid,
+        );
+        assert!(
+            matches!(result, Err(Error::DegenerateSample { .. })),
+            "{result:?}"
+        );
     }
 
     #[test]
