@@ -203,16 +203,6 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}\
 figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}\
 code{font-size:.9em}.meta{font-size:.85em;color:#555}";
 
-fn pvalue(p: f64) -> String {
-    if !p.is_finite() {
-        "–".to_string()
-    } else if p < 1e-4 {
-        format!("{p:.2e}")
-    } else {
-        format!("{p:.4}")
-    }
-}
-
 /// Renders the report. `figures` are shown in the order given with their captions;
 /// `font_css` is an `@font-face` rule (or empty) placed once in the page's style.
 pub fn render(
@@ -388,9 +378,9 @@ pub fn render(
             p.n_a,
             p.n_b,
             p.statistic,
-            pvalue(p.p_value),
-            pvalue(p.p_value_ties),
-            pvalue(p.p_value_adjusted),
+            escape(&super::format_p(p.p_value)),
+            escape(&super::format_p(p.p_value_ties)),
+            escape(&super::format_p(p.p_value_adjusted)),
             if p.significant {
                 t(Text::Yes, lang)
             } else {
@@ -430,7 +420,7 @@ pub fn render(
             escape(&c.authority),
             c.n,
             ci,
-            r.q_value.map_or("–".to_string(), pvalue)
+            escape(&r.q_value.map_or("–".to_string(), super::format_p))
         );
     }
     let _ = write!(

@@ -23,6 +23,27 @@ use crate::analysis::Analysis;
 use crate::error::{Error, Result};
 use crate::plot::{self, Figure, Lang};
 
+/// A p-value for people: four decimals, scientific notation below 1e-4, `< 1e-300` when it
+/// underflowed to 0, `-` when undefined.
+///
+/// ```
+/// use losstat::report::format_p;
+/// assert_eq!(format_p(0.03125), "0.0312");
+/// assert_eq!(format_p(2.5e-7), "2.50e-7");
+/// assert_eq!(format_p(0.0), "< 1e-300");
+/// ```
+pub fn format_p(p: f64) -> String {
+    if !p.is_finite() {
+        "-".to_string()
+    } else if p == 0.0 {
+        "< 1e-300".to_string()
+    } else if p < 1e-4 {
+        format!("{p:.2e}")
+    } else {
+        format!("{p:.4}")
+    }
+}
+
 /// Name of the file that marks a directory as losstat's output.
 pub const MARKER: &str = ".losstat";
 

@@ -148,10 +148,13 @@ fn pairs_table(analysis: &Analysis) -> String {
             Cell::new(format!("{} - {}", short(&p.a), short(&p.b))),
             right(format!("{}/{}", p.n_a, p.n_b)),
             right(format!("{:.3}", p.statistic)),
-            right(pvalue(p.p_value)),
-            right(pvalue(p.p_value_ties)),
-            right(p.p_value_permutation.map_or("-".to_string(), pvalue)),
-            right(pvalue(p.p_value_adjusted)),
+            right(super::format_p(p.p_value)),
+            right(super::format_p(p.p_value_ties)),
+            right(
+                p.p_value_permutation
+                    .map_or("-".to_string(), super::format_p),
+            ),
+            right(super::format_p(p.p_value_adjusted)),
             Cell::new(if p.significant { "yes" } else { "no" }),
             right(ci),
         ]);
@@ -194,7 +197,7 @@ fn deviation_table(analysis: &Analysis) -> String {
             right(format!("{:.3}", c.mean)),
             right(format!("{:.3}", c.national_mean)),
             right(ci),
-            right(r.q_value.map_or("-".to_string(), pvalue)),
+            right(r.q_value.map_or("-".to_string(), super::format_p)),
             Cell::new(if r.significant { "yes" } else { "no" }),
         ]);
     }
@@ -209,17 +212,6 @@ fn deviation_table(analysis: &Analysis) -> String {
 /// `Socialtilsyn Nord` → `Nord` for narrow tables.
 fn short(name: &str) -> &str {
     name.strip_prefix("Socialtilsyn ").unwrap_or(name)
-}
-
-/// A p-value for people: 4 significant digits, `<1e-16` style below that.
-fn pvalue(p: f64) -> String {
-    if !p.is_finite() {
-        "-".to_string()
-    } else if p < 1e-4 {
-        format!("{p:.2e}")
-    } else {
-        format!("{p:.4}")
-    }
 }
 
 /// How many exclusions `check` lists on the terminal.
