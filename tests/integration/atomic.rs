@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::losstat;
+use crate::common::{compare_out, losstat};
 
 /// How many runs are killed, at evenly spread moments.
 const KILLS: u32 = 10;
@@ -42,24 +42,14 @@ fn simulate(dir: &Path, seed: &str) -> std::path::PathBuf {
     path
 }
 
-fn compare(input: &Path, out: &Path) {
-    losstat()
-        .arg("compare")
-        .arg(input)
-        .arg("--out")
-        .arg(out)
-        .assert()
-        .success();
-}
-
 #[test]
 fn kill_minus_nine_leaves_the_old_or_the_new_outputs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (old_input, new_input) = (simulate(dir.path(), "1"), simulate(dir.path(), "2"));
     let (old_ref, new_ref) = (dir.path().join("old-ref"), dir.path().join("new-ref"));
-    compare(&old_input, &old_ref);
+    compare_out(&old_input, &old_ref, &[]);
     let started = Instant::now();
-    compare(&new_input, &new_ref);
+    compare_out(&new_input, &new_ref, &[]);
     let run_time = started.elapsed();
     let (old, new) = (snapshot(&old_ref), snapshot(&new_ref));
     assert_ne!(old, new);
@@ -67,7 +57,7 @@ fn kill_minus_nine_leaves_the_old_or_the_new_outputs() {
     let out = dir.path().join("out");
     let (mut saw_old, mut saw_new) = (0, 0);
     for i in 0..KILLS {
-        compare(&old_input, &out);
+        compare_out(&old_input, &out, &[]);
         let mut child = Command::new(env!("CARGO_BIN_EXE_losstat"))
             .arg("compare")
             .arg(&new_input)
@@ -97,7 +87,7 @@ fn kill_minus_nine_leaves_the_old_or_the_new_outputs() {
     eprintln!("killed runs left the old outputs {saw_old} times, the new ones {saw_new} times");
     assert_eq!(saw_old + saw_new, KILLS);
     // The next run cleans up what killed runs left beside the output.
-    compare(&new_input, &out);
+    compare_out(&new_input, &out, &[]);
     let leftovers: Vec<String> = std::fs::read_dir(dir.path())
         .expect("read")
         .flatten()

@@ -16,6 +16,18 @@ pub fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     path
 }
 
+/// Runs `losstat compare INPUT --out OUT EXTRA...` and expects success.
+pub fn compare_out(input: &Path, out: &Path, extra: &[&str]) {
+    losstat()
+        .arg("compare")
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
 /// Runs `losstat compare PATH --format json` and returns the parsed results.
 pub fn compare_json(path: &Path, extra: &[&str]) -> serde_json::Value {
     let output = losstat()

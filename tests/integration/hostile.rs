@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::prelude::PredicateBooleanExt;
 
-use crate::common::{UNIVERSAL, losstat, write};
+use crate::common::{UNIVERSAL, compare_out, losstat, write};
 
 const HEADER: &str = "authority,visit_id,indicator,score\n";
 
@@ -669,13 +669,7 @@ fn csv_outputs_neutralise_formulas() {
         export_with(&visit("Nord", "=HYPERLINK(\"x\")")),
     );
     let out = dir.path().join("out");
-    losstat()
-        .arg("compare")
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    compare_out(&input, &out, &[]);
     let visits = std::fs::read_to_string(out.join("visits.csv")).expect("visits.csv");
     assert!(
         visits.contains("\"'=HYPERLINK(\"\"x\"\")\""),
@@ -695,13 +689,7 @@ fn report_escapes_every_user_string() {
         export_with(&visit(hostile, "<img src=x onerror=alert(1)>")),
     );
     let out = dir.path().join("out");
-    losstat()
-        .arg("compare")
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    compare_out(&input, &out, &[]);
     let html = std::fs::read_to_string(out.join("report.html")).expect("report");
     assert!(
         !html.contains("<script") && !html.contains("<img"),

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::losstat;
+use crate::common::{compare_out, losstat};
 
 fn sample(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("sample.csv");
@@ -49,23 +49,12 @@ fn svg_size(svg: &str) -> (f64, f64) {
     (number("width"), number("height"))
 }
 
-fn run_compare(input: &Path, out: &Path, extra: &[&str]) {
-    losstat()
-        .arg("compare")
-        .arg(input)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .assert()
-        .success();
-}
-
 #[test]
 fn compare_out_writes_every_output() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = sample(dir.path());
     let out = dir.path().join("results");
-    run_compare(&input, &out, &["--dpi", "300", "--lang", "en"]);
+    compare_out(&input, &out, &["--dpi", "300", "--lang", "en"]);
     for name in [
         "results.json",
         "report.html",
@@ -255,7 +244,7 @@ fn report_opens_in_headless_chromium_without_console_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = sample(dir.path());
     let out = dir.path().join("results");
-    run_compare(&input, &out, &["--lang", "da"]);
+    compare_out(&input, &out, &["--lang", "da"]);
     let report = out.join("report.html").canonicalize().expect("report path");
     let shot = dir.path().join("report.png");
     let profile = dir.path().join("chromium-profile");
