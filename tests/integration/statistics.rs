@@ -214,3 +214,29 @@ fn levels_and_stratified_permutations() {
         .code(1)
         .stderr(predicates::str::contains("--permutations"));
 }
+
+#[test]
+fn equal_overall_scores_are_equal_floats() {
+    // Overall scores are means of means of integers: numbers that are equal must be the same
+    // f64, or KS and rank tests see two values where there is a tie. Differences between
+    // distinct fractions with these denominators are far above 1e-9.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    crate::common::compare_out(&sample(dir.path()), &out, &[]);
+    let mut reader = csv::Reader::from_path(out.join("visits.csv")).expect("visits.csv");
+    let headers = reader.headers().expect("header").clone();
+    let at = headers
+        .iter()
+        .position(|h| h == "overall")
+        .expect("overall column");
+    let mut overall: Vec<f64> = reader
+        .records()
+        .map(|r| r.expect("row")[at].parse().expect("number"))
+        .collect();
+    overall.sort_by(f64::total_cmp);
+    let near_ties = overall
+        .windows(2)
+        .filter(|w| w[0] != w[1] && w[1] - w[0] < 1e-9)
+        .count();
+    assert_eq!(near_ties, 0, "{} visits", overall.len());
+}
