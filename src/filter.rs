@@ -330,17 +330,9 @@ impl Filtered {
             .collect();
         self.ratings
             .with_column(Column::new("authority".into(), renamed))?;
-        self.ratings = self.ratings.sort(
-            [
-                "authority",
-                "visit_id",
-                "criterion",
-                "indicator",
-                "file",
-                "line",
-            ],
-            SortMultipleOptions::default(),
-        )?;
+        self.ratings = self
+            .ratings
+            .sort(KEPT_ORDER, SortMultipleOptions::default())?;
         // Free text (details, raw records) may hold a name in any spelling: replace the
         // canonical names and their short forms ("Nord"), longest first.
         let mut spellings: Vec<(String, &String)> = Vec::new();
@@ -386,13 +378,7 @@ impl Filtered {
                 row.authority = new.clone();
             }
         }
-        self.completeness.sort_by(|a, b| {
-            (a.authority.as_str(), a.theme.is_none(), a.theme).cmp(&(
-                b.authority.as_str(),
-                b.theme.is_none(),
-                b.theme,
-            ))
-        });
+        sort_completeness(&mut self.completeness);
         Ok(())
     }
 
@@ -477,6 +463,16 @@ pub fn parse_score(raw: &str) -> Option<u8> {
             && rest[1..].bytes().all(|b| b == b'0'));
     valid_tail.then_some(digit as u8 - b'0')
 }
+
+/// The order of the kept-ratings table.
+const KEPT_ORDER: [&str; 6] = [
+    "authority",
+    "visit_id",
+    "criterion",
+    "indicator",
+    "file",
+    "line",
+];
 
 const NONE_KEY: &str = "(none)";
 const CONFLICT_KEY: &str = "(conflicting)";
@@ -888,6 +884,17 @@ pub fn filter_with(
     })
 }
 
+/// Completeness rows by authority, then theme, with the all-themes row last.
+fn sort_completeness(rows: &mut [CompletenessRow]) {
+    rows.sort_by(|a, b| {
+        (a.authority.as_str(), a.theme.is_none(), a.theme).cmp(&(
+            b.authority.as_str(),
+            b.theme.is_none(),
+            b.theme,
+        ))
+    });
+}
+
 /// The completeness table (see [`CompletenessRow`]), sorted by authority, then theme with the
 /// all-themes row last.
 fn completeness(
@@ -938,13 +945,7 @@ fn completeness(
             share: complete as f64 / visits as f64,
         })
         .collect();
-    rows.sort_by(|a, b| {
-        (a.authority.as_str(), a.theme.is_none(), a.theme).cmp(&(
-            b.authority.as_str(),
-            b.theme.is_none(),
-            b.theme,
-        ))
-    });
+    sort_completeness(&mut rows);
     rows
 }
 
@@ -1019,17 +1020,7 @@ fn kept_table<'a>(
         "offer_type",
         "visit_date",
     ])?;
-    Ok(ordered.sort(
-        [
-            "authority",
-            "visit_id",
-            "criterion",
-            "indicator",
-            "file",
-            "line",
-        ],
-        SortMultipleOptions::default(),
-    )?)
+    Ok(ordered.sort(KEPT_ORDER, SortMultipleOptions::default())?)
 }
 
 #[cfg(test)]
