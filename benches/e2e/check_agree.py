@@ -37,43 +37,36 @@ def ks_d(x, y):
     return d
 
 
-def tie_restored_d(path, keys):
-    """D per pair from a tool's visits.csv with the overall scores rounded to 1e-10."""
+def read_overall(path, digits=None):
+    """Overall score per visit, by authority, from the visits.csv beside a results.json;
+    rounded to `digits` decimals when given (ties restored). None if there is no visits.csv."""
     import csv
     import os
 
     f = os.path.join(os.path.dirname(path), "visits.csv")
     if not os.path.exists(f):
         return None
-    by = {}
+    out = {}
     with open(f, encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            by.setdefault(r["authority"], []).append(round(float(r["overall"]), 10))
-    out = {}
-    for k in keys:
-        a, b = sorted(k)
-        out[k] = ks_d(by[a], by[b])
+            x = float(r["overall"])
+            out.setdefault(r["authority"], []).append(x if digits is None else round(x, digits))
     return out
+
+
+def tie_restored_d(path, keys):
+    """D per pair from a tool's visits.csv with the overall scores rounded to 1e-10."""
+    by = read_overall(path, 10)
+    if by is None:
+        return None
+    return {k: ks_d(by[sorted(k)[0]], by[sorted(k)[1]]) for k in keys}
 
 
 def diagnose_ties(lpath, ppath, off, lk, pk, lines):
     """Overall scores are means of means of integers: values equal as rationals can differ in
     the last bit depending on summation order, and KS then splits a tie. Recompute D from each
     tool's visits.csv with the overall scores rounded to 10 decimals (ties restored)."""
-    import csv
-    import os
-
-    def read(p):
-        f = os.path.join(os.path.dirname(p), "visits.csv")
-        if not os.path.exists(f):
-            return None
-        out = {}
-        with open(f, encoding="utf-8") as fh:
-            for r in csv.DictReader(fh):
-                out.setdefault(r["authority"], []).append(float(r["overall"]))
-        return out
-
-    lv, pv = read(lpath), read(ppath)
+    lv, pv = read_overall(lpath), read_overall(ppath)
     if lv is None or pv is None:
         return
     lines.append("           diagnosis: D recomputed with ties restored (overall rounded to 1e-10):")

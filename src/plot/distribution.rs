@@ -337,26 +337,20 @@ impl<'a> Distribution<'a> {
             );
             let mut chart = self.mesh(&area, s, x_area, last)?;
             let tint = style::mix(colour, style::BACKGROUND, 0.6);
+            // Bar extents once; filled first, then outlined (same order as before).
+            let bars: Vec<[(f64, f64); 2]> = a
+                .histogram_density
+                .iter()
+                .enumerate()
+                .filter_map(|(k, &d)| {
+                    let (x0, x1) = (self.data.edges.get(k)?, self.data.edges.get(k + 1)?);
+                    Some([(*x0, 0.0), (*x1, d)])
+                })
+                .collect();
+            chart.draw_series(bars.iter().map(|b| Rectangle::new(*b, tint.filled())))?;
             chart.draw_series(
-                a.histogram_density
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(k, &d)| {
-                        let (x0, x1) = (self.data.edges.get(k)?, self.data.edges.get(k + 1)?);
-                        Some(Rectangle::new([(*x0, 0.0), (*x1, d)], tint.filled()))
-                    }),
-            )?;
-            chart.draw_series(
-                a.histogram_density
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(k, &d)| {
-                        let (x0, x1) = (self.data.edges.get(k)?, self.data.edges.get(k + 1)?);
-                        Some(Rectangle::new(
-                            [(*x0, 0.0), (*x1, d)],
-                            s.line(style::BACKGROUND, size::THIN),
-                        ))
-                    }),
+                bars.iter()
+                    .map(|b| Rectangle::new(*b, s.line(style::BACKGROUND, size::THIN))),
             )?;
             if let Some(kde) = &a.kde {
                 chart.draw_series(LineSeries::new(
