@@ -20,8 +20,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::filter::{self, FilterOptions, Filtered, Scope};
-use crate::load::{self, LoadOptions, Source};
+use crate::load::{self, Field, LoadOptions, Source};
 use crate::model::QualityModel;
+use crate::progress::{Progress, Silent, Step};
 use crate::rollup::{self, Rollup};
 use crate::stats::descriptive::{self, Summary};
 use crate::stats::deviation::{self, DeviationRow, IndicatorScores};
@@ -303,11 +304,23 @@ pub fn screen(
     model: &QualityModel,
     options: &AnalysisOptions,
 ) -> Result<Screening> {
-    let loaded = load::load(paths, &options.load)?;
-    let filtered = filter::filter(&loaded, model)?;
+    screen_with_progress(paths, model, options, &Silent)
+}
+
+/// [`screen`], reporting progress (the raw table is freed as soon as it is filtered).
+pub fn screen_with_progress(
+    paths: &[PathBuf],
+    model: &QualityModel,
+    options: &AnalysisOptions,
+    progress: &dyn Progress,
+) -> Result<Screening> {
+    let loaded = load::load_with_progress(paths, &options.load, progress)?;
+    progress.start(Step::Filter, 0);
+    let filtered = filter::filter(&loaded, model);
+    progress.finish();
     Ok(Screening {
         sources: loaded.sources,
-        filtered,
+        filtered: filtered?,
     })
 }
 
@@ -317,10 +330,20 @@ pub fn analyze(
     model: QualityModel,
     options: &AnalysisOptions,
 ) -> Result<Analysis> {
+    analyze_with_progress(paths, model, options, &Silent)
+}
+
+/// [`analyze`], reporting the long steps to `progress`.
+pub fn analyze_with_progress(
+    paths: &[PathBuf],
+    model: QualityModel,
+    options: &AnalysisOptions,
+    progress: &dyn Progress,
+) -> Result<Analysis> {
     let Screening {
         sources,
         mut filtered,
-    } = screen(paths, &model, options)?;
+    } = screen_with_progress(paths, &model, options, progress)?;
     let anonymization = match options.anonymize {
         Some(seed) => {
             let mapping = anonymous_labels(&filtered.authority_names()?, seed);
@@ -341,10 +364,13 @@ pub fn analyze(
             summary: filtered.summary.one_line(),
         });
     }
-    let rollup = rollup::rollup(&filtered)?;
+    progress.start(Step::Rollup, 0);
+    let rollup = rollup::rollup(&filtered);
+    progress.finish();
+    let rollup = rollup?;
     let authorities = describe(&filtered, &rollup)?;
     let stats = &options.stats;
-    let comparisons = compare_levels(&rollup, stats)?;
+    let comparisons = compare_levels(&rollup, stats, progress)?;
     let densities = densities(&rollup, stats.bandwidth)?;
     let theme_means = theme_means(&rollup)?;
     let deviation = deviation::deviation_table(
@@ -416,14 +442,14 @@ pub fn visit_profile(
     let means = theme_means(&full_rollup)?;
 
     let raw = &loaded.ratings;
-    let visits = raw.column("visit_id")?.str()?;
-    let offers = raw.column("offer_id")?.str()?;
-    let dates = raw.column("visit_date")?.str()?;
     let (visit_id, other_visits) = match selector {
         VisitSelector::Visit(id) => (id.trim().to_string(), Vec::new()),
         VisitSelector::Offer(offer) => {
             let mut candidates: BTreeMap<String, String> = BTreeMap::new();
-            for ((v, o), d) in visits.iter().zip(offers.iter()).zip(dates.iter()) {
+            for row in 0..raw.height() {
+                let v = raw.get(Field::VisitId, row);
+                let o = raw.get(Field::OfferId, row);
+                let d = raw.get(Field::VisitDate, row);
                 if let (Some(v), Some(o)) = (v, o)
                     && o.trim() == offer.trim()
                     && !v.trim().is_empty()
@@ -449,11 +475,13 @@ pub fn visit_profile(
             (latest, ordered.into_iter().rev().map(|(_, v)| v).collect())
         }
     };
-    let mask: polars::prelude::BooleanChunked = visits
-        .iter()
-        .map(|v| Some(v.is_some_and(|v| v.trim() == visit_id)))
+    let rows: Vec<usize> = (0..raw.height())
+        .filter(|&row| {
+            raw.get(Field::VisitId, row)
+                .is_some_and(|v| v.trim() == visit_id)
+        })
         .collect();
-    let rows = raw.filter(&mask)?;
+    let rows = raw.take(&rows);
     if rows.height() == 0 {
         return Err(Error::NotFound {
             what: format!("visit `{visit_id}`"),
@@ -543,14 +571,14 @@ pub fn visit_profile(
 
 /// Scores of one frame grouped by unit (theme/criterion, or 0) and authority, each with the
 /// offer type of its visit.
-type Grouped = BTreeMap<u32, BTreeMap<String, (Vec<f64>, Vec<Option<String>>)>>;
+type Grouped<'a> = BTreeMap<u32, BTreeMap<&'a str, (Vec<f64>, Vec<Option<&'a str>>)>>;
 
-fn group_scores(
-    df: &DataFrame,
+fn group_scores<'a>(
+    df: &'a DataFrame,
     unit: Option<&str>,
     value: &str,
-    offer_type: &HashMap<String, Option<String>>,
-) -> Result<Grouped> {
+    offer_type: &HashMap<&str, Option<&'a str>>,
+) -> Result<Grouped<'a>> {
     let authority = df.column("authority")?.str()?;
     let visit = df.column("visit_id")?.str()?;
     let values = df.column(value)?.f64()?;
@@ -571,21 +599,25 @@ fn group_scores(
         .zip(units)
     {
         if let (Some(a), Some(v), Some(x)) = (a, v, x) {
-            let slot = out.entry(u).or_default().entry(a.to_string()).or_default();
+            let slot = out.entry(u).or_default().entry(a).or_default();
             slot.0.push(x);
-            slot.1.push(offer_type.get(v).cloned().flatten());
+            slot.1.push(offer_type.get(v).copied().flatten());
         }
     }
     Ok(out)
 }
 
-fn compare_levels(rollup: &Rollup, stats: &StatsOptions) -> Result<Vec<ComparisonFamily>> {
+fn compare_levels(
+    rollup: &Rollup,
+    stats: &StatsOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<ComparisonFamily>> {
     let visit = rollup.visits.column("visit_id")?.str()?;
     let offer = rollup.visits.column("offer_type")?.str()?;
-    let offer_type: HashMap<String, Option<String>> = visit
+    let offer_type: HashMap<&str, Option<&str>> = visit
         .iter()
         .zip(offer.iter())
-        .filter_map(|(v, o)| v.map(|v| (v.to_string(), o.map(str::to_string))))
+        .filter_map(|(v, o)| v.map(|v| (v, o)))
         .collect();
     let mut frames: Vec<(Level, Option<&str>, &DataFrame, &str)> =
         vec![(Level::Overall, None, &rollup.visits, "overall")];
@@ -602,8 +634,16 @@ fn compare_levels(rollup: &Rollup, stats: &StatsOptions) -> Result<Vec<Compariso
     }
     let mut families = Vec::new();
     let mut stream_base = 0u64;
-    for (level, unit_col, df, value) in frames {
-        for (unit, by_authority) in group_scores(df, unit_col, value, &offer_type)? {
+    let grouped = frames
+        .into_iter()
+        .map(|(level, unit_col, df, value)| {
+            Ok((level, group_scores(df, unit_col, value, &offer_type)?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let families_total: usize = grouped.iter().map(|(_, g)| g.len()).sum();
+    progress.start(Step::Compare, families_total as u64);
+    for (level, by_unit) in grouped {
+        for (unit, by_authority) in by_unit {
             let codes = pairwise::stratum_codes(
                 by_authority
                     .values()
@@ -627,8 +667,10 @@ fn compare_levels(rollup: &Rollup, stats: &StatsOptions) -> Result<Vec<Compariso
             let pairs = pairwise::compare_pairs(&groups, &stats.pairwise, stream_base)?;
             stream_base += 100;
             families.push(ComparisonFamily { level, unit, pairs });
+            progress.advance(1);
         }
     }
+    progress.finish();
     Ok(families)
 }
 
@@ -671,11 +713,16 @@ fn indicator_groups(ratings: &DataFrame, model: &QualityModel) -> Result<Vec<Ind
     let mut by: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
     for ((i, a), x) in indicator.iter().zip(authority.iter()).zip(score.iter()) {
         if let (Some(i), Some(a), Some(x)) = (i, a, x) {
-            by.entry(i.to_string())
-                .or_default()
-                .entry(a.to_string())
-                .or_default()
-                .push(x);
+            // Look up before inserting: only the first rating of a group allocates keys.
+            let by_authority = match by.get_mut(i) {
+                Some(groups) => groups,
+                None => by.entry(i.to_string()).or_default(),
+            };
+            if let Some(values) = by_authority.get_mut(a) {
+                values.push(x);
+            } else {
+                by_authority.insert(a.to_string(), vec![x]);
+            }
         }
     }
     let mut ordered: Vec<String> = model.indicators.iter().map(|i| i.id.to_string()).collect();

@@ -40,7 +40,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::load::{Loaded, fold};
+use crate::load::{Field, Loaded, MISSING, RawRatings, fold};
 use crate::model::{IndicatorId, QualityModel};
 
 /// Longest raw value kept in the exclusion listing (a 10 MB field stays out of reports).
@@ -264,9 +264,14 @@ impl FilterSummary {
 #[derive(Debug, Clone)]
 pub struct Filtered {
     /// Ratings that passed: `file` u32, `line` u64, `authority`, `visit_id`, `indicator`
-    /// (canonical `8.c`), `criterion` u32, `theme` u32, `score` f64, `offer_id`,
-    /// `offer_type`, `visit_date`; sorted by authority, visit, indicator.
+    /// (canonical `8.c`), `criterion` u32, `theme` u32, `score` f64; sorted by authority,
+    /// visit, indicator, file and line.
     pub ratings: DataFrame,
+    /// One row per kept visit: `authority`, `visit_id`, and the visit's `offer_id`,
+    /// `offer_type` and `visit_date` (the first non-blank value among its kept ratings, in
+    /// the order of `ratings`), `ratings` u32; sorted by authority and visit. Visit-level
+    /// fields live here rather than on each of the visit's ratings.
+    pub visits: DataFrame,
     /// Every excluded or flagged rating, sorted by file and line.
     pub exclusions: Vec<Exclusion>,
     /// Counts.
@@ -301,7 +306,7 @@ impl Filtered {
     /// canonical, sorted; the placeholders `(none)` and `(conflicting)` excluded.
     pub fn authority_names(&self) -> Result<Vec<String>> {
         let mut names = std::collections::BTreeSet::new();
-        let kept = self.ratings.column("authority")?.str()?;
+        let kept = self.visits.column("authority")?.str()?;
         names.extend(kept.iter().flatten().map(str::to_string));
         for rule in &self.summary.rules {
             names.extend(rule.by_authority.keys().cloned());
@@ -323,16 +328,8 @@ impl Filtered {
         let rename = |raw: &str| -> Option<String> {
             canonical_authority(raw).and_then(|c| mapping.get(&c).cloned())
         };
-        let kept = self.ratings.column("authority")?.str()?;
-        let renamed: Vec<Option<String>> = kept
-            .iter()
-            .map(|a| a.map(|a| rename(a).unwrap_or_else(|| a.to_string())))
-            .collect();
-        self.ratings
-            .with_column(Column::new("authority".into(), renamed))?;
-        self.ratings = self
-            .ratings
-            .sort(KEPT_ORDER, SortMultipleOptions::default())?;
+        self.ratings = renamed_in_order(&self.ratings, &rename)?;
+        self.visits = renamed_in_order(&self.visits, &rename)?;
         // Free text (details, raw records) may hold a name in any spelling: replace the
         // canonical names and their short forms ("Nord"), longest first.
         let mut spellings: Vec<(String, &String)> = Vec::new();
@@ -464,15 +461,35 @@ pub fn parse_score(raw: &str) -> Option<u8> {
     valid_tail.then_some(digit as u8 - b'0')
 }
 
-/// The order of the kept-ratings table.
-const KEPT_ORDER: [&str; 6] = [
-    "authority",
-    "visit_id",
-    "criterion",
-    "indicator",
-    "file",
-    "line",
-];
+/// `df` (sorted by `authority` first) with its authorities renamed by `rename` and its runs
+/// of rows per authority put back in name order; the order within a run is kept.
+fn renamed_in_order(df: &DataFrame, rename: &dyn Fn(&str) -> Option<String>) -> Result<DataFrame> {
+    let authority = df.column("authority")?.str()?;
+    let mut runs: Vec<(String, usize, usize)> = Vec::new();
+    for (row, name) in authority.iter().enumerate() {
+        let name = name.unwrap_or("");
+        match runs.last_mut() {
+            Some(run) if row > 0 && authority.get(row - 1) == Some(name) => run.2 = row + 1,
+            _ => runs.push((
+                rename(name).unwrap_or_else(|| name.to_string()),
+                row,
+                row + 1,
+            )),
+        }
+    }
+    runs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut order: Vec<IdxSize> = Vec::with_capacity(df.height());
+    let mut names = StringChunkedBuilder::new("authority".into(), df.height());
+    for (name, start, end) in &runs {
+        order.extend((*start..*end).map(|r| r as IdxSize));
+        for _ in *start..*end {
+            names.append_value(name);
+        }
+    }
+    let mut out = df.take(&IdxCa::from_vec("idx".into(), order))?;
+    out.with_column(names.finish().into_column())?;
+    Ok(out)
+}
 
 const NONE_KEY: &str = "(none)";
 const CONFLICT_KEY: &str = "(conflicting)";
@@ -484,9 +501,24 @@ struct Visit {
     conflicting_duplicate: bool,
     conflict: String,
     first_row: usize,
+    rows: usize,
 }
 
+/// The visit of a row with a blank visit id.
+const NO_VISIT: u32 = u32::MAX;
+
 impl Visit {
+    fn new(id: &str) -> Self {
+        Self {
+            id: id.to_string(),
+            authorities: Vec::new(),
+            conflicting_duplicate: false,
+            conflict: String::new(),
+            first_row: usize::MAX,
+            rows: 0,
+        }
+    }
+
     fn authority_key<'a>(&self, names: &'a [String]) -> &'a str {
         match self.authorities.as_slice() {
             [] => NONE_KEY,
@@ -523,151 +555,175 @@ pub fn filter_with(
     model: &QualityModel,
     options: &FilterOptions,
 ) -> Result<Filtered> {
-    let df = &loaded.ratings;
-    let n = df.height();
-    let authority_col = df.column("authority")?.str()?;
-    let visit_col = df.column("visit_id")?.str()?;
-    let indicator_col = df.column("indicator")?.str()?;
-    let score_col = df.column("score")?.str()?;
-    let file_col = df.column("file")?.u32()?;
-    let line_col = df.column("line")?.u64()?;
-
-    // Pass 1: per row, the visit, authority, score and indicator; per visit, its authorities.
-    let mut authority_names: Vec<String> = Vec::new();
-    let mut authority_index: HashMap<String, u32> = HashMap::new();
-    let mut raw_authority_cache: HashMap<&str, Option<u32>> = HashMap::new();
-    let mut visits: Vec<Visit> = Vec::new();
-    let mut visit_index: HashMap<&str, u32> = HashMap::new();
-    let mut row_visit: Vec<u32> = Vec::with_capacity(n);
-    let mut row_authority: Vec<Option<u32>> = Vec::with_capacity(n);
-    let mut row_score: Vec<Option<u8>> = Vec::with_capacity(n);
-    let mut row_indicator: Vec<Option<IndicatorId>> = Vec::with_capacity(n);
-    let mut status: Vec<Option<Rule>> = vec![None; n];
-
-    let rows = authority_col
-        .iter()
-        .zip(visit_col.iter())
-        .zip(indicator_col.iter().zip(score_col.iter()));
-    for (row, ((authority, visit), (indicator, score))) in rows.enumerate() {
-        let authority = match authority {
-            Some(raw) => *raw_authority_cache.entry(raw).or_insert_with(|| {
-                canonical_authority(raw).map(|name| {
-                    let next = authority_names.len() as u32;
-                    *authority_index.entry(name.clone()).or_insert_with(|| {
-                        authority_names.push(name);
-                        next
-                    })
-                })
-            }),
-            None => None,
-        };
-        row_authority.push(authority);
-        row_score.push(score.and_then(parse_score));
-        row_indicator.push(indicator.and_then(IndicatorId::parse));
-        let visit_id = visit.map(str::trim).unwrap_or("");
-        if visit_id.is_empty() {
-            row_visit.push(u32::MAX);
-            status[row] = Some(Rule::MissingVisitId);
-            continue;
-        }
-        let v = *visit_index.entry(visit_id).or_insert_with(|| {
-            visits.push(Visit {
-                id: visit_id.to_string(),
-                authorities: Vec::new(),
-                conflicting_duplicate: false,
-                conflict: String::new(),
-                first_row: row,
-            });
-            (visits.len() - 1) as u32
-        });
-        row_visit.push(v);
-        if let Some(a) = authority {
-            let list = &mut visits[v as usize].authorities;
-            if !list.contains(&a) {
-                list.push(a);
-            }
-        }
-    }
-
-    // Pass 2: rules in order, per row.
-    let mut seen: HashMap<(u32, IndicatorId), u8> = HashMap::new();
-    let mut flags: Vec<Option<Rule>> = vec![None; n];
-    for row in 0..n {
-        if status[row].is_some() {
-            continue;
-        }
-        let visit = &visits[row_visit[row] as usize];
-        let rule = match (visit.authorities.len(), row_score[row], row_indicator[row]) {
-            (0, _, _) => Some(Rule::MissingAuthority),
-            (2.., _, _) => Some(Rule::ConflictingAuthority),
-            (_, None, _) => Some(Rule::InvalidScore),
-            (_, _, None) => Some(Rule::UnknownIndicator),
-            (_, _, Some(id)) if model.theme_of_criterion(id.criterion).is_none() => {
-                Some(Rule::UnknownIndicator)
-            }
-            (_, Some(score), Some(id)) => match seen.insert((row_visit[row], id), score) {
-                Some(previous) if previous == score => Some(Rule::DuplicateRating),
-                Some(previous) => {
-                    let visit = &mut visits[row_visit[row] as usize];
-                    if !visit.conflicting_duplicate {
-                        visit.conflicting_duplicate = true;
-                        visit.conflict = format!(
-                            "indicator {id} of visit {} is scored both {previous} and {score}",
-                            visit.id
-                        );
-                    }
-                    None
-                }
-                None => None,
-            },
-        };
-        status[row] = rule;
-        if rule.is_none() {
-            let id = row_indicator[row];
-            flags[row] = if row_authority[row].is_none() {
-                Some(Rule::AuthorityInferred)
-            } else if id.is_some_and(|id| model.indicator(id).is_none()) {
-                Some(Rule::UnmodelledIndicator)
-            } else {
-                None
-            };
-        }
-    }
-
-    // Pass 3: visit rules on what remains.
+    let raw = &loaded.ratings;
+    let n = raw.height();
     let universal: Vec<IndicatorId> = model.universal().map(|i| i.id).collect();
+
+    // Each distinct raw value is interpreted once; rows then only look codes up.
+    let mut authority_names: Vec<String> = Vec::new();
+    let authority_of: Vec<Option<u32>> = raw
+        .column(Field::Authority)
+        .values()
+        .iter()
+        .map(|value| {
+            canonical_authority(value).map(|name| {
+                match authority_names.iter().position(|known| *known == name) {
+                    Some(i) => i as u32,
+                    None => {
+                        authority_names.push(name);
+                        (authority_names.len() - 1) as u32
+                    }
+                }
+            })
+        })
+        .collect();
+    let score_of: Vec<Option<u8>> = raw
+        .column(Field::Score)
+        .values()
+        .iter()
+        .map(|v| parse_score(v))
+        .collect();
+    let indicators = IndicatorTable::new(raw.column(Field::Indicator).values(), model, &universal);
+    let mut visits: Vec<Visit> = Vec::new();
+    let visit_of: Vec<u32> = {
+        let mut index: HashMap<&str, u32> = HashMap::new();
+        raw.column(Field::VisitId)
+            .values()
+            .iter()
+            .map(|value| {
+                let id = value.trim();
+                if id.is_empty() {
+                    return NO_VISIT;
+                }
+                *index.entry(id).or_insert_with(|| {
+                    visits.push(Visit::new(id));
+                    (visits.len() - 1) as u32
+                })
+            })
+            .collect()
+    };
+    let lookup = |codes: &[u32], row: usize| -> Option<usize> {
+        codes
+            .get(row)
+            .filter(|&&c| c != MISSING)
+            .map(|&c| c as usize)
+    };
+    let row_authority = |row: usize| -> Option<u32> {
+        lookup(raw.column(Field::Authority).codes(), row).and_then(|c| authority_of[c])
+    };
+    let row_score = |row: usize| -> Option<u8> {
+        lookup(raw.column(Field::Score).codes(), row).and_then(|c| score_of[c])
+    };
+    let row_indicator = |row: usize| -> Option<&IndicatorInfo> {
+        lookup(raw.column(Field::Indicator).codes(), row).map(|c| &indicators.by_code[c])
+    };
+
+    // Pass 1: per row, its visit; per visit, its authorities and rows.
+    let mut status: Vec<Option<Rule>> = vec![None; n];
+    let mut row_visit: Vec<u32> = Vec::with_capacity(n);
+    let visit_codes = raw.column(Field::VisitId).codes();
+    for (row, slot) in status.iter_mut().enumerate() {
+        let v = lookup(visit_codes, row).map_or(NO_VISIT, |c| visit_of[c]);
+        row_visit.push(v);
+        let Some(visit) = visits.get_mut(v as usize) else {
+            *slot = Some(Rule::MissingVisitId);
+            continue;
+        };
+        visit.rows += 1;
+        if visit.first_row == usize::MAX {
+            visit.first_row = row;
+        }
+        if let Some(a) = row_authority(row)
+            && !visit.authorities.contains(&a)
+        {
+            visit.authorities.push(a);
+        }
+    }
+    // The rows of each visit, in file order (a counting sort).
+    let mut offsets: Vec<usize> = Vec::with_capacity(visits.len() + 1);
+    offsets.push(0);
+    for visit in &visits {
+        offsets.push(offsets[offsets.len() - 1] + visit.rows);
+    }
+    let mut visit_rows = vec![0usize; offsets[visits.len()]];
+    let mut fill = offsets.clone();
+    for (row, &v) in row_visit.iter().enumerate() {
+        if let Some(slot) = fill.get_mut(v as usize) {
+            visit_rows[*slot] = row;
+            *slot += 1;
+        }
+    }
+
+    // Pass 2, visit by visit: the rating rules in order, then what the visit rules need.
+    let width = universal.len().max(1);
+    let mut flags: Vec<Option<Rule>> = vec![None; n];
     let mut remaining = vec![0u64; visits.len()];
     let mut ones = vec![0u64; visits.len()];
-    let mut covered = vec![0u64; visits.len() * universal.len().max(1)];
-    let mut valid_cover = vec![false; visits.len() * universal.len().max(1)];
-    for row in 0..n {
-        let attributable = visits
-            .get(row_visit[row] as usize)
-            .is_some_and(|v| v.authorities.len() == 1);
-        if attributable
-            && row_score[row].is_some()
-            && let Some(k) =
-                row_indicator[row].and_then(|id| universal.iter().position(|u| *u == id))
-        {
-            valid_cover[row_visit[row] as usize * universal.len() + k] = true;
+    let mut covered = vec![0u64; visits.len() * width];
+    let mut valid_cover = vec![false; visits.len() * width];
+    // The score each distinct indicator id got in the current visit (stamped by visit).
+    let mut seen: Vec<(usize, u8)> = vec![(usize::MAX, 0); indicators.distinct];
+    for (v, visit) in visits.iter_mut().enumerate() {
+        let rows = &visit_rows[offsets[v]..offsets[v + 1]];
+        for &row in rows {
+            let info = row_indicator(row);
+            let score = row_score(row);
+            let usable = info.and_then(|i| i.id.zip(i.slot));
+            let rule = match (visit.authorities.len(), score, usable) {
+                (0, _, _) => Some(Rule::MissingAuthority),
+                (2.., _, _) => Some(Rule::ConflictingAuthority),
+                (_, None, _) => Some(Rule::InvalidScore),
+                (_, _, None) => Some(Rule::UnknownIndicator),
+                (_, Some(score), Some((id, slot))) => {
+                    match std::mem::replace(&mut seen[slot], (v, score)) {
+                        (stamp, previous) if stamp == v && previous == score => {
+                            Some(Rule::DuplicateRating)
+                        }
+                        (stamp, previous) if stamp == v => {
+                            if !visit.conflicting_duplicate {
+                                visit.conflicting_duplicate = true;
+                                visit.conflict = format!(
+                                    "indicator {id} of visit {} is scored both {previous} and {score}",
+                                    visit.id
+                                );
+                            }
+                            None
+                        }
+                        _ => None,
+                    }
+                }
+            };
+            status[row] = rule;
+            if rule.is_none() {
+                flags[row] = if row_authority(row).is_none() {
+                    Some(Rule::AuthorityInferred)
+                } else if info.is_some_and(|i| !i.modelled) {
+                    Some(Rule::UnmodelledIndicator)
+                } else {
+                    None
+                };
+            }
+            if visit.authorities.len() == 1
+                && score.is_some()
+                && let Some(k) = info.and_then(|i| i.universal)
+            {
+                valid_cover[v * width + k] = true;
+            }
         }
-        if visits
-            .get(row_visit[row] as usize)
-            .is_some_and(|v| v.conflicting_duplicate)
-            && status[row].is_none()
-        {
-            status[row] = Some(Rule::ConflictingDuplicate);
-        }
-        if status[row].is_some() {
-            continue;
-        }
-        let v = row_visit[row] as usize;
-        remaining[v] += 1;
-        if row_score[row] == Some(1) {
-            ones[v] += 1;
-        }
-        if let Some(k) = row_indicator[row].and_then(|id| universal.iter().position(|u| *u == id)) {
-            covered[v * universal.len() + k] += 1;
+        for &row in rows {
+            if visit.conflicting_duplicate && status[row].is_none() {
+                status[row] = Some(Rule::ConflictingDuplicate);
+            }
+            if status[row].is_some() {
+                continue;
+            }
+            remaining[v] += 1;
+            if row_score(row) == Some(1) {
+                ones[v] += 1;
+            }
+            if let Some(k) = row_indicator(row).and_then(|i| i.universal) {
+                covered[v * width + k] += 1;
+            }
         }
     }
     let mut visit_rule: Vec<Option<Rule>> = vec![None; visits.len()];
@@ -703,7 +759,7 @@ pub fn filter_with(
             let missing: Vec<String> = universal
                 .iter()
                 .enumerate()
-                .filter(|(k, _)| covered[v * universal.len() + k] == 0)
+                .filter(|(k, _)| covered[v * width + k] == 0)
                 .map(|(_, id)| id.to_string())
                 .collect();
             if remaining[v] == 0 {
@@ -731,8 +787,8 @@ pub fn filter_with(
         .map(|&rule| (rule, zero_count(rule)))
         .collect();
     let mut exclusions: Vec<Exclusion> = Vec::new();
-    let text = |ca: &StringChunked, row: usize| -> String {
-        ca.get(row)
+    let text = |field: Field, row: usize| -> String {
+        raw.get(field, row)
             .unwrap_or("")
             .chars()
             .take(RAW_VALUE_PREVIEW)
@@ -748,9 +804,9 @@ pub fn filter_with(
                 let row = visits[v].first_row;
                 exclusions.push(Exclusion {
                     rule: *rule,
-                    file: file_col.get(row).unwrap_or(0),
-                    line: line_col.get(row).unwrap_or(0),
-                    authority: text(authority_col, row),
+                    file: raw.file.get(row).copied().unwrap_or(0),
+                    line: raw.line.get(row).copied().unwrap_or(0),
+                    authority: text(Field::Authority, row),
                     visit_id: visits[v].id.clone(),
                     indicator: String::new(),
                     raw_value: String::new(),
@@ -766,7 +822,7 @@ pub fn filter_with(
         let visit = visits.get(row_visit[row] as usize);
         let key = match visit {
             Some(visit) => visit.authority_key(&authority_names).to_string(),
-            None => row_authority[row]
+            None => row_authority(row)
                 .and_then(|a| authority_names.get(a as usize).cloned())
                 .unwrap_or_else(|| NONE_KEY.to_string()),
         };
@@ -778,13 +834,14 @@ pub fn filter_with(
         } else {
             count.ratings_dropped += 1;
         }
-        let raw_score = text(score_col, row);
-        let raw_indicator = text(indicator_col, row);
+        let raw_score = text(Field::Score, row);
+        let raw_indicator = text(Field::Indicator, row);
+        let id = row_indicator(row).and_then(|i| i.id);
         let detail = match rule {
             Rule::MissingVisitId => "the visit id is blank".to_string(),
             Rule::MissingAuthority => "no row of this visit names an authority".to_string(),
             Rule::InvalidScore => format!("`{raw_score}` is not an integer from 1 to 5"),
-            Rule::UnknownIndicator => match row_indicator[row] {
+            Rule::UnknownIndicator => match id {
                 Some(id) => format!(
                     "criterion {} of indicator {id} is not in the model",
                     id.criterion
@@ -799,7 +856,7 @@ pub fn filter_with(
                 "blank authority; the visit's other rows say {}",
                 visit.map_or(NONE_KEY, |v| v.authority_key(&authority_names))
             ),
-            Rule::UnmodelledIndicator => match row_indicator[row] {
+            Rule::UnmodelledIndicator => match id {
                 Some(id) => format!(
                     "{id} is not in the model; it joins criterion {}",
                     id.criterion
@@ -812,10 +869,10 @@ pub fn filter_with(
         };
         exclusions.push(Exclusion {
             rule,
-            file: file_col.get(row).unwrap_or(0),
-            line: line_col.get(row).unwrap_or(0),
-            authority: text(authority_col, row),
-            visit_id: text(visit_col, row),
+            file: raw.file.get(row).copied().unwrap_or(0),
+            line: raw.line.get(row).copied().unwrap_or(0),
+            authority: text(Field::Authority, row),
+            visit_id: text(Field::VisitId, row),
             indicator: raw_indicator,
             raw_value: raw_score,
             detail,
@@ -845,43 +902,267 @@ pub fn filter_with(
     }
     exclusions.sort_by_key(|e| (e.file, e.line, e.rule));
 
-    // The kept table.
-    let kept: Vec<IdxSize> = (0..n)
-        .filter(|&row| status[row].is_none())
-        .map(|row| row as IdxSize)
+    // The kept tables: visits by authority and id; in each, its ratings by indicator.
+    let mut kept_visits: Vec<usize> = (0..visits.len())
+        .filter(|&v| visit_rule[v].is_none() && remaining[v] > 0)
         .collect();
-    let kept_visits = visit_rule
-        .iter()
-        .zip(&remaining)
-        .filter(|(rule, rem)| rule.is_none() && **rem > 0)
-        .count() as u64;
-    let ratings = kept_table(
-        df,
-        &kept,
-        |row| {
-            let visit = &visits[row_visit[row] as usize];
-            visit.authority_key(&authority_names)
-        },
-        |row| visits[row_visit[row] as usize].id.as_str(),
-        |row| row_indicator[row],
-        |row| row_score[row].map_or(f64::NAN, f64::from),
-        model,
+    let authority_of_visit = |v: usize| visits[v].authority_key(&authority_names);
+    kept_visits.sort_by(|&x, &y| {
+        (authority_of_visit(x), visits[x].id.as_str())
+            .cmp(&(authority_of_visit(y), visits[y].id.as_str()))
+    });
+    let mut order: Vec<usize> = Vec::new();
+    let mut visit_ends: Vec<usize> = Vec::with_capacity(kept_visits.len());
+    for &v in &kept_visits {
+        let start = order.len();
+        order.extend(
+            visit_rows[offsets[v]..offsets[v + 1]]
+                .iter()
+                .copied()
+                .filter(|&row| status[row].is_none()),
+        );
+        order[start..].sort_by_key(|&row| {
+            (
+                row_indicator(row).and_then(|i| i.id),
+                raw.file[row],
+                raw.line[row],
+            )
+        });
+        visit_ends.push(order.len());
+    }
+    let ratings = kept_ratings(
+        raw,
+        &order,
+        &kept_visits,
+        &visit_ends,
+        &visits,
+        &authority_names,
+        &indicators,
+        &score_of,
+    )?;
+    let kept_visit_table = kept_visit_frame(
+        raw,
+        &order,
+        &kept_visits,
+        &visit_ends,
+        &visits,
+        &authority_names,
     )?;
     let malformed_ratings: u64 = loaded.malformed.iter().map(|m| m.ratings).sum();
     let summary = FilterSummary {
         rows_read: n as u64 + malformed_ratings,
         visits_read: visits.len() as u64,
         rules: counts.into_values().collect(),
-        rows_kept: kept.len() as u64,
-        visits_kept: kept_visits,
+        rows_kept: order.len() as u64,
+        visits_kept: kept_visits.len() as u64,
     };
     let completeness = completeness(&visits, &authority_names, &universal, &valid_cover, model);
     Ok(Filtered {
         ratings,
+        visits: kept_visit_table,
         exclusions,
         summary,
         completeness,
     })
+}
+
+/// What an indicator field's distinct value means.
+#[derive(Debug, Clone, Copy)]
+struct IndicatorInfo {
+    /// The parsed id.
+    id: Option<IndicatorId>,
+    /// Dense number of the id among the usable ones (criterion in the model); `None` if
+    /// unusable.
+    slot: Option<usize>,
+    /// Whether the id itself is in the model.
+    modelled: bool,
+    /// Position among the universal indicators.
+    universal: Option<usize>,
+    /// Criterion and theme (0 when unusable).
+    criterion: u32,
+    theme: u32,
+}
+
+/// [`IndicatorInfo`] per distinct raw indicator value, and the canonical spelling of each.
+struct IndicatorTable {
+    by_code: Vec<IndicatorInfo>,
+    canonical: Vec<String>,
+    distinct: usize,
+}
+
+impl IndicatorTable {
+    fn new(values: &[Box<str>], model: &QualityModel, universal: &[IndicatorId]) -> Self {
+        let mut slots: HashMap<IndicatorId, usize> = HashMap::new();
+        let mut canonical = Vec::with_capacity(values.len());
+        let by_code = values
+            .iter()
+            .map(|value| {
+                let id = IndicatorId::parse(value);
+                let theme = id.and_then(|id| model.theme_of_criterion(id.criterion));
+                let next = slots.len();
+                let slot = match (id, theme) {
+                    (Some(id), Some(_)) => Some(*slots.entry(id).or_insert(next)),
+                    _ => None,
+                };
+                canonical.push(id.map(|id| id.to_string()).unwrap_or_default());
+                IndicatorInfo {
+                    id,
+                    slot,
+                    modelled: id.is_some_and(|id| model.indicator(id).is_some()),
+                    universal: id.and_then(|id| universal.iter().position(|u| *u == id)),
+                    criterion: id.map_or(0, |id| id.criterion),
+                    theme: theme.unwrap_or(0),
+                }
+            })
+            .collect();
+        Self {
+            by_code,
+            canonical,
+            distinct: slots.len(),
+        }
+    }
+}
+
+/// The kept ratings in `order` (see [`Filtered::ratings`]).
+#[allow(clippy::too_many_arguments)]
+fn kept_ratings(
+    raw: &RawRatings,
+    order: &[usize],
+    kept_visits: &[usize],
+    visit_ends: &[usize],
+    visits: &[Visit],
+    authority_names: &[String],
+    indicators: &IndicatorTable,
+    score_of: &[Option<u8>],
+) -> Result<DataFrame> {
+    let per_visit = |texts: Vec<&str>| -> StringChunked {
+        let mut start = 0;
+        let mut builder = StringChunkedBuilder::new("".into(), order.len());
+        for (text, &end) in texts.into_iter().zip(visit_ends) {
+            for _ in start..end {
+                builder.append_value(text);
+            }
+            start = end;
+        }
+        builder.finish()
+    };
+    let indicator_codes = raw.column(Field::Indicator).codes();
+    let info = |row: usize| {
+        indicator_codes
+            .get(row)
+            .and_then(|&c| indicators.by_code.get(c as usize))
+    };
+    let mut indicator = StringChunkedBuilder::new("indicator".into(), order.len());
+    for &row in order {
+        let code = indicator_codes.get(row).copied().unwrap_or(MISSING) as usize;
+        indicator.append_value(indicators.canonical.get(code).map_or("", String::as_str));
+    }
+    let score_codes = raw.column(Field::Score).codes();
+    let columns = vec![
+        Column::new(
+            "file".into(),
+            order.iter().map(|&r| raw.file[r]).collect::<Vec<u32>>(),
+        ),
+        Column::new(
+            "line".into(),
+            order.iter().map(|&r| raw.line[r]).collect::<Vec<u64>>(),
+        ),
+        per_visit(
+            kept_visits
+                .iter()
+                .map(|&v| visits[v].authority_key(authority_names))
+                .collect(),
+        )
+        .with_name("authority".into())
+        .into_column(),
+        per_visit(kept_visits.iter().map(|&v| visits[v].id.as_str()).collect())
+            .with_name("visit_id".into())
+            .into_column(),
+        indicator.finish().into_column(),
+        Column::new(
+            "criterion".into(),
+            order
+                .iter()
+                .map(|&r| info(r).map_or(0, |i| i.criterion))
+                .collect::<Vec<u32>>(),
+        ),
+        Column::new(
+            "theme".into(),
+            order
+                .iter()
+                .map(|&r| info(r).map_or(0, |i| i.theme))
+                .collect::<Vec<u32>>(),
+        ),
+        Column::new(
+            "score".into(),
+            order
+                .iter()
+                .map(|&r| {
+                    score_codes
+                        .get(r)
+                        .and_then(|&c| score_of.get(c as usize).copied().flatten())
+                        .map_or(f64::NAN, f64::from)
+                })
+                .collect::<Vec<f64>>(),
+        ),
+    ];
+    Ok(DataFrame::new(order.len(), columns)?)
+}
+
+/// One row per kept visit (see [`Filtered::visits`]).
+fn kept_visit_frame(
+    raw: &RawRatings,
+    order: &[usize],
+    kept_visits: &[usize],
+    visit_ends: &[usize],
+    visits: &[Visit],
+    authority_names: &[String],
+) -> Result<DataFrame> {
+    let mut starts = Vec::with_capacity(visit_ends.len());
+    let mut start = 0;
+    for &end in visit_ends {
+        starts.push((start, end));
+        start = end;
+    }
+    let first_of = |field: Field| -> StringChunked {
+        starts
+            .iter()
+            .map(|&(s, e)| order[s..e].iter().find_map(|&row| raw.get(field, row)))
+            .collect()
+    };
+    let columns = vec![
+        Column::new(
+            "authority".into(),
+            kept_visits
+                .iter()
+                .map(|&v| visits[v].authority_key(authority_names))
+                .collect::<Vec<&str>>(),
+        ),
+        Column::new(
+            "visit_id".into(),
+            kept_visits
+                .iter()
+                .map(|&v| visits[v].id.as_str())
+                .collect::<Vec<&str>>(),
+        ),
+        first_of(Field::OfferId)
+            .with_name("offer_id".into())
+            .into_column(),
+        first_of(Field::OfferType)
+            .with_name("offer_type".into())
+            .into_column(),
+        first_of(Field::VisitDate)
+            .with_name("visit_date".into())
+            .into_column(),
+        Column::new(
+            "ratings".into(),
+            starts
+                .iter()
+                .map(|&(s, e)| (e - s) as u32)
+                .collect::<Vec<u32>>(),
+        ),
+    ];
+    Ok(DataFrame::new(kept_visits.len(), columns)?)
 }
 
 /// Completeness rows by authority, then theme, with the all-themes row last.
@@ -959,68 +1240,6 @@ fn zero_count(rule: Rule) -> RuleCount {
         ratings_flagged: 0,
         by_authority: BTreeMap::new(),
     }
-}
-
-/// Builds the table of kept ratings, sorted by authority, visit and indicator.
-fn kept_table<'a>(
-    df: &DataFrame,
-    kept: &[IdxSize],
-    authority: impl Fn(usize) -> &'a str,
-    visit: impl Fn(usize) -> &'a str,
-    indicator: impl Fn(usize) -> Option<IndicatorId>,
-    score: impl Fn(usize) -> f64,
-    model: &QualityModel,
-) -> Result<DataFrame> {
-    let idx = IdxCa::from_vec("idx".into(), kept.to_vec());
-    let mut base = df
-        .select(["file", "line", "offer_id", "offer_type", "visit_date"])?
-        .take(&idx)?;
-    let rows = || kept.iter().map(|&r| r as usize);
-    let ids: Vec<Option<IndicatorId>> = rows().map(&indicator).collect();
-    let columns = [
-        Column::new(
-            "authority".into(),
-            rows().map(&authority).collect::<Vec<&str>>(),
-        ),
-        Column::new("visit_id".into(), rows().map(&visit).collect::<Vec<&str>>()),
-        Column::new(
-            "indicator".into(),
-            ids.iter()
-                .map(|id| id.map(|id| id.to_string()).unwrap_or_default())
-                .collect::<Vec<String>>(),
-        ),
-        Column::new(
-            "criterion".into(),
-            ids.iter()
-                .map(|id| id.map_or(0, |id| id.criterion))
-                .collect::<Vec<u32>>(),
-        ),
-        Column::new(
-            "theme".into(),
-            ids.iter()
-                .map(|id| {
-                    id.and_then(|id| model.theme_of_criterion(id.criterion))
-                        .unwrap_or(0)
-                })
-                .collect::<Vec<u32>>(),
-        ),
-        Column::new("score".into(), rows().map(&score).collect::<Vec<f64>>()),
-    ];
-    base.hstack_mut(&columns)?;
-    let ordered = base.select([
-        "file",
-        "line",
-        "authority",
-        "visit_id",
-        "indicator",
-        "criterion",
-        "theme",
-        "score",
-        "offer_id",
-        "offer_type",
-        "visit_date",
-    ])?;
-    Ok(ordered.sort(KEPT_ORDER, SortMultipleOptions::default())?)
 }
 
 #[cfg(test)]

@@ -46,6 +46,7 @@ pub mod filter;
 pub mod load;
 pub mod model;
 pub mod plot;
+pub mod progress;
 pub mod report;
 pub mod rollup;
 pub mod simulate;

@@ -15,6 +15,7 @@ use losstat::filter::{Filtered, Rule, Scope};
 use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions, Source};
 use losstat::model::QualityModel;
 use losstat::plot::{self, Lang, PlotOptions};
+use losstat::progress::{Progress, Step};
 use losstat::report::{self, terminal};
 use losstat::simulate::{self, CsvStyle, SimulationOptions};
 use losstat::stats::kde::Bandwidth;
@@ -34,6 +35,78 @@ struct Cli {
     /// Quality model CSV (indicator, criterion, theme, universal) replacing the embedded one.
     #[arg(long, global = true, value_name = "FILE")]
     model: Option<PathBuf>,
+    /// No progress bars and no "wrote …" notes on standard error (warnings and errors still
+    /// show). Progress bars are drawn only when standard error is a terminal.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+/// Progress bars on standard error for the long steps ([`losstat::progress`]).
+struct Bars {
+    current: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+    visible: bool,
+}
+
+impl Bars {
+    fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        Self {
+            current: std::sync::Mutex::new(None),
+            visible: !quiet && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn with_bar(&self, f: impl FnOnce(&mut Option<indicatif::ProgressBar>)) {
+        if let Ok(mut bar) = self.current.lock() {
+            f(&mut bar);
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn start(&self, step: Step, total: u64) {
+        if !self.visible {
+            return;
+        }
+        let template = match (step, total) {
+            (_, 0) => "{spinner} {msg} {elapsed}",
+            (Step::Load, _) => "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
+            _ => "{msg} [{bar:30}] {pos}/{len} ({eta})",
+        };
+        let bar = indicatif::ProgressBar::with_draw_target(
+            (total > 0).then_some(total),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(format!("losstat: {}", step.label()));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        self.with_bar(|slot| *slot = Some(bar));
+    }
+
+    fn advance(&self, units: u64) {
+        self.with_bar(|slot| {
+            if let Some(bar) = slot {
+                bar.inc(units);
+            }
+        });
+    }
+
+    fn finish(&self) {
+        self.with_bar(|slot| {
+            if let Some(bar) = slot.take() {
+                bar.finish_and_clear();
+            }
+        });
+    }
+}
+
+/// A note on standard error unless `--quiet`.
+fn note(quiet: bool, text: &str) {
+    if !quiet {
+        eprintln!("losstat: {text}");
+    }
 }
 
 #[derive(Subcommand)]
@@ -402,10 +475,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         );
     }
     match cli.command {
-        Command::Compare(args) => compare(args, model),
-        Command::Check(args) => check(args, &model),
-        Command::Simulate(args) => simulate_export(&args, &model),
-        Command::Spider(args) => spider(&args, &model),
+        Command::Compare(args) => compare(args, model, cli.quiet),
+        Command::Check(args) => check(args, &model, cli.quiet),
+        Command::Simulate(args) => simulate_export(&args, &model, cli.quiet),
+        Command::Spider(args) => spider(&args, &model, cli.quiet),
         Command::Model(args) => {
             let text = match args.format {
                 ModelFormat::Table => terminal::model_listing(&model),
@@ -493,18 +566,22 @@ fn strict_code(strict: bool, filtered: &Filtered, sources: &[Source]) -> ExitCod
     ExitCode::from(3)
 }
 
-fn compare(args: CompareArgs, model: QualityModel) -> Result<ExitCode> {
+fn compare(args: CompareArgs, model: QualityModel, quiet: bool) -> Result<ExitCode> {
     let mut options = options(&args.input)?;
     options.stats = args.stats.options()?;
     options.anonymize = args.anonymize.then_some(args.stats.seed);
-    let analysis = analysis::analyze(&args.input.inputs, model, &options)?;
+    let bars = Bars::new(quiet);
+    let analysis = analysis::analyze_with_progress(&args.input.inputs, model, &options, &bars)?;
     if let (Some(path), Some(key)) = (&args.anonymize_key, &analysis.anonymization) {
         let mut text = String::from("label,authority\n");
         for (name, label) in &key.pairs {
             text.push_str(&format!("{label},{name}\n"));
         }
         write_file(path, text.as_bytes(), args.force)?;
-        eprintln!("losstat: wrote the anonymisation key to {}", path.display());
+        note(
+            quiet,
+            &format!("wrote the anonymisation key to {}", path.display()),
+        );
     }
     if let Some(dir) = &args.out {
         let plot_options = args.lang.plot_options(args.dpi);
@@ -512,7 +589,10 @@ fn compare(args: CompareArgs, model: QualityModel) -> Result<ExitCode> {
         let files = report::render(&analysis, &figures, plot_options.lang)?;
         report::write_dir(dir, &files, &args.input.inputs, args.force)
             .with_context(|| format!("writing the outputs to {}", dir.display()))?;
-        eprintln!("losstat: wrote {} files to {}", files.len(), dir.display());
+        note(
+            quiet,
+            &format!("wrote {} files to {}", files.len(), dir.display()),
+        );
     }
     match args.format {
         Format::Table => print(&terminal::compare_summary(&analysis))?,
@@ -528,9 +608,10 @@ fn compare(args: CompareArgs, model: QualityModel) -> Result<ExitCode> {
     ))
 }
 
-fn check(args: CheckArgs, model: &QualityModel) -> Result<ExitCode> {
+fn check(args: CheckArgs, model: &QualityModel, quiet: bool) -> Result<ExitCode> {
     let options = options(&args.input)?;
-    let screening = analysis::screen(&args.input.inputs, model, &options)?;
+    let bars = Bars::new(quiet);
+    let screening = analysis::screen_with_progress(&args.input.inputs, model, &options, &bars)?;
     match args.format {
         CheckFormat::Table => print(&terminal::check_report(&screening))?,
         CheckFormat::Csv => {
@@ -545,7 +626,7 @@ fn check(args: CheckArgs, model: &QualityModel) -> Result<ExitCode> {
     ))
 }
 
-fn spider(args: &SpiderArgs, model: &QualityModel) -> Result<ExitCode> {
+fn spider(args: &SpiderArgs, model: &QualityModel, quiet: bool) -> Result<ExitCode> {
     let options = options(&args.input)?;
     let selector = match (&args.visit, &args.offer) {
         (Some(visit), _) => VisitSelector::Visit(visit.clone()),
@@ -574,7 +655,10 @@ fn spider(args: &SpiderArgs, model: &QualityModel) -> Result<ExitCode> {
         ];
         report::write_dir(dir, &files, &args.input.inputs, args.force)
             .with_context(|| format!("writing the outputs to {}", dir.display()))?;
-        eprintln!("losstat: wrote {} files to {}", files.len(), dir.display());
+        note(
+            quiet,
+            &format!("wrote {} files to {}", files.len(), dir.display()),
+        );
     }
     match args.format {
         Format::Table => print(&terminal::visit_profile(&profile, model))?,
@@ -587,7 +671,7 @@ fn spider(args: &SpiderArgs, model: &QualityModel) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn simulate_export(args: &SimulateArgs, model: &QualityModel) -> Result<ExitCode> {
+fn simulate_export(args: &SimulateArgs, model: &QualityModel, quiet: bool) -> Result<ExitCode> {
     let simulation = simulate::simulate(
         model,
         &SimulationOptions {
@@ -602,13 +686,16 @@ fn simulate_export(args: &SimulateArgs, model: &QualityModel) -> Result<ExitCode
     };
     let bytes = simulate::to_csv(&simulation, style)?;
     write_file(&args.out, &bytes, args.force)?;
-    eprintln!(
-        "losstat: wrote {} ratings to {}",
-        simulation.records.len(),
-        args.out.display()
+    note(
+        quiet,
+        &format!(
+            "wrote {} ratings to {}",
+            simulation.records.len(),
+            args.out.display()
+        ),
     );
     for (rule, n) in &simulation.injected {
-        eprintln!("  injected {n} x {rule}");
+        note(quiet, &format!("  injected {n} x {rule}"));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -18,7 +18,7 @@
 //! outgrow 128-bit integers (a custom model with very many criteria), that score falls back
 //! to the floating-point mean.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 
@@ -129,163 +129,133 @@ impl Score {
     }
 }
 
-/// Theme and overall scores computed exactly from the criterion sums.
-struct ExactScores {
-    /// Criterion score per row of the criteria table.
-    criterion_scores: Vec<f64>,
-    /// (authority, visit, theme, score, criteria) per theme, in table order.
-    themes: Vec<(String, String, u32, Score, u32)>,
+/// Output columns being filled, one row per criterion, theme and visit.
+#[derive(Default)]
+struct Columns<'a> {
+    criteria: LevelColumns<'a>,
+    criterion: Vec<u32>,
+    indicators: Vec<u32>,
+    themes: LevelColumns<'a>,
+    theme_criteria: Vec<u32>,
+    visit_rows: Vec<usize>,
+    overall: Vec<f64>,
+    visit_themes: Vec<u32>,
 }
 
-impl ExactScores {
-    /// From the criteria table (sorted by authority, visit, theme, criterion) with its
-    /// `score_sum` (sum of the integer scores) and `indicators` columns.
-    fn from_criteria(criteria: &DataFrame) -> Result<Self> {
-        let authority = criteria.column("authority")?.str()?;
-        let visit = criteria.column("visit_id")?.str()?;
-        let theme = criteria.column("theme")?.u32()?;
-        let sum = criteria.column("score_sum")?.f64()?;
-        let n = criteria.column("indicators")?.u32()?;
-        let mut criterion_scores = Vec::with_capacity(criteria.height());
-        let mut themes: Vec<(String, String, u32, Score, u32)> = Vec::new();
-        let mut parts: Vec<Score> = Vec::new();
-        let mut current: Option<(&str, &str, u32)> = None;
-        let rows = authority
-            .iter()
-            .zip(visit.iter())
-            .zip(theme.iter())
-            .zip(sum.iter().zip(n.iter()));
-        for (((a, v), t), (s, k)) in rows {
-            let (a, v, t, s, k) = (
-                a.unwrap_or(""),
-                v.unwrap_or(""),
-                t.unwrap_or(0),
-                s.unwrap_or(f64::NAN),
-                k.unwrap_or(1),
-            );
-            let score = if s.fract() == 0.0 && s.abs() < 9.0e15 {
-                Ratio::new(s as i128, i128::from(k))
-                    .map_or(Score::Float(s / f64::from(k)), Score::Exact)
-            } else {
-                Score::Float(s / f64::from(k))
-            };
-            criterion_scores.push(score.value());
-            if current.is_some_and(|c| c != (a, v, t)) {
-                Self::close(&mut themes, current, &mut parts);
+/// The authority, visit, theme and score columns of the criterion or theme table.
+#[derive(Default)]
+struct LevelColumns<'a> {
+    authority: Vec<&'a str>,
+    visit: Vec<&'a str>,
+    theme: Vec<u32>,
+    score: Vec<f64>,
+}
+
+impl<'a> LevelColumns<'a> {
+    fn push(&mut self, authority: &'a str, visit: &'a str, theme: u32, score: f64) {
+        self.authority.push(authority);
+        self.visit.push(visit);
+        self.theme.push(theme);
+        self.score.push(score);
+    }
+
+    /// `authority, visit_id, theme, score`, then `extra`.
+    fn frame(self, extra: Column) -> Result<DataFrame> {
+        Ok(DataFrame::new(
+            self.score.len(),
+            vec![
+                Column::new("authority".into(), self.authority),
+                Column::new("visit_id".into(), self.visit),
+                Column::new("theme".into(), self.theme),
+                Column::new("score".into(), self.score),
+                extra,
+            ],
+        )?)
+    }
+}
+
+impl<'a> Columns<'a> {
+    /// Rolls up one visit: `parts` are its (theme, criterion, score) ratings.
+    fn visit(&mut self, authority: &'a str, visit: &'a str, parts: &mut [(u32, u32, f64)]) {
+        parts.sort_by_key(|&(theme, criterion, _)| (theme, criterion));
+        let mut theme_scores: Vec<Score> = Vec::new();
+        let mut criterion_scores: Vec<Score> = Vec::new();
+        for theme_run in parts.chunk_by(|x, y| x.0 == y.0) {
+            let theme = theme_run[0].0;
+            criterion_scores.clear();
+            for run in theme_run.chunk_by(|x, y| x.1 == y.1) {
+                let score = criterion_score(run.iter().map(|p| p.2));
+                self.criteria.push(authority, visit, theme, score.value());
+                self.criterion.push(run[0].1);
+                self.indicators.push(run.len() as u32);
+                criterion_scores.push(score);
             }
-            current = Some((a, v, t));
-            parts.push(score);
+            let score = Score::mean(&criterion_scores);
+            self.themes.push(authority, visit, theme, score.value());
+            self.theme_criteria.push(criterion_scores.len() as u32);
+            theme_scores.push(score);
         }
-        Self::close(&mut themes, current, &mut parts);
-        Ok(Self {
-            criterion_scores,
-            themes,
-        })
+        self.overall.push(Score::mean(&theme_scores).value());
+        self.visit_themes.push(theme_scores.len() as u32);
     }
+}
 
-    fn close(
-        themes: &mut Vec<(String, String, u32, Score, u32)>,
-        key: Option<(&str, &str, u32)>,
-        parts: &mut Vec<Score>,
-    ) {
-        if let Some((a, v, t)) = key
-            && !parts.is_empty()
-        {
-            themes.push((
-                a.to_string(),
-                v.to_string(),
-                t,
-                Score::mean(parts),
-                parts.len() as u32,
-            ));
-        }
-        parts.clear();
-    }
-
-    /// `authority, visit_id, theme, score, criteria`.
-    fn themes_frame(&self) -> Result<DataFrame> {
-        let t = &self.themes;
-        Ok(DataFrame::new(
-            t.len(),
-            vec![
-                Column::new(
-                    "authority".into(),
-                    t.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "visit_id".into(),
-                    t.iter().map(|x| x.1.as_str()).collect::<Vec<_>>(),
-                ),
-                Column::new("theme".into(), t.iter().map(|x| x.2).collect::<Vec<u32>>()),
-                Column::new(
-                    "score".into(),
-                    t.iter().map(|x| x.3.value()).collect::<Vec<f64>>(),
-                ),
-                Column::new(
-                    "criteria".into(),
-                    t.iter().map(|x| x.4).collect::<Vec<u32>>(),
-                ),
-            ],
-        )?)
-    }
-
-    /// `authority, visit_id, overall, themes`: the exact mean of each visit's theme scores.
-    fn overall_frame(&self) -> Result<DataFrame> {
-        let mut authority: Vec<&str> = Vec::new();
-        let mut visit: Vec<&str> = Vec::new();
-        let mut overall: Vec<f64> = Vec::new();
-        let mut count: Vec<u32> = Vec::new();
-        let mut start = 0;
-        while start < self.themes.len() {
-            let (a, v) = (&self.themes[start].0, &self.themes[start].1);
-            let end = self.themes[start..]
-                .iter()
-                .position(|x| &x.0 != a || &x.1 != v)
-                .map_or(self.themes.len(), |p| start + p);
-            let parts: Vec<Score> = self.themes[start..end].iter().map(|x| x.3).collect();
-            authority.push(a);
-            visit.push(v);
-            overall.push(Score::mean(&parts).value());
-            count.push((end - start) as u32);
-            start = end;
-        }
-        Ok(DataFrame::new(
-            overall.len(),
-            vec![
-                Column::new("authority".into(), authority),
-                Column::new("visit_id".into(), visit),
-                Column::new("overall".into(), overall),
-                Column::new("themes".into(), count),
-            ],
-        )?)
+/// A criterion's score: the exact mean of its integer scores, else the float mean.
+fn criterion_score(scores: impl Iterator<Item = f64> + Clone) -> Score {
+    let n = scores.clone().count();
+    let sum: f64 = scores.sum();
+    if sum.fract() == 0.0 && sum.abs() < 9.0e15 {
+        Ratio::new(sum as i128, n as i128).map_or(Score::Float(sum / n as f64), Score::Exact)
+    } else {
+        Score::Float(sum / n as f64)
     }
 }
 
 /// Rolls the kept ratings up to criterion, theme and overall scores per visit.
+///
+/// One pass over [`Filtered::ratings`], which holds each visit's ratings together; the visit
+/// attributes (offer, type, date) come from [`Filtered::visits`].
 pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
-    let visit_keys = [col("authority"), col("visit_id")];
-    let ratings = filtered.ratings.clone().lazy();
-    let criteria = ratings
-        .clone()
-        .sort(
-            ["authority", "visit_id", "theme", "criterion", "indicator"],
-            SortMultipleOptions::default(),
-        )
-        .group_by_stable([
-            col("authority"),
-            col("visit_id"),
-            col("theme"),
-            col("criterion"),
-        ])
-        .agg([
-            col("score").sum().alias("score_sum"),
-            len().cast(DataType::UInt32).alias("indicators"),
-        ])
-        .collect()?;
-    let exact = ExactScores::from_criteria(&criteria)?;
+    let ratings = &filtered.ratings;
+    let authority = ratings.column("authority")?.str()?;
+    let visit = ratings.column("visit_id")?.str()?;
+    let theme = ratings.column("theme")?.u32()?;
+    let criterion = ratings.column("criterion")?.u32()?;
+    let score = ratings.column("score")?.f64()?;
+    let visit_row: HashMap<&str, usize> = filtered
+        .visits
+        .column("visit_id")?
+        .str()?
+        .iter()
+        .enumerate()
+        .filter_map(|(row, v)| Some((v?, row)))
+        .collect();
+
+    let mut out = Columns::default();
+    let mut parts: Vec<(u32, u32, f64)> = Vec::new();
+    let mut current: Option<(&str, &str)> = None;
+    let rows = authority
+        .iter()
+        .zip(visit.iter())
+        .zip(theme.iter().zip(criterion.iter()))
+        .zip(score.iter());
+    for (((a, v), (t, c)), x) in rows {
+        let (Some(a), Some(v), Some(t), Some(c), Some(x)) = (a, v, t, c, x) else {
+            continue;
+        };
+        if current.is_some_and(|(_, cv)| cv != v) {
+            close(&mut out, current, &mut parts, &visit_row);
+        }
+        current = Some((a, v));
+        parts.push((t, c, x));
+    }
+    close(&mut out, current, &mut parts, &visit_row);
+
+    let criteria = out
+        .criteria
+        .frame(Column::new("indicators".into(), out.indicators))?;
     let criteria = criteria
-        .drop("score_sum")?
-        .hstack(&[Column::new("score".into(), exact.criterion_scores.clone())])?
+        .hstack(&[Column::new("criterion".into(), out.criterion)])?
         .select([
             "authority",
             "visit_id",
@@ -294,38 +264,51 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
             "score",
             "indicators",
         ])?;
-    let themes = exact.themes_frame()?;
-    let overall = exact.overall_frame()?.lazy();
-    let attributes = ratings.group_by_stable(visit_keys.clone()).agg([
-        col("offer_id").drop_nulls().first().alias("offer_id"),
-        col("offer_type").drop_nulls().first().alias("offer_type"),
-        col("visit_date").drop_nulls().first().alias("visit_date"),
-        len().cast(DataType::UInt32).alias("ratings"),
-    ]);
-    let visits = attributes
-        .join(
-            overall,
-            visit_keys.clone(),
-            visit_keys,
-            JoinArgs::new(JoinType::Inner),
-        )
+    let themes = out
+        .themes
+        .frame(Column::new("criteria".into(), out.theme_criteria))?;
+    let idx = IdxCa::from_vec(
+        "idx".into(),
+        out.visit_rows.iter().map(|&r| r as IdxSize).collect(),
+    );
+    let mut visits = filtered
+        .visits
         .select([
-            col("authority"),
-            col("visit_id"),
-            col("offer_id"),
-            col("offer_type"),
-            col("visit_date"),
-            col("overall"),
-            col("themes"),
-            col("ratings"),
-        ])
-        .sort(["authority", "visit_id"], SortMultipleOptions::default())
-        .collect()?;
+            "authority",
+            "visit_id",
+            "offer_id",
+            "offer_type",
+            "visit_date",
+        ])?
+        .take(&idx)?;
+    let ratings_per_visit = filtered.visits.column("ratings")?.take(&idx)?;
+    visits.hstack_mut(&[
+        Column::new("overall".into(), out.overall),
+        Column::new("themes".into(), out.visit_themes),
+        ratings_per_visit,
+    ])?;
     Ok(Rollup {
         criteria,
         themes,
         visits,
     })
+}
+
+/// Rolls up the visit being read, if it is one of [`Filtered::visits`].
+fn close<'a>(
+    out: &mut Columns<'a>,
+    current: Option<(&'a str, &'a str)>,
+    parts: &mut Vec<(u32, u32, f64)>,
+    visit_row: &HashMap<&str, usize>,
+) {
+    if let Some((a, v)) = current
+        && let Some(&row) = visit_row.get(v)
+        && !parts.is_empty()
+    {
+        out.visit(a, v, parts);
+        out.visit_rows.push(row);
+    }
+    parts.clear();
 }
 
 #[cfg(test)]

@@ -47,12 +47,15 @@ pub struct Decoded<'a> {
 /// Decodes `bytes` (the contents of `path`) as the rule above says.
 pub fn decode<'a>(bytes: &'a [u8], choice: EncodingChoice, path: &Path) -> Result<Decoded<'a>> {
     let bom = Encoding::for_bom(bytes);
+    // Valid UTF-8 without a mark, the common case, is validated once and borrowed.
+    let plain_utf8 = match (choice, bom) {
+        (EncodingChoice::Auto, None) => std::str::from_utf8(bytes).ok(),
+        _ => None,
+    };
     let (encoding, bom_len) = match (choice, bom) {
         (EncodingChoice::Auto, Some((enc, len))) => (enc, len),
-        (EncodingChoice::Auto, None) => match std::str::from_utf8(bytes) {
-            Ok(_) => (UTF_8, 0),
-            Err(_) => (WINDOWS_1252, 0),
-        },
+        (EncodingChoice::Auto, None) if plain_utf8.is_some() => (UTF_8, 0),
+        (EncodingChoice::Auto, None) => (WINDOWS_1252, 0),
         (EncodingChoice::Utf8, _) => (UTF_8, bom.filter(|(e, _)| *e == UTF_8).map_or(0, |b| b.1)),
         (EncodingChoice::Windows1252, _) => (WINDOWS_1252, 0),
         (EncodingChoice::Utf16Le, _) => (
@@ -65,7 +68,9 @@ pub fn decode<'a>(bytes: &'a [u8], choice: EncodingChoice, path: &Path) -> Resul
         ),
     };
     let body = &bytes[bom_len..];
-    let text: Cow<'a, str> = if encoding == UTF_8 {
+    let text: Cow<'a, str> = if let Some(text) = plain_utf8 {
+        Cow::Borrowed(text)
+    } else if encoding == UTF_8 {
         match std::str::from_utf8(body) {
             Ok(s) => Cow::Borrowed(s),
             Err(e) => {
@@ -93,10 +98,7 @@ pub fn decode<'a>(bytes: &'a [u8], choice: EncodingChoice, path: &Path) -> Resul
         }
         text
     };
-    if let Some((char_offset, c)) = text
-        .char_indices()
-        .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    {
+    if let Some((char_offset, c)) = first_control(&text) {
         let utf16_hint = if c == '\0' && looks_like_utf16(body) {
             "; the file looks like UTF-16 without a byte-order mark: save it as CSV UTF-8, or give --encoding utf-16le"
         } else {
@@ -122,6 +124,21 @@ pub fn decode<'a>(bytes: &'a [u8], choice: EncodingChoice, path: &Path) -> Resul
         text,
         encoding: name,
     })
+}
+
+/// The first control character other than tab, CR and LF, with its byte offset.
+///
+/// A byte scan: in UTF-8 the C0 controls and DEL are single bytes below 0x20 or 0x7F, and
+/// the C1 controls (U+0080–U+009F) are 0xC2 followed by 0x80–0x9F; no other character
+/// contains those byte patterns.
+fn first_control(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let offset = bytes.iter().enumerate().position(|(i, &b)| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            || b == 0x7F
+            || (b == 0xC2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
+    })?;
+    text[offset..].chars().next().map(|c| (offset, c))
 }
 
 /// Whether every other byte is NUL, as in ASCII text stored as UTF-16.
@@ -214,6 +231,26 @@ mod tests {
         }
         let err = auto(&utf16).unwrap_err().to_string();
         assert!(err.contains("UTF-16"), "{err}");
+    }
+
+    #[test]
+    fn control_scan_agrees_with_char_is_control() {
+        let text = "a\tb\r\nø€\u{80}x\u{9f}\u{7f}\u{1}\u{a0}ÿ\u{85}";
+        let mut rest = text;
+        let mut offset = 0;
+        while let Some((at, c)) = first_control(rest) {
+            let expected = rest
+                .char_indices()
+                .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+            assert_eq!(Some((at, c)), expected);
+            offset += at + c.len_utf8();
+            rest = &text[offset..];
+        }
+        assert!(
+            !rest
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        );
     }
 
     #[test]

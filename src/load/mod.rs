@@ -6,11 +6,14 @@
 //! rating per row) or wide (one visit per row) layouts with English or Danish headers
 //! ([`columns`]). The format is recognised from the bytes, not the file name.
 //!
-//! Output: [`Loaded`]: a polars [`DataFrame`] with one row per rating and the columns
-//! `file` (u32, index into [`Loaded::sources`]), `line` (u64, where the rating was read),
-//! `authority`, `visit_id`, `indicator`, `score`, `offer_id`, `offer_type`, `visit_date`
-//! (strings exactly as read; validation is the filter stage's job), the malformed records, and
-//! what was detected per file. Several files are concatenated.
+//! Output: [`Loaded`]: [`RawRatings`], one row per rating with its source `file` (index into
+//! [`Loaded::sources`]), `line` (where the rating was read) and the fields `authority`,
+//! `visit_id`, `indicator`, `score`, `offer_id`, `offer_type`, `visit_date` (dictionary-encoded
+//! strings exactly as read, [`table`]; validation is the filter stage's job), the malformed
+//! records, and what was detected per file. Several files are concatenated.
+//!
+//! Each file is read whole into memory and parsed once; its SHA-256 is computed on a second
+//! thread while it is parsed. The bytes are released before the next file is read.
 //!
 //! Parquet is recognised but not read: the polars Parquet reader would double the build
 //! time, and exports obtained by access request arrive as Excel or CSV.
@@ -19,20 +22,22 @@ pub mod columns;
 pub mod decode;
 pub mod delimited;
 pub mod sink;
+pub mod table;
 pub mod workbook;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use polars::prelude::DataFrame;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::progress::{Progress, Silent, Step};
 
 pub use columns::{ColumnMapping, Field, Layout, fold};
 pub use decode::EncodingChoice;
 pub use sink::{Counts, MalformedRow};
+pub use table::{DictColumn, MISSING, RawRatings};
 
 /// How to read the inputs.
 #[derive(Debug, Clone, Default)]
@@ -88,7 +93,7 @@ pub struct Source {
 #[derive(Debug, Clone)]
 pub struct Loaded {
     /// One row per rating; see the module docs for the columns.
-    pub ratings: DataFrame,
+    pub ratings: RawRatings,
     /// Records whose field count did not match their header.
     pub malformed: Vec<MalformedRow>,
     /// The input files, in the order given.
@@ -108,36 +113,46 @@ pub struct Loaded {
 /// # Ok(()) }
 /// ```
 pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded> {
-    let mut table = sink::TableBuilder::new();
+    load_with_progress(paths, options, &Silent)
+}
+
+/// [`load`], reporting the bytes parsed to `progress` ([`Step::Load`]).
+pub fn load_with_progress(
+    paths: &[PathBuf],
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<Loaded> {
+    let total: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok().filter(|m| m.is_file()))
+        .map(|m| m.len())
+        .sum();
+    progress.start(Step::Load, total);
+    let loaded = load_files(paths, options, progress);
+    progress.finish();
+    loaded
+}
+
+fn load_files(paths: &[PathBuf], options: &LoadOptions, progress: &dyn Progress) -> Result<Loaded> {
+    let mut table = table::TableBuilder::new();
     let mut malformed = Vec::new();
     let mut sources = Vec::with_capacity(paths.len());
     for (file, path) in paths.iter().enumerate() {
         let bytes = read_bytes(path)?;
         let file_index = u32::try_from(file).unwrap_or(u32::MAX);
         let mut sink = sink::RowSink::new(path, file_index, &options.columns, &mut table);
-        let (format, encoding, separator, sheet) = match detect(&bytes, path)? {
-            Format::Workbook => {
-                let sheet = workbook::read(&bytes, options.sheet.as_deref(), path, &mut sink)?;
-                (Format::Workbook, None, None, Some(sheet))
-            }
-            Format::Csv => {
-                let decoded = decode::decode(&bytes, options.encoding, path)?;
-                if decoded.text.trim().is_empty() {
-                    return Err(Error::EmptyInput { path: path.clone() });
-                }
-                let separator = delimited::read(&decoded.text, options.separator, path, &mut sink)?;
-                let shown = match separator {
-                    b'\t' => "\\t".to_string(),
-                    other => (other as char).to_string(),
-                };
-                (Format::Csv, Some(decoded.encoding), Some(shown), None)
-            }
-        };
+        let (parsed, sha256) = std::thread::scope(|scope| {
+            let digest = scope.spawn(|| hex(&Sha256::digest(&bytes)));
+            let parsed = parse(&bytes, path, options, &mut sink, progress);
+            // The hashing thread cannot panic (it only reads a slice).
+            (parsed, digest.join().unwrap_or_default())
+        });
+        let (format, encoding, separator, sheet) = parsed?;
         let read = sink.finish()?;
         malformed.extend(read.malformed);
         sources.push(Source {
             path: path.clone(),
-            sha256: hex(&Sha256::digest(&bytes)),
+            sha256,
             bytes: bytes.len() as u64,
             format,
             layout: read.layout,
@@ -150,9 +165,43 @@ pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded> {
         });
     }
     Ok(Loaded {
-        ratings: table.finish()?,
+        ratings: table.finish(),
         malformed,
         sources,
+    })
+}
+
+/// What [`parse`] detected: format, encoding, separator (as shown) and sheet.
+type Detected = (Format, Option<String>, Option<String>, Option<String>);
+
+/// Parses one file's bytes into `sink`.
+fn parse(
+    bytes: &[u8],
+    path: &Path,
+    options: &LoadOptions,
+    sink: &mut sink::RowSink,
+    progress: &dyn Progress,
+) -> Result<Detected> {
+    Ok(match detect(bytes, path)? {
+        Format::Workbook => {
+            let sheet = workbook::read(bytes, options.sheet.as_deref(), path, sink)?;
+            (Format::Workbook, None, None, Some(sheet))
+        }
+        Format::Csv => {
+            let decoded = decode::decode(bytes, options.encoding, path)?;
+            if decoded.text.trim().is_empty() {
+                return Err(Error::EmptyInput {
+                    path: path.to_path_buf(),
+                });
+            }
+            let separator =
+                delimited::read(&decoded.text, options.separator, path, sink, progress)?;
+            let shown = match separator {
+                b'\t' => "\\t".to_string(),
+                other => (other as char).to_string(),
+            };
+            (Format::Csv, Some(decoded.encoding), Some(shown), None)
+        }
     })
 }
 

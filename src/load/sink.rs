@@ -8,11 +8,10 @@
 
 use std::path::Path;
 
-use polars::prelude::*;
-
 use crate::error::{Error, Result};
 
 use super::columns::{self, ColumnMapping, Field, Layout, ResolvedColumns};
+use super::table::TableBuilder;
 
 /// Longest raw text kept for a malformed row in the exclusion listing.
 const RAW_PREVIEW: usize = 200;
@@ -48,52 +47,6 @@ pub struct MalformedRow {
     pub raw: String,
 }
 
-/// Growing columns of the long ratings table, shared by all input files.
-pub struct TableBuilder {
-    file: Vec<u32>,
-    line: Vec<u64>,
-    fields: Vec<StringChunkedBuilder>,
-}
-
-impl TableBuilder {
-    /// An empty table.
-    pub fn new() -> Self {
-        Self {
-            file: Vec::new(),
-            line: Vec::new(),
-            fields: Field::ALL
-                .iter()
-                .map(|f| StringChunkedBuilder::new(f.name().into(), 0))
-                .collect(),
-        }
-    }
-
-    fn push(&mut self, file: u32, line: u64, values: [Option<&str>; 7]) {
-        self.file.push(file);
-        self.line.push(line);
-        for (builder, value) in self.fields.iter_mut().zip(values) {
-            builder.append_option(value);
-        }
-    }
-
-    /// The table: `file` (u32), `line` (u64), then one string column per [`Field`].
-    pub fn finish(self) -> Result<DataFrame> {
-        let height = self.file.len();
-        let mut cols = vec![
-            Column::new("file".into(), self.file),
-            Column::new("line".into(), self.line),
-        ];
-        cols.extend(self.fields.into_iter().map(|b| b.finish().into_column()));
-        Ok(DataFrame::new(height, cols)?)
-    }
-}
-
-impl Default for TableBuilder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// Receives one file's records.
 pub struct RowSink<'a> {
     path: &'a Path,
@@ -111,6 +64,7 @@ pub struct RowSink<'a> {
     pub blank_records: u64,
 }
 
+#[derive(Debug, Clone)]
 struct Header {
     line: u64,
     names: Vec<String>,
@@ -136,6 +90,44 @@ impl<'a> RowSink<'a> {
             records_read: 0,
             blank_records: 0,
         }
+    }
+
+    /// Whether the header has been read.
+    pub fn has_header(&self) -> bool {
+        self.header.is_some()
+    }
+
+    /// A sink for a later part of the same file, writing into `table`: it shares this one's
+    /// header and starts with zero counts. [`RowSink::absorb`] adds it back.
+    pub fn fork<'b>(&self, table: &'b mut TableBuilder) -> RowSink<'b>
+    where
+        'a: 'b,
+    {
+        RowSink {
+            path: self.path,
+            file: self.file,
+            mappings: self.mappings,
+            table,
+            header: self.header.clone(),
+            malformed: Vec::new(),
+            ratings_read: 0,
+            records_read: 0,
+            blank_records: 0,
+        }
+    }
+
+    /// Adds the counts and malformed records of a [`RowSink::fork`] that read the part of the
+    /// file after everything this sink has read (its table is appended separately).
+    pub fn absorb(&mut self, part: RowSink<'_>) {
+        self.malformed.extend(part.malformed);
+        self.ratings_read += part.ratings_read;
+        self.records_read += part.records_read;
+        self.blank_records += part.blank_records;
+    }
+
+    /// The table this sink writes into.
+    pub fn table(&mut self) -> &mut TableBuilder {
+        self.table
     }
 
     /// Takes one record starting at `line`; `separator` is used to show malformed rows.

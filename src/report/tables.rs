@@ -172,32 +172,65 @@ pub fn authorities(analysis: &Analysis) -> Result<Vec<u8>> {
     finish(w)
 }
 
-/// Any DataFrame as CSV (used for the roll-up tables); nulls are empty cells.
+/// Any DataFrame as CSV (used for the roll-up tables); nulls are empty cells. Columns are
+/// read as typed single-chunk arrays and cells formatted into one reused buffer, so a table
+/// of millions of rows costs no allocation per cell.
 pub fn frame(df: &DataFrame) -> Result<Vec<u8>> {
+    use std::fmt::Write as _;
+    let mut df = df.clone();
+    df.rechunk_mut();
     let mut w = writer();
-    let columns = df.columns();
-    w.write_record(columns.iter().map(|c| c.name().as_str()))
+    w.write_record(df.columns().iter().map(|c| c.name().as_str()))
         .map_err(csv_err)?;
-    let mut row: Vec<String> = Vec::with_capacity(columns.len());
+    let typed: Vec<TypedColumn<'_>> = df
+        .columns()
+        .iter()
+        .map(TypedColumn::new)
+        .collect::<Result<_>>()?;
+    let mut cell = String::new();
     for i in 0..df.height() {
-        row.clear();
-        for c in columns {
-            let cell = match c.get(i)? {
-                AnyValue::Null => String::new(),
-                AnyValue::String(s) => safe_text(s).into_owned(),
-                AnyValue::StringOwned(s) => safe_text(&s).into_owned(),
-                AnyValue::Float64(x) => x.to_string(),
-                AnyValue::UInt32(x) => x.to_string(),
-                AnyValue::UInt64(x) => x.to_string(),
-                AnyValue::Int32(x) => x.to_string(),
-                AnyValue::Int64(x) => x.to_string(),
-                other => other.to_string(),
+        for column in &typed {
+            cell.clear();
+            // Writing to a String cannot fail.
+            let _ = match column {
+                TypedColumn::Text(ca) => {
+                    cell.push_str(&ca.get(i).map(safe_text).unwrap_or_default());
+                    Ok(())
+                }
+                TypedColumn::F64(ca) => ca.get(i).map_or(Ok(()), |x| write!(cell, "{x}")),
+                TypedColumn::U32(ca) => ca.get(i).map_or(Ok(()), |x| write!(cell, "{x}")),
+                TypedColumn::U64(ca) => ca.get(i).map_or(Ok(()), |x| write!(cell, "{x}")),
+                TypedColumn::Other(c) => match c.get(i)? {
+                    AnyValue::Null => Ok(()),
+                    other => write!(cell, "{other}"),
+                },
             };
-            row.push(cell);
+            w.write_field(&cell).map_err(csv_err)?;
         }
-        w.write_record(&row).map_err(csv_err)?;
+        w.write_record(None::<&[u8]>).map_err(csv_err)?;
     }
     finish(w)
+}
+
+/// A column of [`frame`], by type.
+enum TypedColumn<'a> {
+    Text(&'a StringChunked),
+    F64(&'a Float64Chunked),
+    U32(&'a UInt32Chunked),
+    U64(&'a UInt64Chunked),
+    Other(&'a Column),
+}
+
+impl<'a> TypedColumn<'a> {
+    fn new(column: &'a Column) -> Result<Self> {
+        Ok(match column.dtype() {
+            DataType::String => Self::Text(column.str()?),
+            DataType::Float64 => Self::F64(column.f64()?),
+            DataType::UInt32 => Self::U32(column.u32()?),
+            DataType::UInt64 => Self::U64(column.u64()?),
+            _ => Self::Other(column),
+        })
+    }
 }
 
 /// A float cell: empty for `None` or NaN.

@@ -25,6 +25,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::Result;
@@ -109,7 +110,7 @@ pub struct PairComparison {
     pub p_value: f64,
     /// The method SciPy would use.
     pub method: KsMethod,
-    /// Exact p conditional on the ties (NaN only beyond 10⁹ lattice cells).
+    /// Exact p conditional on the ties (NaN beyond [`ks::MAX_TIE_EXACT_CELLS`] lattice cells).
     pub p_value_ties: f64,
     /// Monte Carlo permutation p, if computed.
     pub p_value_permutation: Option<f64>,
@@ -145,68 +146,20 @@ pub fn compare_pairs(
     stream_base: u64,
 ) -> Result<Vec<PairComparison>> {
     let groups: Vec<&Group<'_>> = groups.iter().filter(|g| !g.values.is_empty()).collect();
-    let mut out = Vec::new();
-    let mut primary_p = Vec::new();
-    let mut scipy_p = Vec::new();
-    let mut stream = stream_base;
-    for (i, a) in groups.iter().enumerate() {
-        for b in &groups[i + 1..] {
-            let test = ks::ks_2samp(a.values, b.values, options.alternative, options.ks_method)?;
-            let ranks = rank::compare_ranks(a.values, b.values)?;
-            let strata = match (a.strata, b.strata) {
-                (Some(sa), Some(sb)) => Some((sa, sb)),
-                _ => None,
-            };
-            let permutation = if options.permutations > 0 {
-                Some(ks::permutation::ks_permutation(
-                    a.values,
-                    b.values,
-                    strata,
-                    options.alternative,
-                    options.permutations,
-                    options.seed,
-                    stream,
-                )?)
-            } else {
-                None
-            };
-            stream += 1;
-            let (primary, p) = match (&permutation, strata.is_some()) {
-                (Some(perm), true) => (PrimaryP::PermutationStratified, perm.p_value),
-                (Some(perm), false) => (PrimaryP::Permutation, perm.p_value),
-                (None, _) if test.p_value_ties.is_finite() => {
-                    (PrimaryP::TiesExact, test.p_value_ties)
-                }
-                (None, _) => (PrimaryP::Scipy, test.p_value),
-            };
-            primary_p.push(p);
-            scipy_p.push(test.p_value);
-            out.push(PairComparison {
-                a: a.name.to_string(),
-                b: b.name.to_string(),
-                n_a: test.n_a,
-                n_b: test.n_b,
-                statistic: test.statistic,
-                statistic_location: test.statistic_location,
-                statistic_sign: test.statistic_sign,
-                p_value: test.p_value,
-                method: test.method,
-                p_value_ties: test.p_value_ties,
-                p_value_permutation: permutation.as_ref().map(|p| p.p_value),
-                permutations: permutation.as_ref().map_or(0, |p| p.permutations),
-                stratified: permutation.is_some() && strata.is_some(),
-                primary,
-                p_value_adjusted: f64::NAN,
-                p_value_scipy_adjusted: f64::NAN,
-                significant: false,
-                mann_whitney_p: ranks.mann_whitney_p,
-                brunner_munzel_p: ranks.brunner_munzel_p,
-                cliffs_delta: ranks.cliffs_delta,
-                cliffs_delta_ci_low: ranks.cliffs_delta_ci_low,
-                cliffs_delta_ci_high: ranks.cliffs_delta_ci_high,
-            });
-        }
-    }
+    let pairs: Vec<(&Group<'_>, &Group<'_>)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(i, a)| groups[i + 1..].iter().map(move |b| (*a, *b)))
+        .collect();
+    // Pairs are independent and each has its own permutation stream, so computing them in
+    // parallel gives the same results in the same order as one after another.
+    let mut out = pairs
+        .par_iter()
+        .enumerate()
+        .map(|(k, (a, b))| compare_one(a, b, options, stream_base + k as u64))
+        .collect::<Result<Vec<PairComparison>>>()?;
+    let primary_p: Vec<f64> = out.iter().map(PairComparison::primary_p).collect();
+    let scipy_p: Vec<f64> = out.iter().map(|p| p.p_value).collect();
     let adjusted = multitest::adjust(&primary_p, options.adjustment);
     let scipy_adjusted = multitest::adjust(&scipy_p, options.adjustment);
     for ((pair, p), q) in out.iter_mut().zip(adjusted).zip(scipy_adjusted) {
@@ -215,6 +168,77 @@ pub fn compare_pairs(
         pair.significant = p <= options.alpha;
     }
     Ok(out)
+}
+
+/// The tests of one pair; `p_value_adjusted` and `significant` are filled in by the caller.
+fn compare_one(
+    a: &Group<'_>,
+    b: &Group<'_>,
+    options: &PairwiseOptions,
+    stream: u64,
+) -> Result<PairComparison> {
+    let test = ks::ks_2samp(a.values, b.values, options.alternative, options.ks_method)?;
+    let ranks = rank::compare_ranks(a.values, b.values)?;
+    let strata = match (a.strata, b.strata) {
+        (Some(sa), Some(sb)) => Some((sa, sb)),
+        _ => None,
+    };
+    let permutation = if options.permutations > 0 {
+        Some(ks::permutation::ks_permutation(
+            a.values,
+            b.values,
+            strata,
+            options.alternative,
+            options.permutations,
+            options.seed,
+            stream,
+        )?)
+    } else {
+        None
+    };
+    let primary = match (&permutation, strata.is_some()) {
+        (Some(_), true) => PrimaryP::PermutationStratified,
+        (Some(_), false) => PrimaryP::Permutation,
+        (None, _) if test.p_value_ties.is_finite() => PrimaryP::TiesExact,
+        (None, _) => PrimaryP::Scipy,
+    };
+    Ok(PairComparison {
+        a: a.name.to_string(),
+        b: b.name.to_string(),
+        n_a: test.n_a,
+        n_b: test.n_b,
+        statistic: test.statistic,
+        statistic_location: test.statistic_location,
+        statistic_sign: test.statistic_sign,
+        p_value: test.p_value,
+        method: test.method,
+        p_value_ties: test.p_value_ties,
+        p_value_permutation: permutation.as_ref().map(|p| p.p_value),
+        permutations: permutation.as_ref().map_or(0, |p| p.permutations),
+        stratified: permutation.is_some() && strata.is_some(),
+        primary,
+        p_value_adjusted: f64::NAN,
+        p_value_scipy_adjusted: f64::NAN,
+        significant: false,
+        mann_whitney_p: ranks.mann_whitney_p,
+        brunner_munzel_p: ranks.brunner_munzel_p,
+        cliffs_delta: ranks.cliffs_delta,
+        cliffs_delta_ci_low: ranks.cliffs_delta_ci_low,
+        cliffs_delta_ci_high: ranks.cliffs_delta_ci_high,
+    })
+}
+
+impl PairComparison {
+    /// The p-value named by [`PairComparison::primary`], before adjustment.
+    pub fn primary_p(&self) -> f64 {
+        match self.primary {
+            PrimaryP::PermutationStratified | PrimaryP::Permutation => {
+                self.p_value_permutation.unwrap_or(f64::NAN)
+            }
+            PrimaryP::TiesExact => self.p_value_ties,
+            PrimaryP::Scipy => self.p_value,
+        }
+    }
 }
 
 /// Stratum codes for labels (e.g. offer types): equal labels get equal codes, in sorted

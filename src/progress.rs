@@ -1,0 +1,54 @@
+//! Progress of the long steps, told to whoever wants to show it.
+//!
+//! The library draws nothing: each stage reports what it starts, how far it got, and when it
+//! is done, to a [`Progress`] the caller passes in. The CLI turns that into bars on a
+//! terminal (and shows nothing when standard error is not one, or with `--quiet`); a
+//! library user passes [`Silent`], which is what the plain entry points such as
+//! [`crate::analysis::analyze`] do.
+
+/// A step of the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Reading and parsing the inputs; measured in bytes.
+    Load,
+    /// Applying the filter rules.
+    Filter,
+    /// Rolling the ratings up to criterion, theme and overall scores.
+    Rollup,
+    /// The pairwise comparisons; measured in families (the 10 pairs of one level and unit;
+    /// permutations make each one long).
+    Compare,
+}
+
+impl Step {
+    /// What the step is doing, for a progress line.
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::Load => "loading",
+            Step::Filter => "filtering",
+            Step::Rollup => "rolling up",
+            Step::Compare => "comparing",
+        }
+    }
+}
+
+/// Receives progress reports. Implementations must be cheap: `advance` may be called from
+/// several threads at once.
+pub trait Progress: Sync {
+    /// `step` starts; `total` units of work, or 0 if unknown.
+    fn start(&self, step: Step, total: u64);
+    /// `units` more units of the current step are done.
+    fn advance(&self, units: u64);
+    /// The current step is done.
+    fn finish(&self);
+}
+
+/// Reports nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&self, _: Step, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn finish(&self) {}
+}
