@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::filter::{self, FilterOptions, Filtered, Scope};
 use crate::load::{self, Field, LoadOptions, Source};
 use crate::model::QualityModel;
-use crate::progress::{Progress, Silent, Step};
+use crate::progress::{self, Progress, Silent, Step};
 use crate::rollup::{self, Rollup};
 use crate::stats::descriptive::{self, Summary};
 use crate::stats::deviation::{self, DeviationRow, IndicatorScores};
@@ -315,12 +315,10 @@ pub fn screen_with_progress(
     progress: &dyn Progress,
 ) -> Result<Screening> {
     let loaded = load::load_with_progress(paths, &options.load, progress)?;
-    progress.start(Step::Filter, 0);
-    let filtered = filter::filter(&loaded, model);
-    progress.finish();
+    let filtered = progress::run(progress, Step::Filter, || filter::filter(&loaded, model))?;
     Ok(Screening {
         sources: loaded.sources,
-        filtered: filtered?,
+        filtered,
     })
 }
 
@@ -364,20 +362,29 @@ pub fn analyze_with_progress(
             summary: filtered.summary.one_line(),
         });
     }
-    progress.start(Step::Rollup, 0);
-    let rollup = rollup::rollup(&filtered);
-    progress.finish();
-    let rollup = rollup?;
-    let authorities = describe(&filtered, &rollup)?;
+    let rollup = progress::run(progress, Step::Rollup, || rollup::rollup(&filtered))?;
     let stats = &options.stats;
     let comparisons = compare_levels(&rollup, stats, progress)?;
-    let densities = densities(&rollup, stats.bandwidth)?;
-    let theme_means = theme_means(&rollup)?;
-    let deviation = deviation::deviation_table(
-        &indicator_groups(&filtered.ratings, &model)?,
-        stats.confidence,
-        stats.pairwise.alpha,
-    )?;
+    let (authorities, densities, theme_means, deviation) =
+        progress::run(progress, Step::Describe, || -> Result<_> {
+            // Each pass reads the large tables once; the two heavy ones run side by side.
+            let (summaries, deviation) = rayon::join(
+                || describe(&filtered, &rollup),
+                || {
+                    deviation::deviation_table(
+                        &indicator_groups(&filtered.ratings, &model)?,
+                        stats.confidence,
+                        stats.pairwise.alpha,
+                    )
+                },
+            );
+            Ok((
+                summaries?,
+                densities(&rollup, stats.bandwidth)?,
+                theme_means(&rollup)?,
+                deviation?,
+            ))
+        })?;
     Ok(Analysis {
         sources,
         model,
@@ -710,18 +717,44 @@ fn indicator_groups(ratings: &DataFrame, model: &QualityModel) -> Result<Vec<Ind
     let indicator = ratings.column("indicator")?.str()?;
     let authority = ratings.column("authority")?.str()?;
     let score = ratings.column("score")?.f64()?;
-    let mut by: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    // Scores by [indicator slot][authority slot]: one hash lookup per rating (the
+    // indicator), and the authority only when it changes (the table is sorted by it).
+    let mut indicator_slot: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
+    let mut authorities: Vec<&str> = Vec::new();
+    let mut cells: Vec<Vec<Vec<f64>>> = Vec::new();
+    let mut last: Option<(&str, usize)> = None;
     for ((i, a), x) in indicator.iter().zip(authority.iter()).zip(score.iter()) {
-        if let (Some(i), Some(a), Some(x)) = (i, a, x) {
-            // Look up before inserting: only the first rating of a group allocates keys.
-            let by_authority = match by.get_mut(i) {
-                Some(groups) => groups,
-                None => by.entry(i.to_string()).or_default(),
-            };
-            if let Some(values) = by_authority.get_mut(a) {
-                values.push(x);
-            } else {
-                by_authority.insert(a.to_string(), vec![x]);
+        let (Some(i), Some(a), Some(x)) = (i, a, x) else {
+            continue;
+        };
+        let a_slot = match last {
+            Some((name, slot)) if name == a => slot,
+            _ => {
+                let slot = authorities.iter().position(|&n| n == a).unwrap_or_else(|| {
+                    authorities.push(a);
+                    authorities.len() - 1
+                });
+                last = Some((a, slot));
+                slot
+            }
+        };
+        let next = indicator_slot.len();
+        let i_slot = *indicator_slot.entry(i).or_insert(next);
+        if i_slot == cells.len() {
+            cells.push(Vec::new());
+        }
+        let row = &mut cells[i_slot];
+        if row.len() <= a_slot {
+            row.resize_with(a_slot + 1, Vec::new);
+        }
+        row[a_slot].push(x);
+    }
+    let mut by: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    for (i, slot) in indicator_slot {
+        let groups = by.entry(i.to_string()).or_default();
+        for (a, values) in std::mem::take(&mut cells[slot]).into_iter().enumerate() {
+            if !values.is_empty() {
+                groups.insert(authorities[a].to_string(), values);
             }
         }
     }
@@ -748,11 +781,22 @@ fn describe(filtered: &Filtered, rollup: &Rollup) -> Result<Vec<AuthoritySummary
     let authority = filtered.ratings.column("authority")?.str()?;
     let score = filtered.ratings.column("score")?.f64()?;
     let mut counts: BTreeMap<&str, [u64; 5]> = BTreeMap::new();
+    // The table is sorted by authority: count a run, then add it.
+    let mut run: Option<(&str, [u64; 5])> = None;
     for (a, s) in authority.iter().zip(score.iter()) {
         if let (Some(a), Some(s)) = (a, s) {
-            let slot = (s as usize).clamp(1, 5) - 1;
-            counts.entry(a).or_insert([0; 5])[slot] += 1;
+            if run.is_some_and(|(name, _)| name != a)
+                && let Some((name, c)) = run.take()
+            {
+                let total = counts.entry(name).or_insert([0; 5]);
+                total.iter_mut().zip(c).for_each(|(t, c)| *t += c);
+            }
+            run.get_or_insert((a, [0; 5])).1[(s as usize).clamp(1, 5) - 1] += 1;
         }
+    }
+    if let Some((name, c)) = run {
+        let total = counts.entry(name).or_insert([0; 5]);
+        total.iter_mut().zip(c).for_each(|(t, c)| *t += c);
     }
     rollup
         .overall_by_authority()?

@@ -37,6 +37,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::Result;
@@ -584,11 +585,12 @@ pub fn filter_with(
         .map(|v| parse_score(v))
         .collect();
     let indicators = IndicatorTable::new(raw.column(Field::Indicator).values(), model, &universal);
-    let mut visits: Vec<Visit> = Vec::new();
+    let visit_values = raw.column(Field::VisitId).values();
+    let mut visits: Vec<Visit> = Vec::with_capacity(visit_values.len());
     let visit_of: Vec<u32> = {
-        let mut index: HashMap<&str, u32> = HashMap::new();
-        raw.column(Field::VisitId)
-            .values()
+        let mut index: HashMap<&str, u32, foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(visit_values.len(), Default::default());
+        visit_values
             .iter()
             .map(|value| {
                 let id = value.trim();
@@ -1052,60 +1054,79 @@ fn kept_ratings(
             .get(row)
             .and_then(|&c| indicators.by_code.get(c as usize))
     };
-    let mut indicator = StringChunkedBuilder::new("indicator".into(), order.len());
-    for &row in order {
-        let code = indicator_codes.get(row).copied().unwrap_or(MISSING) as usize;
-        indicator.append_value(indicators.canonical.get(code).map_or("", String::as_str));
-    }
     let score_codes = raw.column(Field::Score).codes();
-    let columns = vec![
-        Column::new(
-            "file".into(),
-            order.iter().map(|&r| raw.file[r]).collect::<Vec<u32>>(),
-        ),
-        Column::new(
-            "line".into(),
-            order.iter().map(|&r| raw.line[r]).collect::<Vec<u64>>(),
-        ),
-        per_visit(
-            kept_visits
-                .iter()
-                .map(|&v| visits[v].authority_key(authority_names))
-                .collect(),
-        )
-        .with_name("authority".into())
-        .into_column(),
-        per_visit(kept_visits.iter().map(|&v| visits[v].id.as_str()).collect())
-            .with_name("visit_id".into())
-            .into_column(),
-        indicator.finish().into_column(),
-        Column::new(
-            "criterion".into(),
-            order
-                .iter()
-                .map(|&r| info(r).map_or(0, |i| i.criterion))
-                .collect::<Vec<u32>>(),
-        ),
-        Column::new(
-            "theme".into(),
-            order
-                .iter()
-                .map(|&r| info(r).map_or(0, |i| i.theme))
-                .collect::<Vec<u32>>(),
-        ),
-        Column::new(
-            "score".into(),
-            order
-                .iter()
-                .map(|&r| {
-                    score_codes
-                        .get(r)
-                        .and_then(|&c| score_of.get(c as usize).copied().flatten())
-                        .map_or(f64::NAN, f64::from)
-                })
-                .collect::<Vec<f64>>(),
-        ),
+    // Each column is built on its own; the string columns dominate, so they run in parallel.
+    type Maker<'m> = Box<dyn Fn() -> Column + Send + Sync + 'm>;
+    let makers: Vec<Maker<'_>> = vec![
+        Box::new(|| {
+            Column::new(
+                "file".into(),
+                order.iter().map(|&r| raw.file[r]).collect::<Vec<u32>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "line".into(),
+                order.iter().map(|&r| raw.line[r]).collect::<Vec<u64>>(),
+            )
+        }),
+        Box::new(|| {
+            per_visit(
+                kept_visits
+                    .iter()
+                    .map(|&v| visits[v].authority_key(authority_names))
+                    .collect(),
+            )
+            .with_name("authority".into())
+            .into_column()
+        }),
+        Box::new(|| {
+            per_visit(kept_visits.iter().map(|&v| visits[v].id.as_str()).collect())
+                .with_name("visit_id".into())
+                .into_column()
+        }),
+        Box::new(|| {
+            let mut indicator = StringChunkedBuilder::new("indicator".into(), order.len());
+            for &row in order {
+                let code = indicator_codes.get(row).copied().unwrap_or(MISSING) as usize;
+                indicator.append_value(indicators.canonical.get(code).map_or("", String::as_str));
+            }
+            indicator.finish().into_column()
+        }),
+        Box::new(|| {
+            Column::new(
+                "criterion".into(),
+                order
+                    .iter()
+                    .map(|&r| info(r).map_or(0, |i| i.criterion))
+                    .collect::<Vec<u32>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "theme".into(),
+                order
+                    .iter()
+                    .map(|&r| info(r).map_or(0, |i| i.theme))
+                    .collect::<Vec<u32>>(),
+            )
+        }),
+        Box::new(|| {
+            Column::new(
+                "score".into(),
+                order
+                    .iter()
+                    .map(|&r| {
+                        score_codes
+                            .get(r)
+                            .and_then(|&c| score_of.get(c as usize).copied().flatten())
+                            .map_or(f64::NAN, f64::from)
+                    })
+                    .collect::<Vec<f64>>(),
+            )
+        }),
     ];
+    let columns: Vec<Column> = makers.par_iter().map(|make| make()).collect();
     Ok(DataFrame::new(order.len(), columns)?)
 }
 

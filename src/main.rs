@@ -15,13 +15,19 @@ use losstat::filter::{Filtered, Rule, Scope};
 use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions, Source};
 use losstat::model::QualityModel;
 use losstat::plot::{self, Lang, PlotOptions};
-use losstat::progress::{Progress, Step};
+use losstat::progress::{self, Progress, Step};
 use losstat::report::{self, terminal};
 use losstat::simulate::{self, CsvStyle, SimulationOptions};
 use losstat::stats::kde::Bandwidth;
 use losstat::stats::ks::{Alternative, KsMethod};
 use losstat::stats::multitest::Adjustment;
 use losstat::stats::pairwise::PairwiseOptions;
+
+/// mimalloc instead of the system allocator: the pipeline makes and frees millions of small
+/// buffers, and glibc's consolidation of freed chunks showed up as pauses of 0.1 s and more
+/// at 10 million ratings (benches/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 error (unreadable input, missing columns, \
 unwritable output); 2 usage error; 3 --strict was given and rows were excluded.";
@@ -39,20 +45,26 @@ struct Cli {
     /// show). Progress bars are drawn only when standard error is a terminal.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Print how long each step took, on standard error (for benchmarking).
+    #[arg(long, global = true)]
+    timings: bool,
 }
 
 /// Progress bars on standard error for the long steps ([`losstat::progress`]).
+/// With `timings`, each step's wall time is printed when it finishes.
 struct Bars {
     current: std::sync::Mutex<Option<indicatif::ProgressBar>>,
     visible: bool,
+    timings: Option<std::sync::Mutex<Option<(Step, std::time::Instant)>>>,
 }
 
 impl Bars {
-    fn new(quiet: bool) -> Self {
+    fn new(cli: &Cli) -> Self {
         use std::io::IsTerminal;
         Self {
             current: std::sync::Mutex::new(None),
-            visible: !quiet && std::io::stderr().is_terminal(),
+            visible: !cli.quiet && std::io::stderr().is_terminal(),
+            timings: cli.timings.then(|| std::sync::Mutex::new(None)),
         }
     }
 
@@ -65,6 +77,9 @@ impl Bars {
 
 impl Progress for Bars {
     fn start(&self, step: Step, total: u64) {
+        if let Some(Ok(mut started)) = self.timings.as_ref().map(|t| t.lock()) {
+            *started = Some((step, std::time::Instant::now()));
+        }
         if !self.visible {
             return;
         }
@@ -99,6 +114,15 @@ impl Progress for Bars {
                 bar.finish_and_clear();
             }
         });
+        if let Some(Ok(mut started)) = self.timings.as_ref().map(|t| t.lock())
+            && let Some((step, at)) = started.take()
+        {
+            eprintln!(
+                "losstat: timing: {:<16} {:>8.3} s",
+                step.label(),
+                at.elapsed().as_secs_f64()
+            );
+        }
     }
 }
 
@@ -474,9 +498,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             model.origin
         );
     }
+    let bars = Bars::new(&cli);
     match cli.command {
-        Command::Compare(args) => compare(args, model, cli.quiet),
-        Command::Check(args) => check(args, &model, cli.quiet),
+        Command::Compare(args) => compare(args, model, &bars, cli.quiet),
+        Command::Check(args) => check(args, &model, &bars),
         Command::Simulate(args) => simulate_export(&args, &model, cli.quiet),
         Command::Spider(args) => spider(&args, &model, cli.quiet),
         Command::Model(args) => {
@@ -566,12 +591,11 @@ fn strict_code(strict: bool, filtered: &Filtered, sources: &[Source]) -> ExitCod
     ExitCode::from(3)
 }
 
-fn compare(args: CompareArgs, model: QualityModel, quiet: bool) -> Result<ExitCode> {
+fn compare(args: CompareArgs, model: QualityModel, bars: &Bars, quiet: bool) -> Result<ExitCode> {
     let mut options = options(&args.input)?;
     options.stats = args.stats.options()?;
     options.anonymize = args.anonymize.then_some(args.stats.seed);
-    let bars = Bars::new(quiet);
-    let analysis = analysis::analyze_with_progress(&args.input.inputs, model, &options, &bars)?;
+    let analysis = analysis::analyze_with_progress(&args.input.inputs, model, &options, bars)?;
     if let (Some(path), Some(key)) = (&args.anonymize_key, &analysis.anonymization) {
         let mut text = String::from("label,authority\n");
         for (name, label) in &key.pairs {
@@ -585,10 +609,15 @@ fn compare(args: CompareArgs, model: QualityModel, quiet: bool) -> Result<ExitCo
     }
     if let Some(dir) = &args.out {
         let plot_options = args.lang.plot_options(args.dpi);
-        let figures = plot::compare::compare_figures(&analysis, &plot_options)?;
-        let files = report::render(&analysis, &figures, plot_options.lang)?;
-        report::write_dir(dir, &files, &args.input.inputs, args.force)
-            .with_context(|| format!("writing the outputs to {}", dir.display()))?;
+        let figures = progress::run(bars, Step::Figures, || {
+            plot::compare::compare_figures(&analysis, &plot_options)
+        })?;
+        let files = progress::run(bars, Step::Write, || -> Result<_> {
+            let files = report::render(&analysis, &figures, plot_options.lang)?;
+            report::write_dir(dir, &files, &args.input.inputs, args.force)
+                .with_context(|| format!("writing the outputs to {}", dir.display()))?;
+            Ok(files)
+        })?;
         note(
             quiet,
             &format!("wrote {} files to {}", files.len(), dir.display()),
@@ -608,10 +637,9 @@ fn compare(args: CompareArgs, model: QualityModel, quiet: bool) -> Result<ExitCo
     ))
 }
 
-fn check(args: CheckArgs, model: &QualityModel, quiet: bool) -> Result<ExitCode> {
+fn check(args: CheckArgs, model: &QualityModel, bars: &Bars) -> Result<ExitCode> {
     let options = options(&args.input)?;
-    let bars = Bars::new(quiet);
-    let screening = analysis::screen_with_progress(&args.input.inputs, model, &options, &bars)?;
+    let screening = analysis::screen_with_progress(&args.input.inputs, model, &options, bars)?;
     match args.format {
         CheckFormat::Table => print(&terminal::check_report(&screening))?,
         CheckFormat::Csv => {

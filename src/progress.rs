@@ -18,6 +18,12 @@ pub enum Step {
     /// The pairwise comparisons; measured in families (the 10 pairs of one level and unit;
     /// permutations make each one long).
     Compare,
+    /// Descriptives, densities and the deviation table.
+    Describe,
+    /// Drawing the figures (reported by the caller that draws them).
+    Figures,
+    /// Rendering and writing the output files (reported by the caller that writes them).
+    Write,
 }
 
 impl Step {
@@ -28,6 +34,9 @@ impl Step {
             Step::Filter => "filtering",
             Step::Rollup => "rolling up",
             Step::Compare => "comparing",
+            Step::Describe => "describing",
+            Step::Figures => "drawing figures",
+            Step::Write => "writing",
         }
     }
 }
@@ -51,4 +60,13 @@ impl Progress for Silent {
     fn start(&self, _: Step, _: u64) {}
     fn advance(&self, _: u64) {}
     fn finish(&self) {}
+}
+
+/// Runs `work` as step `step` of `progress` (started before, finished after, even if `work`
+/// fails).
+pub fn run<T>(progress: &dyn Progress, step: Step, work: impl FnOnce() -> T) -> T {
+    progress.start(step, 0);
+    let out = work();
+    progress.finish();
+    out
 }

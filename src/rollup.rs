@@ -21,6 +21,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::filter::Filtered;
@@ -152,6 +153,13 @@ struct LevelColumns<'a> {
 }
 
 impl<'a> LevelColumns<'a> {
+    fn append(&mut self, other: Self) {
+        self.authority.extend(other.authority);
+        self.visit.extend(other.visit);
+        self.theme.extend(other.theme);
+        self.score.extend(other.score);
+    }
+
     fn push(&mut self, authority: &'a str, visit: &'a str, theme: u32, score: f64) {
         self.authority.push(authority);
         self.visit.push(visit);
@@ -175,6 +183,19 @@ impl<'a> LevelColumns<'a> {
 }
 
 impl<'a> Columns<'a> {
+    /// `self` followed by `other`.
+    fn append(mut self, other: Self) -> Self {
+        self.criteria.append(other.criteria);
+        self.criterion.extend(other.criterion);
+        self.indicators.extend(other.indicators);
+        self.themes.append(other.themes);
+        self.theme_criteria.extend(other.theme_criteria);
+        self.visit_rows.extend(other.visit_rows);
+        self.overall.extend(other.overall);
+        self.visit_themes.extend(other.visit_themes);
+        self
+    }
+
     /// Rolls up one visit: `parts` are its (theme, criterion, score) ratings.
     fn visit(&mut self, authority: &'a str, visit: &'a str, parts: &mut [(u32, u32, f64)]) {
         parts.sort_by_key(|&(theme, criterion, _)| (theme, criterion));
@@ -216,7 +237,8 @@ fn criterion_score(scores: impl Iterator<Item = f64> + Clone) -> Score {
 /// One pass over [`Filtered::ratings`], which holds each visit's ratings together; the visit
 /// attributes (offer, type, date) come from [`Filtered::visits`].
 pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
-    let ratings = &filtered.ratings;
+    let mut ratings = filtered.ratings.clone();
+    ratings.rechunk_mut();
     let authority = ratings.column("authority")?.str()?;
     let visit = ratings.column("visit_id")?.str()?;
     let theme = ratings.column("theme")?.u32()?;
@@ -231,45 +253,80 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
         .filter_map(|(row, v)| Some((v?, row)))
         .collect();
 
-    let mut out = Columns::default();
-    let mut parts: Vec<(u32, u32, f64)> = Vec::new();
-    let mut current: Option<(&str, &str)> = None;
-    let rows = authority
-        .iter()
-        .zip(visit.iter())
-        .zip(theme.iter().zip(criterion.iter()))
-        .zip(score.iter());
-    for (((a, v), (t, c)), x) in rows {
-        let (Some(a), Some(v), Some(t), Some(c), Some(x)) = (a, v, t, c, x) else {
-            continue;
-        };
-        if current.is_some_and(|(_, cv)| cv != v) {
-            close(&mut out, current, &mut parts, &visit_row);
+    // Visits are independent: the rows are cut into one part per thread at visit
+    // boundaries, rolled up in parallel, and the parts joined in order.
+    let n = ratings.height();
+    let threads = rayon::current_num_threads().max(1);
+    let mut cuts = vec![0];
+    for k in 1..threads {
+        let mut at = (n * k / threads).max(cuts[cuts.len() - 1]);
+        while at > 0 && at < n && visit.get(at) == visit.get(at - 1) {
+            at += 1;
         }
-        current = Some((a, v));
-        parts.push((t, c, x));
+        cuts.push(at);
     }
-    close(&mut out, current, &mut parts, &visit_row);
+    cuts.push(n);
+    let roll = |rows: std::ops::Range<usize>| -> Columns<'_> {
+        let mut out = Columns::default();
+        let mut parts: Vec<(u32, u32, f64)> = Vec::new();
+        let mut current: Option<(&str, &str)> = None;
+        for i in rows {
+            let (Some(a), Some(v), Some(t), Some(c), Some(x)) = (
+                authority.get(i),
+                visit.get(i),
+                theme.get(i),
+                criterion.get(i),
+                score.get(i),
+            ) else {
+                continue;
+            };
+            if current.is_some_and(|(_, cv)| cv != v) {
+                close(&mut out, current, &mut parts, &visit_row);
+            }
+            current = Some((a, v));
+            parts.push((t, c, x));
+        }
+        close(&mut out, current, &mut parts, &visit_row);
+        out
+    };
+    let out = cuts
+        .windows(2)
+        .map(|w| w[0]..w[1])
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(roll)
+        .reduce(Columns::default, Columns::append);
 
-    let criteria = out
-        .criteria
-        .frame(Column::new("indicators".into(), out.indicators))?;
-    let criteria = criteria
-        .hstack(&[Column::new("criterion".into(), out.criterion)])?
-        .select([
-            "authority",
-            "visit_id",
-            "theme",
-            "criterion",
-            "score",
-            "indicators",
-        ])?;
-    let themes = out
-        .themes
-        .frame(Column::new("criteria".into(), out.theme_criteria))?;
+    let Columns {
+        criteria,
+        criterion,
+        indicators,
+        themes,
+        theme_criteria,
+        visit_rows,
+        overall,
+        visit_themes,
+    } = out;
+    let (criteria, themes) = rayon::join(
+        || -> Result<DataFrame> {
+            let frame = criteria.frame(Column::new("indicators".into(), indicators))?;
+            Ok(frame
+                .hstack(&[Column::new("criterion".into(), criterion)])?
+                .select([
+                    "authority",
+                    "visit_id",
+                    "theme",
+                    "criterion",
+                    "score",
+                    "indicators",
+                ])?)
+        },
+        || themes.frame(Column::new("criteria".into(), theme_criteria)),
+    );
+    let (criteria, themes) = (criteria?, themes?);
     let idx = IdxCa::from_vec(
         "idx".into(),
-        out.visit_rows.iter().map(|&r| r as IdxSize).collect(),
+        visit_rows.iter().map(|&r| r as IdxSize).collect(),
     );
     let mut visits = filtered
         .visits
@@ -283,8 +340,8 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
         .take(&idx)?;
     let ratings_per_visit = filtered.visits.column("ratings")?.take(&idx)?;
     visits.hstack_mut(&[
-        Column::new("overall".into(), out.overall),
-        Column::new("themes".into(), out.visit_themes),
+        Column::new("overall".into(), overall),
+        Column::new("themes".into(), visit_themes),
         ratings_per_visit,
     ])?;
     Ok(Rollup {

@@ -49,7 +49,7 @@ pub fn decode<'a>(bytes: &'a [u8], choice: EncodingChoice, path: &Path) -> Resul
     let bom = Encoding::for_bom(bytes);
     // Valid UTF-8 without a mark, the common case, is validated once and borrowed.
     let plain_utf8 = match (choice, bom) {
-        (EncodingChoice::Auto, None) => std::str::from_utf8(bytes).ok(),
+        (EncodingChoice::Auto, None) => simdutf8::basic::from_utf8(bytes).ok(),
         _ => None,
     };
     let (encoding, bom_len) = match (choice, bom) {
@@ -131,13 +131,41 @@ pub fn decode<'a>(bytes: &'a [u8], choice: EncodingChoice, path: &Path) -> Resul
 /// A byte scan: in UTF-8 the C0 controls and DEL are single bytes below 0x20 or 0x7F, and
 /// the C1 controls (U+0080–U+009F) are 0xC2 followed by 0x80–0x9F; no other character
 /// contains those byte patterns.
+///
+/// Blocks of 64 bytes are first tested without branches (which the compiler vectorises);
+/// only a block that holds a C0 byte, DEL or 0xC2 is looked at byte by byte.
 fn first_control(text: &str) -> Option<(usize, char)> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 64;
+    const PART: usize = 1 << 20;
     let bytes = text.as_bytes();
-    let offset = bytes.iter().enumerate().position(|(i, &b)| {
-        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-            || b == 0x7F
-            || (b == 0xC2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
-    })?;
+    let is_c0 = |b: u8| (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') | (b == 0x7F);
+    let is_c1 = |i: usize| bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n));
+    // Parts of a megabyte are scanned in parallel; the first hit in text order wins.
+    let offset = bytes
+        .par_chunks(PART)
+        .enumerate()
+        .find_map_first(|(p, part)| {
+            part.chunks(BLOCK).enumerate().find_map(|(k, block)| {
+                let c0 = block.iter().fold(false, |any, &b| any | is_c0(b));
+                let c2 = block.iter().fold(false, |any, &b| any | (b == 0xC2));
+                if !(c0 || c2) {
+                    return None;
+                }
+                let start = p * PART + k * BLOCK;
+                // 0xC2 alone is common (`§`, `°`): then only its positions are checked.
+                let found = if c0 {
+                    block
+                        .iter()
+                        .enumerate()
+                        .find(|&(i, &b)| is_c0(b) || (b == 0xC2 && is_c1(start + i)))
+                        .map(|(i, _)| i)
+                } else {
+                    memchr::memchr_iter(0xC2, block).find(|&i| is_c1(start + i))
+                };
+                found.map(|i| start + i)
+            })
+        })?;
     text[offset..].chars().next().map(|c| (offset, c))
 }
 

@@ -162,8 +162,13 @@ impl TableBuilder {
         }
     }
 
-    /// Appends the rows of `other` after this table's, re-coding its values.
+    /// Appends the rows of `other` after this table's, re-coding its values (an empty table
+    /// simply becomes `other`).
     pub fn append(&mut self, other: TableBuilder) {
+        if self.file.is_empty() && self.fields.iter().all(|f| f.column.values.is_empty()) {
+            *self = other;
+            return;
+        }
         self.file.extend(other.file);
         self.line.extend(other.line);
         for (builder, part) in self.fields.iter_mut().zip(other.fields) {

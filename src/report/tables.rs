@@ -174,42 +174,114 @@ pub fn authorities(analysis: &Analysis) -> Result<Vec<u8>> {
 
 /// Any DataFrame as CSV (used for the roll-up tables); nulls are empty cells. Columns are
 /// read as typed single-chunk arrays and cells formatted into one reused buffer, so a table
-/// of millions of rows costs no allocation per cell.
+/// of millions of rows costs no allocation per cell; blocks of rows are formatted in
+/// parallel and joined in order.
 pub fn frame(df: &DataFrame) -> Result<Vec<u8>> {
-    use std::fmt::Write as _;
+    use rayon::prelude::*;
     let mut df = df.clone();
     df.rechunk_mut();
-    let mut w = writer();
-    w.write_record(df.columns().iter().map(|c| c.name().as_str()))
+    let mut header = writer();
+    header
+        .write_record(df.columns().iter().map(|c| c.name().as_str()))
         .map_err(csv_err)?;
     let typed: Vec<TypedColumn<'_>> = df
         .columns()
         .iter()
         .map(TypedColumn::new)
         .collect::<Result<_>>()?;
-    let mut cell = String::new();
-    for i in 0..df.height() {
-        for column in &typed {
-            cell.clear();
-            // Writing to a String cannot fail.
-            let _ = match column {
-                TypedColumn::Text(ca) => {
-                    cell.push_str(&ca.get(i).map(safe_text).unwrap_or_default());
-                    Ok(())
-                }
-                TypedColumn::F64(ca) => ca.get(i).map_or(Ok(()), |x| write!(cell, "{x}")),
-                TypedColumn::U32(ca) => ca.get(i).map_or(Ok(()), |x| write!(cell, "{x}")),
-                TypedColumn::U64(ca) => ca.get(i).map_or(Ok(()), |x| write!(cell, "{x}")),
-                TypedColumn::Other(c) => match c.get(i)? {
-                    AnyValue::Null => Ok(()),
-                    other => write!(cell, "{other}"),
-                },
-            };
-            w.write_field(&cell).map_err(csv_err)?;
-        }
-        w.write_record(None::<&[u8]>).map_err(csv_err)?;
+    let blocks: Vec<Vec<u8>> = (0..df.height())
+        .step_by(FRAME_BLOCK_ROWS)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|start| rows_csv(&typed, start..(start + FRAME_BLOCK_ROWS).min(df.height())))
+        .collect::<Result<_>>()?;
+    let mut out = finish(header)?;
+    out.reserve(blocks.iter().map(Vec::len).sum());
+    for block in blocks {
+        out.extend_from_slice(&block);
     }
-    finish(w)
+    Ok(out)
+}
+
+/// Rows per block of [`frame`].
+const FRAME_BLOCK_ROWS: usize = 1 << 16;
+
+/// The CSV records of `rows` (no header), formatted straight into bytes: text is quoted
+/// only when it holds a separator, quote or line break (as the `csv` writer does).
+fn rows_csv(typed: &[TypedColumn<'_>], rows: std::ops::Range<usize>) -> Result<Vec<u8>> {
+    let mut out: Vec<u8> = Vec::with_capacity(rows.len() * 16 * typed.len());
+    let mut integer = itoa::Buffer::new();
+    for i in rows {
+        for (k, column) in typed.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            match column {
+                TypedColumn::Text(ca) => {
+                    if let Some(text) = ca.get(i) {
+                        push_text(&mut out, &safe_text(text));
+                    }
+                }
+                TypedColumn::F64(ca) => {
+                    if let Some(x) = ca.get(i) {
+                        push_f64(&mut out, x);
+                    }
+                }
+                TypedColumn::U32(ca) => {
+                    if let Some(x) = ca.get(i) {
+                        out.extend_from_slice(integer.format(x).as_bytes());
+                    }
+                }
+                TypedColumn::U64(ca) => {
+                    if let Some(x) = ca.get(i) {
+                        out.extend_from_slice(integer.format(x).as_bytes());
+                    }
+                }
+                TypedColumn::Other(c) => match c.get(i)? {
+                    AnyValue::Null => {}
+                    other => push_text(&mut out, &other.to_string()),
+                },
+            }
+        }
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// `x` exactly as `format!("{x}")` writes it (the shortest decimal that reads back as `x`,
+/// never in exponent notation), but faster for the values tables hold. For
+/// 10⁻⁴ ≤ |x| < 10⁷ Ryū's digits are the same as the standard library's and its notation
+/// is plain (`4.0` loses its `.0`); elsewhere the two may break a tie between two shortest
+/// 17-digit decimals differently, so `Display` is used (the test compares them).
+fn push_f64(out: &mut Vec<u8>, x: f64) {
+    use std::io::Write as _;
+    let mut buffer = ryu::Buffer::new();
+    if x == 0.0 || (1e-4..1e7).contains(&x.abs()) {
+        let text = buffer.format_finite(x);
+        out.extend_from_slice(text.strip_suffix(".0").unwrap_or(text).as_bytes());
+    } else {
+        // Writing to a Vec cannot fail.
+        let _ = write!(out, "{x}");
+    }
+}
+
+/// One CSV text field, quoted when needed.
+fn push_text(out: &mut Vec<u8>, text: &str) {
+    if text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.push(b'"');
+        for b in text.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(text.as_bytes());
+    }
 }
 
 /// A column of [`frame`], by type.
@@ -407,4 +479,62 @@ pub fn completeness(filtered: &Filtered) -> Result<Vec<u8>> {
         .map_err(csv_err)?;
     }
     finish(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_float_text_equals_display() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let check = |x: f64| {
+            let mut out = Vec::new();
+            push_f64(&mut out, x);
+            assert_eq!(
+                String::from_utf8(out).expect("utf-8"),
+                format!("{x}"),
+                "{x:e}"
+            );
+        };
+        for x in [
+            0.0,
+            -0.0,
+            1.0,
+            5.0,
+            4.5,
+            1e-7,
+            1e-5,
+            1.5e-5,
+            1e15,
+            1e16,
+            1.2e17,
+            123456789.125,
+        ] {
+            check(x);
+            check(-x);
+        }
+        for x in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+        ] {
+            check(x);
+        }
+        // Every mean a roll-up can produce from up to 60 scores of 1–5, and random doubles.
+        for n in 1..=60u32 {
+            for k in n..=5 * n {
+                check(f64::from(k) / f64::from(n));
+            }
+        }
+        for _ in 0..300_000 {
+            check(f64::from_bits(rng.random::<u64>()));
+            check(rng.random::<f64>() * 4.0 + 1.0);
+            check(rng.random::<f64>());
+            check(10f64.powf(rng.random::<f64>() * 12.0 - 5.0));
+        }
+    }
 }

@@ -7,6 +7,7 @@ mod cli_errors;
 mod filter_counts;
 mod formats;
 mod hostile;
+mod progress;
 mod report;
 mod rollup_by_hand;
 mod statistics;

@@ -1,0 +1,83 @@
+//! What losstat says on standard error while it works: progress bars only on a terminal,
+//! `--quiet` silences the notes, `--timings` names every step once, in pipeline order.
+
+use crate::common::losstat;
+
+/// A small synthetic export in a fresh directory.
+fn export() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("export.csv");
+    losstat()
+        .args(["simulate", "--scale", "0.05", "--seed", "3", "--out"])
+        .arg(&input)
+        .assert()
+        .success();
+    (dir, input)
+}
+
+/// Runs `compare INPUT --out DIR/name EXTRA...` and returns (stdout, stderr).
+fn run(
+    dir: &std::path::Path,
+    input: &std::path::Path,
+    name: &str,
+    extra: &[&str],
+) -> (String, String) {
+    let output = losstat()
+        .arg("compare")
+        .arg(input)
+        .arg("--out")
+        .arg(dir.join(name))
+        .args(extra)
+        .output()
+        .expect("losstat runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn notes_quiet_and_timings() {
+    let (dir, input) = export();
+    let (plain_out, plain_err) = run(dir.path(), &input, "a", &[]);
+    // Standard error is a pipe here: a note, and no bar (no carriage return, no escape codes).
+    assert!(plain_err.contains("losstat: wrote "), "{plain_err}");
+    assert!(
+        !plain_err.contains('\r') && !plain_err.contains('\u{1b}'),
+        "{plain_err:?}"
+    );
+
+    let (quiet_out, quiet_err) = run(dir.path(), &input, "b", &["--quiet"]);
+    assert_eq!(quiet_err, "", "--quiet leaves standard error empty");
+    assert_eq!(quiet_out, plain_out, "--quiet does not change the summary");
+
+    let (timed_out, timed_err) = run(dir.path(), &input, "c", &["--quiet", "--timings"]);
+    assert_eq!(timed_out, plain_out);
+    let steps: Vec<&str> = timed_err
+        .lines()
+        .map(|l| {
+            let rest = l
+                .strip_prefix("losstat: timing: ")
+                .expect("only timing lines");
+            assert!(rest.trim_end().ends_with(" s"), "{l}");
+            rest.rsplitn(3, ' ').nth(2).expect("a step name").trim()
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "loading",
+            "filtering",
+            "rolling up",
+            "comparing",
+            "describing",
+            "drawing figures",
+            "writing"
+        ]
+    );
+}
