@@ -647,8 +647,15 @@ fn compare_levels(
             Ok((level, group_scores(df, unit_col, value, &offer_type)?))
         })
         .collect::<Result<Vec<_>>>()?;
-    let families_total: usize = grouped.iter().map(|(_, g)| g.len()).sum();
-    progress.start(Step::Compare, families_total as u64);
+    let pairs_total: usize = grouped
+        .iter()
+        .flat_map(|(_, by_unit)| by_unit.values())
+        .map(|by_authority| {
+            let k = by_authority.values().filter(|(v, _)| !v.is_empty()).count();
+            k * k.saturating_sub(1) / 2
+        })
+        .sum();
+    progress.start(Step::Compare, pairs_total as u64);
     for (level, by_unit) in grouped {
         for (unit, by_authority) in by_unit {
             let codes = pairwise::stratum_codes(
@@ -671,10 +678,14 @@ fn compare_levels(
                     strata: (stats.stratify == Stratify::OfferType).then_some(*codes),
                 })
                 .collect();
-            let pairs = pairwise::compare_pairs(&groups, &stats.pairwise, stream_base)?;
+            let pairs = pairwise::compare_pairs_with_progress(
+                &groups,
+                &stats.pairwise,
+                stream_base,
+                progress,
+            )?;
             stream_base += 100;
             families.push(ComparisonFamily { level, unit, pairs });
-            progress.advance(1);
         }
     }
     progress.finish();
@@ -711,9 +722,9 @@ fn densities(rollup: &Rollup, bandwidth: Bandwidth) -> Result<Densities> {
     })
 }
 
-/// The kept ratings grouped by indicator (model order, then ids outside the model) and
-/// authority.
-fn indicator_groups(ratings: &DataFrame, model: &QualityModel) -> Result<Vec<IndicatorScores>> {
+/// The kept ratings ([`Filtered::ratings`]) grouped by indicator (model order, then ids
+/// outside the model) and authority: the input of [`deviation::deviation_table`].
+pub fn indicator_groups(ratings: &DataFrame, model: &QualityModel) -> Result<Vec<IndicatorScores>> {
     let indicator = ratings.column("indicator")?.str()?;
     let authority = ratings.column("authority")?.str()?;
     let score = ratings.column("score")?.f64()?;

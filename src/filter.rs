@@ -124,6 +124,18 @@ impl Rule {
         }
     }
 
+    /// Which of the LOS paper's four filters (methods box, numbered in its order) this rule
+    /// is; `None` for the rules losstat adds.
+    pub fn los_number(self) -> Option<u8> {
+        match self {
+            Rule::MissingAuthority => Some(1),
+            Rule::InvalidScore => Some(2),
+            Rule::AllOnes => Some(3),
+            Rule::MissingUniversal => Some(4),
+            _ => None,
+        }
+    }
+
     /// What the rule removes.
     pub fn scope(self) -> Scope {
         match self {
@@ -209,6 +221,8 @@ pub struct RuleCount {
     pub rule: Rule,
     /// What it removes.
     pub scope: Scope,
+    /// The LOS paper's number for the rule (1–4), `None` for the rules losstat adds.
+    pub los_rule: Option<u8>,
     /// Visits removed.
     pub visits_dropped: u64,
     /// Ratings removed.
@@ -1054,6 +1068,10 @@ fn kept_ratings(
             .get(row)
             .and_then(|&c| indicators.by_code.get(c as usize))
     };
+    let from_indicator = |name: &str, pick: fn(&IndicatorInfo) -> u32| {
+        let values: Vec<u32> = order.iter().map(|&r| info(r).map_or(0, pick)).collect();
+        Column::new(name.into(), values)
+    };
     let score_codes = raw.column(Field::Score).codes();
     // Each column is built on its own; the string columns dominate, so they run in parallel.
     type Maker<'m> = Box<dyn Fn() -> Column + Send + Sync + 'm>;
@@ -1093,24 +1111,8 @@ fn kept_ratings(
             }
             indicator.finish().into_column()
         }),
-        Box::new(|| {
-            Column::new(
-                "criterion".into(),
-                order
-                    .iter()
-                    .map(|&r| info(r).map_or(0, |i| i.criterion))
-                    .collect::<Vec<u32>>(),
-            )
-        }),
-        Box::new(|| {
-            Column::new(
-                "theme".into(),
-                order
-                    .iter()
-                    .map(|&r| info(r).map_or(0, |i| i.theme))
-                    .collect::<Vec<u32>>(),
-            )
-        }),
+        Box::new(|| from_indicator("criterion", |i| i.criterion)),
+        Box::new(|| from_indicator("theme", |i| i.theme)),
         Box::new(|| {
             Column::new(
                 "score".into(),
@@ -1256,6 +1258,7 @@ fn zero_count(rule: Rule) -> RuleCount {
     RuleCount {
         rule,
         scope: rule.scope(),
+        los_rule: rule.los_number(),
         visits_dropped: 0,
         ratings_dropped: 0,
         ratings_flagged: 0,

@@ -15,8 +15,7 @@ pub enum Step {
     Filter,
     /// Rolling the ratings up to criterion, theme and overall scores.
     Rollup,
-    /// The pairwise comparisons; measured in families (the 10 pairs of one level and unit;
-    /// permutations make each one long).
+    /// The pairwise comparisons; measured in pairs (permutations make each one long).
     Compare,
     /// Descriptives, densities and the deviation table.
     Describe,

@@ -89,6 +89,7 @@ pub fn filter_counts(filtered: &Filtered) -> Result<Vec<u8>> {
     w.write_record([
         "rule",
         "scope",
+        "los_rule",
         "authority",
         "visits_dropped",
         "ratings_dropped",
@@ -97,10 +98,12 @@ pub fn filter_counts(filtered: &Filtered) -> Result<Vec<u8>> {
     .map_err(csv_err)?;
     for r in &filtered.summary.rules {
         let scope = format!("{:?}", r.scope).to_lowercase();
+        let los_rule = r.los_rule.map(|n| n.to_string()).unwrap_or_default();
         let flagged = r.ratings_flagged > 0;
         w.write_record([
             r.rule.name(),
             &scope,
+            &los_rule,
             "(all)",
             &r.visits_dropped.to_string(),
             &r.ratings_dropped.to_string(),
@@ -116,6 +119,7 @@ pub fn filter_counts(filtered: &Filtered) -> Result<Vec<u8>> {
             w.write_record([
                 r.rule.name(),
                 &scope,
+                &los_rule,
                 &safe_text(authority),
                 &d.visits.to_string(),
                 &dropped.to_string(),
@@ -396,6 +400,9 @@ pub fn deviation(analysis: &Analysis) -> Result<Vec<u8>> {
         "q_value",
         "significant",
         "inference",
+        "welch_t",
+        "welch_df",
+        "confidence",
     ])
     .map_err(csv_err)?;
     for r in &analysis.deviation {
@@ -414,6 +421,9 @@ pub fn deviation(analysis: &Analysis) -> Result<Vec<u8>> {
             &num(r.q_value),
             &r.significant.to_string(),
             inference.as_str().unwrap_or(""),
+            &num(c.welch_t),
+            &num(c.welch_df),
+            &num(Some(c.confidence)),
         ])
         .map_err(csv_err)?;
     }

@@ -29,6 +29,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::progress::{Progress, Silent};
 
 use super::ks::{self, Alternative, KsMethod};
 use super::multitest::{self, Adjustment};
@@ -145,6 +146,16 @@ pub fn compare_pairs(
     options: &PairwiseOptions,
     stream_base: u64,
 ) -> Result<Vec<PairComparison>> {
+    compare_pairs_with_progress(groups, options, stream_base, &Silent)
+}
+
+/// [`compare_pairs`], advancing `progress` by one as each pair is done.
+pub fn compare_pairs_with_progress(
+    groups: &[Group<'_>],
+    options: &PairwiseOptions,
+    stream_base: u64,
+    progress: &dyn Progress,
+) -> Result<Vec<PairComparison>> {
     let groups: Vec<&Group<'_>> = groups.iter().filter(|g| !g.values.is_empty()).collect();
     let pairs: Vec<(&Group<'_>, &Group<'_>)> = groups
         .iter()
@@ -156,7 +167,11 @@ pub fn compare_pairs(
     let mut out = pairs
         .par_iter()
         .enumerate()
-        .map(|(k, (a, b))| compare_one(a, b, options, stream_base + k as u64))
+        .map(|(k, (a, b))| {
+            let pair = compare_one(a, b, options, stream_base + k as u64);
+            progress.advance(1);
+            pair
+        })
         .collect::<Result<Vec<PairComparison>>>()?;
     let primary_p: Vec<f64> = out.iter().map(PairComparison::primary_p).collect();
     let scipy_p: Vec<f64> = out.iter().map(|p| p.p_value).collect();
