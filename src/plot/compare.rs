@@ -5,6 +5,7 @@
 use crate::analysis::{Analysis, ThemeMean, VisitProfile};
 use crate::error::Result;
 use crate::model::QualityModel;
+use crate::stats::deviation::DeviationInference;
 
 use super::style::Label;
 use super::{
@@ -102,6 +103,14 @@ pub fn compare_figures(analysis: &Analysis, options: &PlotOptions) -> Result<Vec
                         .deviation
                         .iter()
                         .find(|r| &r.indicator == indicator && &r.cell.authority == name)
+                        // A cell with no test (a single rating on one side, or no other
+                        // authority) is left blank: a muted "0.00" would read as agreement.
+                        .filter(|r| {
+                            !matches!(
+                                r.cell.inference,
+                                DeviationInference::TooFewRatings | DeviationInference::NoRest
+                            )
+                        })
                         .map(|r| HeatCell {
                             deviation: r.cell.deviation,
                             significant: r.significant,

@@ -9,7 +9,9 @@
 //! on the symmetric scale `[-limit, limit]` (limit = the given one, or the largest
 //! |deviation|); the value is printed with sign and 2 decimals. Significant cells have
 //! full colour and bold text; the others are muted (70 % towards grey) with grey text.
-//! Missing cells are blank. A colour bar on the right shows the scale.
+//! Missing cells are blank (the `compare` figure also leaves blank the cells that have no
+//! test: one rating on a side, or no other authority). A colour bar on the right shows the
+//! scale.
 
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, DrawingBackend};
@@ -37,7 +39,7 @@ pub struct HeatmapInput {
     pub indicators: Vec<String>,
     /// Column labels: authority names (or anonymised names).
     pub authorities: Vec<String>,
-    /// `cells[indicator][authority]`; `None` for no ratings.
+    /// `cells[indicator][authority]`; `None` for no ratings, or none to test.
     pub cells: Vec<Vec<Option<HeatCell>>>,
     /// Colour scale limit; `None` for the largest |deviation|.
     pub limit: Option<f64>,

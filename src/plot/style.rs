@@ -465,8 +465,8 @@ impl Label {
                 "Bold: significant after FDR correction (Benjamini–Hochberg). Grey: not significant.",
             ),
             Self::MissingCellNote => (
-                "Tomme felter: ingen bedømmelser.",
-                "Empty cells: no ratings.",
+                "Tomme felter: ingen bedømmelser, eller for få til en test (én bedømmelse, eller intet andet socialtilsyn).",
+                "Empty cells: no ratings, or too few to test (a single rating, or no other authority).",
             ),
             Self::KsTitle => (
                 "Parvise Kolmogorov–Smirnov-tests af samlet score",

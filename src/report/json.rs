@@ -39,7 +39,7 @@ pub struct Results<'a> {
     /// Pairwise comparisons of the overall scores.
     pub ks: &'a [PairComparison],
     /// Pairwise comparisons per theme and per criterion (when asked for).
-    pub ks_by_level: Vec<&'a ComparisonFamily>,
+    pub ks_by_level: Vec<FamilyJson<'a>>,
     /// KDE of the overall scores per authority.
     pub kde: KdeJson<'a>,
     /// Histograms of the overall scores per authority.
@@ -94,6 +94,46 @@ pub struct CurveJson<'a> {
     pub density: &'a [f64],
     /// Why the curve is undefined.
     pub note: Option<&'a str>,
+}
+
+/// One family of `ks_by_level`: the unit's number and, from the model, its names.
+#[derive(Debug, Serialize)]
+pub struct FamilyJson<'a> {
+    /// `theme` or `criterion`.
+    pub level: Level,
+    /// Theme or criterion number.
+    pub unit: u32,
+    /// Danish name of the theme or criterion, if the model has one.
+    pub unit_name: Option<&'a str>,
+    /// English name (themes of the embedded model), if the model has one.
+    pub unit_name_en: Option<&'a str>,
+    /// The pairs.
+    pub pairs: &'a [PairComparison],
+}
+
+impl<'a> FamilyJson<'a> {
+    fn new(family: &'a ComparisonFamily, model: &'a crate::model::QualityModel) -> Self {
+        let (name, name_en) = match family.level {
+            Level::Theme => model
+                .themes
+                .get(&family.unit)
+                .map_or((None, None), |t| (t.name.as_deref(), t.name_en.as_deref())),
+            _ => (
+                model
+                    .criteria
+                    .get(&family.unit)
+                    .and_then(|c| c.name.as_deref()),
+                None,
+            ),
+        };
+        Self {
+            level: family.level,
+            unit: family.unit,
+            unit_name: name,
+            unit_name_en: name_en,
+            pairs: &family.pairs,
+        }
+    }
 }
 
 /// The `kde` block.
@@ -208,6 +248,7 @@ pub fn results(analysis: &Analysis) -> Results<'_> {
             .comparisons
             .iter()
             .filter(|f| f.level != Level::Overall)
+            .map(|f| FamilyJson::new(f, &analysis.model))
             .collect(),
         kde: KdeJson {
             grid: &analysis.densities.grid,

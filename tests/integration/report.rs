@@ -284,3 +284,122 @@ fn report_opens_in_headless_chromium_without_console_errors() {
         png.len()
     );
 }
+
+#[test]
+fn outputs_name_los_rules_units_and_untested_cells() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = sample(dir.path());
+    let out = dir.path().join("results");
+    compare_out(&input, &out, &["--level", "all", "--lang", "en"]);
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).expect("json"))
+            .expect("valid JSON");
+
+    // The paper's four filters, in the order of its methods box; every other rule is losstat's.
+    let los = [
+        ("missing_authority", 1),
+        ("invalid_score", 2),
+        ("all_ones", 3),
+        ("missing_universal", 4),
+    ];
+    let rules = results["filter"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), 12);
+    for rule in rules {
+        let name = rule["rule"].as_str().expect("name");
+        let expected = los.iter().find(|(n, _)| *n == name).map(|(_, k)| *k);
+        assert_eq!(rule["los_rule"].as_u64(), expected, "{name}");
+    }
+    let filter_csv = std::fs::read_to_string(out.join("filter.csv")).expect("filter.csv");
+    assert!(filter_csv.starts_with("rule,scope,los_rule,authority,"));
+    assert!(filter_csv.contains("\nall_ones,visit,3,(all),"));
+
+    // Theme and criterion families carry the model's names for their unit.
+    let model = losstat()
+        .args(["model", "--format", "csv"])
+        .output()
+        .expect("model");
+    let model = String::from_utf8(model.stdout).expect("utf-8");
+    let mut reader = csv::Reader::from_reader(model.as_bytes());
+    let header = reader.headers().expect("header").clone();
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (theme, theme_name) = (column("theme"), column("theme_name_en"));
+    let theme_names: std::collections::BTreeMap<u64, String> = reader
+        .records()
+        .map(|r| r.expect("record"))
+        .map(|r| (r[theme].parse().expect("number"), r[theme_name].to_string()))
+        .collect();
+    let families = results["ks_by_level"].as_array().expect("families");
+    let themes: Vec<&serde_json::Value> =
+        families.iter().filter(|f| f["level"] == "theme").collect();
+    assert_eq!(themes.len(), theme_names.len());
+    for family in themes {
+        let unit = family["unit"].as_u64().expect("unit");
+        assert_eq!(
+            family["unit_name_en"].as_str(),
+            Some(theme_names[&unit].as_str())
+        );
+        assert!(family["unit_name"].as_str().is_some_and(|n| !n.is_empty()));
+    }
+    assert!(families.iter().any(|f| f["level"] == "criterion"));
+
+    // deviation.csv carries Welch's t and df and the confidence level.
+    let deviation = std::fs::read_to_string(out.join("deviation.csv")).expect("deviation.csv");
+    let header = deviation.lines().next().expect("header");
+    assert!(
+        header.ends_with(",inference,welch_t,welch_df,confidence"),
+        "{header}"
+    );
+    assert!(deviation.lines().skip(1).all(|l| l.ends_with(",0.95")));
+
+    // A cell with no test (the dirty export's unmodelled indicator has a single rating per
+    // authority) is blank in figure 3, and the figure says what blank means.
+    let untested: Vec<&serde_json::Value> = results["deviation"]
+        .as_array()
+        .expect("deviation")
+        .iter()
+        .filter(|d| d["inference"] == "too_few_ratings" || d["inference"] == "no_rest")
+        .collect();
+    assert!(
+        !untested.is_empty(),
+        "the dirty export has an untested cell"
+    );
+    let fig3 =
+        std::fs::read_to_string(out.join("figures/fig3_deviation_heatmap.svg")).expect("fig3");
+    assert!(fig3.contains("too few to test"));
+    let doc = roxmltree::Document::parse(&fig3).expect("SVG parses");
+    let texts: Vec<(&str, String)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| {
+            let y = n.attribute("y").unwrap_or("");
+            (y, n.text().unwrap_or("").trim().to_string())
+        })
+        .collect();
+    let all_untested = |indicator: &str| {
+        results["deviation"]
+            .as_array()
+            .expect("deviation")
+            .iter()
+            .filter(|d| d["indicator"] == indicator)
+            .all(|d| d["inference"] == "too_few_ratings" || d["inference"] == "no_rest")
+    };
+    let mut checked = 0;
+    for cell in &untested {
+        let indicator = cell["indicator"].as_str().expect("indicator");
+        if !all_untested(indicator) {
+            continue;
+        }
+        // The row's label is drawn; nothing else is drawn on its line.
+        let (y, _) = texts
+            .iter()
+            .find(|(_, t)| t == indicator)
+            .unwrap_or_else(|| panic!("row {indicator} in figure 3"));
+        let on_row = texts.iter().filter(|(ty, _)| ty == y).count();
+        assert_eq!(on_row, 1, "row {indicator} has only its label");
+        checked += 1;
+    }
+    assert!(
+        checked > 0,
+        "an indicator with no testable cell was checked"
+    );
+}
