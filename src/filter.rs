@@ -946,24 +946,16 @@ pub fn filter_with(
         });
         visit_ends.push(order.len());
     }
-    let ratings = kept_ratings(
+    let kept = Kept {
         raw,
-        &order,
-        &kept_visits,
-        &visit_ends,
-        &visits,
-        &authority_names,
-        &indicators,
-        &score_of,
-    )?;
-    let kept_visit_table = kept_visit_frame(
-        raw,
-        &order,
-        &kept_visits,
-        &visit_ends,
-        &visits,
-        &authority_names,
-    )?;
+        order: &order,
+        kept_visits: &kept_visits,
+        visit_ends: &visit_ends,
+        visits: &visits,
+        authority_names: &authority_names,
+    };
+    let ratings = kept.ratings(&indicators, &score_of)?;
+    let kept_visit_table = kept.visit_frame()?;
     let malformed_ratings: u64 = loaded.malformed.iter().map(|m| m.ratings).sum();
     let summary = FilterSummary {
         rows_read: n as u64 + malformed_ratings,
@@ -1039,153 +1031,166 @@ impl IndicatorTable {
     }
 }
 
-/// The kept ratings in `order` (see [`Filtered::ratings`]).
-#[allow(clippy::too_many_arguments)]
-fn kept_ratings(
-    raw: &RawRatings,
-    order: &[usize],
-    kept_visits: &[usize],
-    visit_ends: &[usize],
-    visits: &[Visit],
-    authority_names: &[String],
-    indicators: &IndicatorTable,
-    score_of: &[Option<u8>],
-) -> Result<DataFrame> {
-    let per_visit = |texts: Vec<&str>| -> StringChunked {
-        let mut start = 0;
-        let mut builder = StringChunkedBuilder::new("".into(), order.len());
-        for (text, &end) in texts.into_iter().zip(visit_ends) {
-            for _ in start..end {
-                builder.append_value(text);
+/// What the kept tables are built from: the kept rows in their final `order`, and the kept
+/// visits with the end of each one's rows in `order`.
+struct Kept<'a> {
+    raw: &'a RawRatings,
+    order: &'a [usize],
+    kept_visits: &'a [usize],
+    visit_ends: &'a [usize],
+    visits: &'a [Visit],
+    authority_names: &'a [String],
+}
+
+impl Kept<'_> {
+    /// The kept ratings in `order` (see [`Filtered::ratings`]).
+    fn ratings(&self, indicators: &IndicatorTable, score_of: &[Option<u8>]) -> Result<DataFrame> {
+        let Kept {
+            raw,
+            order,
+            kept_visits,
+            visit_ends,
+            visits,
+            authority_names,
+        } = *self;
+        let per_visit = |texts: Vec<&str>| -> StringChunked {
+            let mut start = 0;
+            let mut builder = StringChunkedBuilder::new("".into(), order.len());
+            for (text, &end) in texts.into_iter().zip(visit_ends) {
+                for _ in start..end {
+                    builder.append_value(text);
+                }
+                start = end;
             }
+            builder.finish()
+        };
+        let indicator_codes = raw.column(Field::Indicator).codes();
+        let info = |row: usize| {
+            indicator_codes
+                .get(row)
+                .and_then(|&c| indicators.by_code.get(c as usize))
+        };
+        let from_indicator = |name: &str, pick: fn(&IndicatorInfo) -> u32| {
+            let values: Vec<u32> = order.iter().map(|&r| info(r).map_or(0, pick)).collect();
+            Column::new(name.into(), values)
+        };
+        let score_codes = raw.column(Field::Score).codes();
+        // Each column is built on its own; the string columns dominate, so they run in parallel.
+        type Maker<'m> = Box<dyn Fn() -> Column + Send + Sync + 'm>;
+        let makers: Vec<Maker<'_>> = vec![
+            Box::new(|| {
+                Column::new(
+                    "file".into(),
+                    order.iter().map(|&r| raw.file[r]).collect::<Vec<u32>>(),
+                )
+            }),
+            Box::new(|| {
+                Column::new(
+                    "line".into(),
+                    order.iter().map(|&r| raw.line[r]).collect::<Vec<u64>>(),
+                )
+            }),
+            Box::new(|| {
+                per_visit(
+                    kept_visits
+                        .iter()
+                        .map(|&v| visits[v].authority_key(authority_names))
+                        .collect(),
+                )
+                .with_name("authority".into())
+                .into_column()
+            }),
+            Box::new(|| {
+                per_visit(kept_visits.iter().map(|&v| visits[v].id.as_str()).collect())
+                    .with_name("visit_id".into())
+                    .into_column()
+            }),
+            Box::new(|| {
+                let mut indicator = StringChunkedBuilder::new("indicator".into(), order.len());
+                for &row in order {
+                    let code = indicator_codes.get(row).copied().unwrap_or(MISSING) as usize;
+                    indicator
+                        .append_value(indicators.canonical.get(code).map_or("", String::as_str));
+                }
+                indicator.finish().into_column()
+            }),
+            Box::new(|| from_indicator("criterion", |i| i.criterion)),
+            Box::new(|| from_indicator("theme", |i| i.theme)),
+            Box::new(|| {
+                Column::new(
+                    "score".into(),
+                    order
+                        .iter()
+                        .map(|&r| {
+                            score_codes
+                                .get(r)
+                                .and_then(|&c| score_of.get(c as usize).copied().flatten())
+                                .map_or(f64::NAN, f64::from)
+                        })
+                        .collect::<Vec<f64>>(),
+                )
+            }),
+        ];
+        let columns: Vec<Column> = makers.par_iter().map(|make| make()).collect();
+        Ok(DataFrame::new(order.len(), columns)?)
+    }
+
+    /// One row per kept visit (see [`Filtered::visits`]).
+    fn visit_frame(&self) -> Result<DataFrame> {
+        let Kept {
+            raw,
+            order,
+            kept_visits,
+            visit_ends,
+            visits,
+            authority_names,
+        } = *self;
+        let mut starts = Vec::with_capacity(visit_ends.len());
+        let mut start = 0;
+        for &end in visit_ends {
+            starts.push((start, end));
             start = end;
         }
-        builder.finish()
-    };
-    let indicator_codes = raw.column(Field::Indicator).codes();
-    let info = |row: usize| {
-        indicator_codes
-            .get(row)
-            .and_then(|&c| indicators.by_code.get(c as usize))
-    };
-    let from_indicator = |name: &str, pick: fn(&IndicatorInfo) -> u32| {
-        let values: Vec<u32> = order.iter().map(|&r| info(r).map_or(0, pick)).collect();
-        Column::new(name.into(), values)
-    };
-    let score_codes = raw.column(Field::Score).codes();
-    // Each column is built on its own; the string columns dominate, so they run in parallel.
-    type Maker<'m> = Box<dyn Fn() -> Column + Send + Sync + 'm>;
-    let makers: Vec<Maker<'_>> = vec![
-        Box::new(|| {
+        let first_of = |field: Field| -> StringChunked {
+            starts
+                .iter()
+                .map(|&(s, e)| order[s..e].iter().find_map(|&row| raw.get(field, row)))
+                .collect()
+        };
+        let columns = vec![
             Column::new(
-                "file".into(),
-                order.iter().map(|&r| raw.file[r]).collect::<Vec<u32>>(),
-            )
-        }),
-        Box::new(|| {
-            Column::new(
-                "line".into(),
-                order.iter().map(|&r| raw.line[r]).collect::<Vec<u64>>(),
-            )
-        }),
-        Box::new(|| {
-            per_visit(
+                "authority".into(),
                 kept_visits
                     .iter()
                     .map(|&v| visits[v].authority_key(authority_names))
-                    .collect(),
-            )
-            .with_name("authority".into())
-            .into_column()
-        }),
-        Box::new(|| {
-            per_visit(kept_visits.iter().map(|&v| visits[v].id.as_str()).collect())
-                .with_name("visit_id".into())
-                .into_column()
-        }),
-        Box::new(|| {
-            let mut indicator = StringChunkedBuilder::new("indicator".into(), order.len());
-            for &row in order {
-                let code = indicator_codes.get(row).copied().unwrap_or(MISSING) as usize;
-                indicator.append_value(indicators.canonical.get(code).map_or("", String::as_str));
-            }
-            indicator.finish().into_column()
-        }),
-        Box::new(|| from_indicator("criterion", |i| i.criterion)),
-        Box::new(|| from_indicator("theme", |i| i.theme)),
-        Box::new(|| {
+                    .collect::<Vec<&str>>(),
+            ),
             Column::new(
-                "score".into(),
-                order
+                "visit_id".into(),
+                kept_visits
                     .iter()
-                    .map(|&r| {
-                        score_codes
-                            .get(r)
-                            .and_then(|&c| score_of.get(c as usize).copied().flatten())
-                            .map_or(f64::NAN, f64::from)
-                    })
-                    .collect::<Vec<f64>>(),
-            )
-        }),
-    ];
-    let columns: Vec<Column> = makers.par_iter().map(|make| make()).collect();
-    Ok(DataFrame::new(order.len(), columns)?)
-}
-
-/// One row per kept visit (see [`Filtered::visits`]).
-fn kept_visit_frame(
-    raw: &RawRatings,
-    order: &[usize],
-    kept_visits: &[usize],
-    visit_ends: &[usize],
-    visits: &[Visit],
-    authority_names: &[String],
-) -> Result<DataFrame> {
-    let mut starts = Vec::with_capacity(visit_ends.len());
-    let mut start = 0;
-    for &end in visit_ends {
-        starts.push((start, end));
-        start = end;
+                    .map(|&v| visits[v].id.as_str())
+                    .collect::<Vec<&str>>(),
+            ),
+            first_of(Field::OfferId)
+                .with_name("offer_id".into())
+                .into_column(),
+            first_of(Field::OfferType)
+                .with_name("offer_type".into())
+                .into_column(),
+            first_of(Field::VisitDate)
+                .with_name("visit_date".into())
+                .into_column(),
+            Column::new(
+                "ratings".into(),
+                starts
+                    .iter()
+                    .map(|&(s, e)| (e - s) as u32)
+                    .collect::<Vec<u32>>(),
+            ),
+        ];
+        Ok(DataFrame::new(kept_visits.len(), columns)?)
     }
-    let first_of = |field: Field| -> StringChunked {
-        starts
-            .iter()
-            .map(|&(s, e)| order[s..e].iter().find_map(|&row| raw.get(field, row)))
-            .collect()
-    };
-    let columns = vec![
-        Column::new(
-            "authority".into(),
-            kept_visits
-                .iter()
-                .map(|&v| visits[v].authority_key(authority_names))
-                .collect::<Vec<&str>>(),
-        ),
-        Column::new(
-            "visit_id".into(),
-            kept_visits
-                .iter()
-                .map(|&v| visits[v].id.as_str())
-                .collect::<Vec<&str>>(),
-        ),
-        first_of(Field::OfferId)
-            .with_name("offer_id".into())
-            .into_column(),
-        first_of(Field::OfferType)
-            .with_name("offer_type".into())
-            .into_column(),
-        first_of(Field::VisitDate)
-            .with_name("visit_date".into())
-            .into_column(),
-        Column::new(
-            "ratings".into(),
-            starts
-                .iter()
-                .map(|&(s, e)| (e - s) as u32)
-                .collect::<Vec<u32>>(),
-        ),
-    ];
-    Ok(DataFrame::new(kept_visits.len(), columns)?)
 }
 
 /// Completeness rows by authority, then theme, with the all-themes row last.
