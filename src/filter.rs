@@ -1045,14 +1045,7 @@ struct Kept<'a> {
 impl Kept<'_> {
     /// The kept ratings in `order` (see [`Filtered::ratings`]).
     fn ratings(&self, indicators: &IndicatorTable, score_of: &[Option<u8>]) -> Result<DataFrame> {
-        let Kept {
-            raw,
-            order,
-            kept_visits,
-            visit_ends,
-            visits,
-            authority_names,
-        } = *self;
+        let (raw, order, visit_ends) = (self.raw, self.order, self.visit_ends);
         let per_visit = |texts: Vec<&str>| -> StringChunked {
             let mut start = 0;
             let mut builder = StringChunkedBuilder::new("".into(), order.len());
@@ -1091,17 +1084,12 @@ impl Kept<'_> {
                 )
             }),
             Box::new(|| {
-                per_visit(
-                    kept_visits
-                        .iter()
-                        .map(|&v| visits[v].authority_key(authority_names))
-                        .collect(),
-                )
-                .with_name("authority".into())
-                .into_column()
+                per_visit(self.visit_authorities())
+                    .with_name("authority".into())
+                    .into_column()
             }),
             Box::new(|| {
-                per_visit(kept_visits.iter().map(|&v| visits[v].id.as_str()).collect())
+                per_visit(self.visit_ids())
                     .with_name("visit_id".into())
                     .into_column()
             }),
@@ -1136,15 +1124,24 @@ impl Kept<'_> {
     }
 
     /// One row per kept visit (see [`Filtered::visits`]).
+    /// The authority of each kept visit.
+    fn visit_authorities(&self) -> Vec<&str> {
+        self.kept_visits
+            .iter()
+            .map(|&v| self.visits[v].authority_key(self.authority_names))
+            .collect()
+    }
+
+    /// The id of each kept visit.
+    fn visit_ids(&self) -> Vec<&str> {
+        self.kept_visits
+            .iter()
+            .map(|&v| self.visits[v].id.as_str())
+            .collect()
+    }
+
     fn visit_frame(&self) -> Result<DataFrame> {
-        let Kept {
-            raw,
-            order,
-            kept_visits,
-            visit_ends,
-            visits,
-            authority_names,
-        } = *self;
+        let (raw, order, visit_ends) = (self.raw, self.order, self.visit_ends);
         let mut starts = Vec::with_capacity(visit_ends.len());
         let mut start = 0;
         for &end in visit_ends {
@@ -1158,20 +1155,8 @@ impl Kept<'_> {
                 .collect()
         };
         let columns = vec![
-            Column::new(
-                "authority".into(),
-                kept_visits
-                    .iter()
-                    .map(|&v| visits[v].authority_key(authority_names))
-                    .collect::<Vec<&str>>(),
-            ),
-            Column::new(
-                "visit_id".into(),
-                kept_visits
-                    .iter()
-                    .map(|&v| visits[v].id.as_str())
-                    .collect::<Vec<&str>>(),
-            ),
+            Column::new("authority".into(), self.visit_authorities()),
+            Column::new("visit_id".into(), self.visit_ids()),
             first_of(Field::OfferId)
                 .with_name("offer_id".into())
                 .into_column(),
@@ -1189,7 +1174,7 @@ impl Kept<'_> {
                     .collect::<Vec<u32>>(),
             ),
         ];
-        Ok(DataFrame::new(kept_visits.len(), columns)?)
+        Ok(DataFrame::new(self.kept_visits.len(), columns)?)
     }
 }
 
