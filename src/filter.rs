@@ -974,6 +974,31 @@ pub fn filter_with(
     })
 }
 
+/// A string column from runs `(value, length)`; equal neighbouring runs are merged. A value
+/// longer than a view's 12 inline bytes is stored once per run, not once per row, so an
+/// authority name repeated over a million ratings takes 24 bytes, not 24 MB.
+pub(crate) fn runs_column<'a>(
+    name: &str,
+    runs: impl IntoIterator<Item = (&'a str, usize)>,
+) -> StringChunked {
+    let mut array = polars_arrow::array::MutableBinaryViewArray::<str>::new();
+    let mut pending: Option<(&str, usize)> = None;
+    for (value, length) in runs {
+        match &mut pending {
+            Some((last, n)) if *last == value => *n += length,
+            _ => {
+                if let Some((last, n)) = pending.replace((value, length)) {
+                    array.extend_constant(n, Some(last));
+                }
+            }
+        }
+    }
+    if let Some((last, n)) = pending {
+        array.extend_constant(n, Some(last));
+    }
+    StringChunked::with_chunk(name.into(), array.freeze())
+}
+
 /// What an indicator field's distinct value means.
 #[derive(Debug, Clone, Copy)]
 struct IndicatorInfo {
@@ -1046,16 +1071,17 @@ impl Kept<'_> {
     /// The kept ratings in `order` (see [`Filtered::ratings`]).
     fn ratings(&self, indicators: &IndicatorTable, score_of: &[Option<u8>]) -> Result<DataFrame> {
         let (raw, order, visit_ends) = (self.raw, self.order, self.visit_ends);
+        // One run per kept visit: its rows are consecutive in `order`.
+        let lengths: Vec<usize> = visit_ends
+            .iter()
+            .scan(0, |start, &end| {
+                let n = end - *start;
+                *start = end;
+                Some(n)
+            })
+            .collect();
         let per_visit = |texts: Vec<&str>| -> StringChunked {
-            let mut start = 0;
-            let mut builder = StringChunkedBuilder::new("".into(), order.len());
-            for (text, &end) in texts.into_iter().zip(visit_ends) {
-                for _ in start..end {
-                    builder.append_value(text);
-                }
-                start = end;
-            }
-            builder.finish()
+            runs_column("", texts.into_iter().zip(lengths.iter().copied()))
         };
         let indicator_codes = raw.column(Field::Indicator).codes();
         let info = |row: usize| {
@@ -1259,6 +1285,24 @@ fn zero_count(rule: Rule) -> RuleCount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_column_repeats_values_and_stores_each_run_once() {
+        let long = "Socialtilsyn Hovedstaden";
+        let runs = [(long, 2), (long, 3), ("Nord", 1), (long, 1), ("", 2)];
+        let ca = runs_column("authority", runs);
+        let expected: Vec<&str> = runs
+            .iter()
+            .flat_map(|&(v, n)| std::iter::repeat_n(v, n))
+            .collect();
+        let got: Vec<&str> = ca.iter().map(|v| v.expect("no nulls")).collect();
+        assert_eq!(got, expected);
+        assert_eq!(ca.name().as_str(), "authority");
+        // The first two runs merge: the long name is stored twice (runs 1–2 and run 4), not
+        // once per row; "Nord" and "" fit in the views.
+        let array = ca.downcast_iter().next().expect("one chunk");
+        assert_eq!(array.total_buffer_len(), 2 * long.len());
+    }
 
     #[test]
     fn scores_follow_the_los_integer_rule() {

@@ -24,7 +24,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::Result;
-use crate::filter::Filtered;
+use crate::filter::{Filtered, runs_column};
 
 /// Per-visit scores at each level of the model.
 #[derive(Debug, Clone)]
@@ -169,11 +169,13 @@ impl<'a> LevelColumns<'a> {
 
     /// `authority, visit_id, theme, score`, then `extra`.
     fn frame(self, extra: Column) -> Result<DataFrame> {
+        let authority = self.authority.into_iter().map(|v| (v, 1));
+        let visit = self.visit.into_iter().map(|v| (v, 1));
         Ok(DataFrame::new(
             self.score.len(),
             vec![
-                Column::new("authority".into(), self.authority),
-                Column::new("visit_id".into(), self.visit),
+                runs_column("authority", authority).into_column(),
+                runs_column("visit_id", visit).into_column(),
                 Column::new("theme".into(), self.theme),
                 Column::new("score".into(), self.score),
                 extra,

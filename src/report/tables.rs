@@ -226,6 +226,15 @@ fn rows_csv(typed: &[TypedColumn<'_>], rows: std::ops::Range<usize>) -> Result<V
                         push_text(&mut out, &safe_text(text));
                     }
                 }
+                TypedColumn::TextArray(array) => {
+                    if let Some(text) = array.get(i) {
+                        push_text(&mut out, &safe_text(text));
+                    }
+                }
+                TypedColumn::F64Slice(values) => push_f64(&mut out, values[i]),
+                TypedColumn::U32Slice(values) => {
+                    out.extend_from_slice(integer.format(values[i]).as_bytes());
+                }
                 TypedColumn::F64(ca) => {
                     if let Some(x) = ca.get(i) {
                         push_f64(&mut out, x);
@@ -288,11 +297,14 @@ fn push_text(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-/// A column of [`frame`], by type.
+/// A column of [`frame`], by type; a single chunk without nulls is read as a plain slice.
 enum TypedColumn<'a> {
     Text(&'a StringChunked),
+    TextArray(&'a polars_arrow::array::Utf8ViewArray),
     F64(&'a Float64Chunked),
+    F64Slice(&'a [f64]),
     U32(&'a UInt32Chunked),
+    U32Slice(&'a [u32]),
     U64(&'a UInt64Chunked),
     Other(&'a Column),
 }
@@ -300,9 +312,21 @@ enum TypedColumn<'a> {
 impl<'a> TypedColumn<'a> {
     fn new(column: &'a Column) -> Result<Self> {
         Ok(match column.dtype() {
-            DataType::String => Self::Text(column.str()?),
-            DataType::Float64 => Self::F64(column.f64()?),
-            DataType::UInt32 => Self::U32(column.u32()?),
+            DataType::String => {
+                let ca = column.str()?;
+                match ca.downcast_iter().collect::<Vec<_>>().as_slice() {
+                    [array] => Self::TextArray(array),
+                    _ => Self::Text(ca),
+                }
+            }
+            DataType::Float64 => {
+                let ca = column.f64()?;
+                ca.cont_slice().map_or(Self::F64(ca), Self::F64Slice)
+            }
+            DataType::UInt32 => {
+                let ca = column.u32()?;
+                ca.cont_slice().map_or(Self::U32(ca), Self::U32Slice)
+            }
             DataType::UInt64 => Self::U64(column.u64()?),
             _ => Self::Other(column),
         })
