@@ -27,6 +27,7 @@ use crate::rollup::{self, Rollup};
 use crate::stats::descriptive::{self, Summary};
 use crate::stats::deviation::{self, DeviationRow, IndicatorScores};
 use crate::stats::kde::{self, Bandwidth, KdeCurve};
+use crate::stats::multitest;
 use crate::stats::pairwise::{self, Group, PairComparison, PairwiseOptions};
 
 /// Options for a run.
@@ -94,6 +95,19 @@ pub enum Stratify {
     OfferType,
 }
 
+/// Which p-values one adjustment (`--adjust`) spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustScope {
+    /// The pairs of one family: one level and unit, e.g. the 10 pairs of theme 3 (LOS's
+    /// footnote 10 tests the 10 overall pairs as one family).
+    #[default]
+    Family,
+    /// Every pair of a level at once, e.g. all 70 theme × pair tests: stricter, and the
+    /// right scope when a level's results are read as one set of findings.
+    Level,
+}
+
 /// Options for the statistics.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StatsOptions {
@@ -107,6 +121,8 @@ pub struct StatsOptions {
     pub levels: Levels,
     /// Strata for the permutation test.
     pub stratify: Stratify,
+    /// What one adjustment spans.
+    pub adjust_scope: AdjustScope,
 }
 
 impl Default for StatsOptions {
@@ -117,6 +133,7 @@ impl Default for StatsOptions {
             confidence: deviation::DEFAULT_CONFIDENCE,
             levels: Levels::Overall,
             stratify: Stratify::None,
+            adjust_scope: AdjustScope::Family,
         }
     }
 }
@@ -689,7 +706,31 @@ fn compare_levels(
         }
     }
     progress.finish();
+    if stats.adjust_scope == AdjustScope::Level {
+        adjust_across_level(&mut families, &stats.pairwise);
+    }
     Ok(families)
+}
+
+/// Adjusts the primary and SciPy p-values of all pairs of each level together (replacing the
+/// per-family adjustment), and marks `significant` again.
+fn adjust_across_level(families: &mut [ComparisonFamily], options: &PairwiseOptions) {
+    for level in [Level::Overall, Level::Theme, Level::Criterion] {
+        let mut pairs: Vec<&mut PairComparison> = families
+            .iter_mut()
+            .filter(|f| f.level == level)
+            .flat_map(|f| f.pairs.iter_mut())
+            .collect();
+        let primary: Vec<f64> = pairs.iter().map(|p| p.primary_p()).collect();
+        let scipy: Vec<f64> = pairs.iter().map(|p| p.p_value).collect();
+        let adjusted = multitest::adjust(&primary, options.adjustment);
+        let scipy_adjusted = multitest::adjust(&scipy, options.adjustment);
+        for ((pair, p), q) in pairs.iter_mut().zip(adjusted).zip(scipy_adjusted) {
+            pair.p_value_adjusted = p;
+            pair.p_value_scipy_adjusted = q;
+            pair.significant = p <= options.alpha;
+        }
+    }
 }
 
 fn densities(rollup: &Rollup, bandwidth: Bandwidth) -> Result<Densities> {

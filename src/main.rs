@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use losstat::analysis::{self, AnalysisOptions, Levels, StatsOptions, Stratify, VisitSelector};
+use losstat::analysis::{
+    self, AdjustScope, AnalysisOptions, Levels, StatsOptions, Stratify, VisitSelector,
+};
 use losstat::filter::{Filtered, Rule, Scope};
 use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions, Source};
 use losstat::model::QualityModel;
@@ -238,6 +240,10 @@ struct StatsArgs {
     /// Adjustment of the pairwise p-values across the 10 pairs.
     #[arg(long, value_enum, default_value_t = AdjustArg::Holm)]
     adjust: AdjustArg,
+    /// What one adjustment spans: the 10 pairs of each family (one level and unit), or all
+    /// pairs of a level together (e.g. 70 theme × pair tests with --level theme).
+    #[arg(long, value_enum, default_value_t = AdjustScopeArg::Family)]
+    adjust_scope: AdjustScopeArg,
     /// KS alternative: two-sided (LOS), less or greater (SciPy's meaning, for the first-named authority).
     #[arg(long, value_enum, default_value_t = AlternativeArg::TwoSided)]
     alternative: AlternativeArg,
@@ -303,6 +309,12 @@ enum KsMethodArg {
     Exact,
     #[value(alias = "asymp")]
     Asymptotic,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AdjustScopeArg {
+    Family,
+    Level,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -376,6 +388,10 @@ impl StatsArgs {
             stratify: match self.stratify {
                 StratifyArg::None => Stratify::None,
                 StratifyArg::OfferType => Stratify::OfferType,
+            },
+            adjust_scope: match self.adjust_scope {
+                AdjustScopeArg::Family => AdjustScope::Family,
+                AdjustScopeArg::Level => AdjustScope::Level,
             },
         })
     }

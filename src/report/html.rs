@@ -257,10 +257,11 @@ pub fn render(
     };
     let _ = writeln!(
         h,
-        "<p class=\"meta\">{}: alpha = {}; adjustment {}; KS {}; KDE {}; permutations {}; strata {}; seed {}; model {}</p>",
+        "<p class=\"meta\">{}: alpha = {}; adjustment {} over each {}; KS {}; KDE {}; permutations {}; strata {}; seed {}; model {}</p>",
         t(Text::Parameters, lang),
         o.pairwise.alpha,
         json_name(serde_json::to_value(o.pairwise.adjustment)),
+        json_name(serde_json::to_value(o.adjust_scope)),
         json_name(serde_json::to_value(o.pairwise.ks_method)),
         escape(&format!("{:?}", o.bandwidth).to_lowercase()),
         o.pairwise.permutations,

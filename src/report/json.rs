@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::analysis::{Analysis, AuthoritySummary, ComparisonFamily, Level, Levels, Stratify};
+use crate::analysis::{
+    AdjustScope, Analysis, AuthoritySummary, ComparisonFamily, Level, Levels, Stratify,
+};
 use crate::error::Result;
 use crate::filter::FilterSummary;
 use crate::load::{Layout, Source};
@@ -71,6 +73,9 @@ pub struct Parameters {
     pub levels: Levels,
     /// Strata of the permutation test.
     pub stratify: Stratify,
+    /// What one adjustment spans (`family`: the pairs of one level and unit; `level`: all
+    /// pairs of a level).
+    pub adjust_scope: AdjustScope,
     /// Monte Carlo permutations per pair (0: none).
     pub permutations: u64,
     /// RNG seed.
@@ -286,6 +291,7 @@ fn parameters(analysis: &Analysis) -> Parameters {
         confidence: o.confidence,
         levels: o.levels,
         stratify: o.stratify,
+        adjust_scope: o.adjust_scope,
         permutations: o.pairwise.permutations,
         seed: o.pairwise.seed,
         rng: "ChaCha8",

@@ -47,13 +47,9 @@ fn pairs_carry_the_design_names_and_holm_adjustment() {
     }
     // Holm (1979) by hand over the tie-exact p-values (the primary p without permutations).
     let p: Vec<f64> = ks.iter().map(|x| f(&x["p_value_ties"])).collect();
-    let mut order: Vec<usize> = (0..p.len()).collect();
-    order.sort_by(|&i, &j| p[i].total_cmp(&p[j]));
-    let mut running: f64 = 0.0;
-    for (rank, &i) in order.iter().enumerate() {
-        running = running.max((p[i] * (p.len() - rank) as f64).min(1.0));
-        assert!((f(&ks[i]["p_value_adjusted"]) - running).abs() <= 1e-15 * running.max(1e-300));
-        assert_eq!(ks[i]["significant"], running <= 0.05);
+    for (i, adjusted) in holm(&p).into_iter().enumerate() {
+        assert!((f(&ks[i]["p_value_adjusted"]) - adjusted).abs() <= 1e-15 * adjusted.max(1e-300));
+        assert_eq!(ks[i]["significant"], adjusted <= 0.05);
         // Tie-exact p never exceeds SciPy's (continuous) p on tied data.
         assert!(p[i] <= f(&ks[i]["p_value"]) * (1.0 + 1e-12));
         let (lo, hi) = (
@@ -67,6 +63,51 @@ fn pairs_carry_the_design_names_and_holm_adjustment() {
     for x in none["ks"].as_array().expect("ks") {
         assert_eq!(x["p_value_adjusted"], x["p_value_ties"]);
     }
+}
+
+/// Holm's (1979) step-down adjustment, from its definition: sort ascending, multiply the
+/// k-th smallest by (m − k + 1), carry the running maximum, cap at 1.
+fn holm(p: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&i, &j| p[i].total_cmp(&p[j]));
+    let mut adjusted = vec![0.0; p.len()];
+    let mut running: f64 = 0.0;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max((p[i] * (p.len() - rank) as f64).min(1.0));
+        adjusted[i] = running;
+    }
+    adjusted
+}
+
+#[test]
+fn adjust_scope_level_holms_every_pair_of_a_level_together() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = sample(dir.path());
+    let family = compare_json(&path, &["--level", "theme"]);
+    let level = compare_json(&path, &["--level", "theme", "--adjust-scope", "level"]);
+    assert_eq!(level["parameters"]["adjust_scope"], "level");
+    assert_eq!(family["parameters"]["adjust_scope"], "family");
+    let pairs = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        r["ks_by_level"]
+            .as_array()
+            .expect("families")
+            .iter()
+            .filter(|f| f["level"] == "theme")
+            .flat_map(|f| f["pairs"].as_array().expect("pairs").clone())
+            .collect()
+    };
+    let (by_family, by_level) = (pairs(&family), pairs(&level));
+    assert!(by_level.len() > 10, "several theme families");
+    assert!(by_level.iter().all(|p| p["primary"] == "ties_exact"));
+    let p: Vec<f64> = by_level.iter().map(|x| f(&x["p_value_ties"])).collect();
+    for ((pair, adjusted), within) in by_level.iter().zip(holm(&p)).zip(&by_family) {
+        assert!((f(&pair["p_value_adjusted"]) - adjusted).abs() <= 1e-15 * adjusted.max(1e-300));
+        assert_eq!(pair["significant"], adjusted <= 0.05);
+        // More tests in one family never lower an adjusted p.
+        assert!(adjusted >= f(&within["p_value_adjusted"]) * (1.0 - 1e-15));
+    }
+    // The overall pairs are one family either way.
+    assert_eq!(level["ks"], family["ks"]);
 }
 
 #[test]
