@@ -937,11 +937,12 @@ pub fn filter_with(
                 .copied()
                 .filter(|&row| status[row].is_none()),
         );
-        order[start..].sort_by_key(|&row| {
+        // Rows are in file and line order already, so (indicator, row) is the order wanted.
+        order[start..].sort_unstable_by_key(|&row| {
+            let code = raw.column(Field::Indicator).codes()[row];
             (
-                row_indicator(row).and_then(|i| i.id),
-                raw.file[row],
-                raw.line[row],
+                indicators.rank.get(code as usize).copied().unwrap_or(0),
+                row,
             )
         });
         visit_ends.push(order.len());
@@ -1016,10 +1017,12 @@ struct IndicatorInfo {
     theme: u32,
 }
 
-/// [`IndicatorInfo`] per distinct raw indicator value, and the canonical spelling of each.
+/// [`IndicatorInfo`] per distinct raw indicator value, the canonical spelling of each, and
+/// its rank in the order of the parsed ids (unparsed first).
 struct IndicatorTable {
     by_code: Vec<IndicatorInfo>,
     canonical: Vec<String>,
+    rank: Vec<u32>,
     distinct: usize,
 }
 
@@ -1047,10 +1050,18 @@ impl IndicatorTable {
                     theme: theme.unwrap_or(0),
                 }
             })
+            .collect::<Vec<IndicatorInfo>>();
+        let mut ids: Vec<Option<IndicatorId>> = by_code.iter().map(|i| i.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let rank = by_code
+            .iter()
+            .map(|i| ids.binary_search(&i.id).map_or(0, |r| r as u32))
             .collect();
         Self {
             by_code,
             canonical,
+            rank,
             distinct: slots.len(),
         }
     }
@@ -1236,30 +1247,43 @@ fn completeness(
         .map(Some)
         .chain(std::iter::once(None))
         .collect();
-    let mut counts: BTreeMap<(&str, Option<u32>), (u64, u64)> = BTreeMap::new();
+    // The universal indicators of each theme (all of them for the all-themes row).
+    let members: Vec<Vec<usize>> = themes
+        .iter()
+        .map(|theme| {
+            (0..universal.len())
+                .filter(|&k| {
+                    theme
+                        .is_none_or(|t| model.theme_of_criterion(universal[k].criterion) == Some(t))
+                })
+                .collect()
+        })
+        .collect();
+    // (visits, complete) per authority and theme.
+    let mut counts = vec![(0u64, 0u64); authority_names.len() * themes.len()];
     for (v, visit) in visits.iter().enumerate() {
         let [authority] = visit.authorities.as_slice() else {
             continue;
         };
-        let Some(name) = authority_names.get(*authority as usize) else {
+        // As filled by the filter: `universal.len().max(1)` slots per visit.
+        let start = v * universal.len().max(1);
+        let Some(cover) = valid_cover.get(start..start + universal.len()) else {
             continue;
         };
-        for theme in &themes {
-            let complete = universal.iter().enumerate().all(|(k, id)| {
-                let in_theme =
-                    theme.is_none_or(|t| model.theme_of_criterion(id.criterion) == Some(t));
-                !in_theme || valid_cover[v * universal.len() + k]
-            });
-            let slot = counts.entry((name.as_str(), *theme)).or_default();
-            slot.0 += 1;
-            slot.1 += u64::from(complete);
+        for (t, members) in members.iter().enumerate() {
+            if let Some(slot) = counts.get_mut(*authority as usize * themes.len() + t) {
+                slot.0 += 1;
+                slot.1 += u64::from(members.iter().all(|&k| cover[k]));
+            }
         }
     }
     let mut rows: Vec<CompletenessRow> = counts
-        .into_iter()
-        .map(|((authority, theme), (visits, complete))| CompletenessRow {
-            authority: authority.to_string(),
-            theme,
+        .iter()
+        .enumerate()
+        .filter(|(_, (visits, _))| *visits > 0)
+        .map(|(slot, &(visits, complete))| CompletenessRow {
+            authority: authority_names[slot / themes.len()].clone(),
+            theme: themes[slot % themes.len()],
             visits,
             complete,
             share: complete as f64 / visits as f64,

@@ -134,7 +134,7 @@ pub fn decode<'a>(bytes: &'a [u8], choice: EncodingChoice, path: &Path) -> Resul
 ///
 /// Blocks of 64 bytes are first tested without branches (which the compiler vectorises);
 /// only a block that holds a C0 byte, DEL or 0xC2 is looked at byte by byte.
-fn first_control(text: &str) -> Option<(usize, char)> {
+pub(super) fn first_control(text: &str) -> Option<(usize, char)> {
     use rayon::prelude::*;
     const BLOCK: usize = 64;
     const PART: usize = 1 << 20;

@@ -2,16 +2,26 @@
 //!
 //! The separator is the one of `,` `;` tab `|` that splits the first lines (outside quotes)
 //! into the same number of fields, preferring more fields; Danish Excel writes `;` because
-//! `,` is its decimal mark. Records are read with the `csv` crate (RFC 4180 quoting,
-//! `flexible` so that a ragged row reaches the sink and becomes an exclusion instead of an
-//! error). Line numbers are physical lines where each record starts. Large files are read
-//! in parallel parts ([`read`]).
-
-use std::path::Path;
+//! `,` is its decimal mark.
+//!
+//! Records are read by [`Records`] with the rules of RFC 4180 as the `csv` crate applies them
+//! by default: `"` quotes a field and `""` inside quotes is one quote; a quote inside an
+//! unquoted field is kept as written; CR, LF or CRLF ends a record; empty lines are skipped;
+//! a record may have any number of fields (a ragged row reaches the sink and becomes an
+//! exclusion, not an error). Records are cut at their separators and line ends in place,
+//! without copying, which covers what exports hold: plain fields, and quoted fields without a
+//! quote inside (`"§ 66, stk. 1"`, which Excel and pandas write for text with a separator).
+//! A record with anything else (`""` inside quotes, text after a closing quote, a quote
+//! inside an unquoted field), and every record of a text holding a carriage return that does
+//! not end a line, goes through `csv-core`, the `csv` crate's own parser. The tests check that
+//! the two together give exactly what the `csv` crate gives.
+//! Line numbers are the physical lines where records start.
+//!
+//! Large texts are read in parallel parts cut at record boundaries ([`read`]).
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::progress::Progress;
 
 use super::sink::{Cells, RowSink};
@@ -60,12 +70,242 @@ fn count_outside_quotes(line: &str, sep: u8) -> usize {
         .count()
 }
 
-impl Cells for csv::StringRecord {
+/// One record read by [`Records`]: field `i` is `source[bounds[i].0..bounds[i].1]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'r> {
+    source: &'r str,
+    bounds: &'r [(usize, usize)],
+}
+
+impl Cells for Record<'_> {
     fn len(&self) -> usize {
-        csv::StringRecord::len(self)
+        self.bounds.len()
     }
     fn cell(&self, i: usize) -> Option<&str> {
-        self.get(i)
+        let &(start, end) = self.bounds.get(i)?;
+        self.source.get(start..end)
+    }
+}
+
+/// The records of a text that starts at a record boundary (see the module docs).
+pub struct Records<'t> {
+    text: &'t str,
+    separator: u8,
+    /// Byte offset where the next record starts (or empty lines before it).
+    pos: usize,
+    /// Physical line of `pos`.
+    line: u64,
+    /// Every record goes through csv-core: a carriage return that does not end a line ends a
+    /// record there, which the line cutter does not know.
+    careful: bool,
+    /// The next record goes through csv-core (a byte-order mark at the start of the text,
+    /// which the `csv` crate drops).
+    careful_next: bool,
+    core: csv_core::Reader,
+    /// Separators, line feeds and quotes, from `scan_from` on.
+    scan: memchr::Memchr3<'t>,
+    scan_from: usize,
+    /// Scanned positions below this lie inside a quoted field already read.
+    skip_to: usize,
+    bounds: Vec<(usize, usize)>,
+    unescaped: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl<'t> Records<'t> {
+    /// The records of `text`, whose first byte is on line `first_line`. `at_start`: `text` is
+    /// the start of the file's text, where a byte-order mark is dropped.
+    pub fn new(text: &'t str, separator: u8, first_line: u64, at_start: bool) -> Self {
+        let bytes = text.as_bytes();
+        let careful = memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'));
+        let mut core = csv_core::ReaderBuilder::new().delimiter(separator).build();
+        let bom_first = at_start && text.starts_with('\u{feff}');
+        if !bom_first {
+            // csv-core drops a byte-order mark at the start of its first input, which is not
+            // the start of the text when lines were cut before; the `csv` crate reading the
+            // whole text drops only the one at its very start. An empty line read first
+            // (skipped, as blank lines are) makes csv-core keep any later mark.
+            let mut out = [0u8; 1];
+            let mut ends = [0usize; 1];
+            let _ = core.read_record(b"\n", &mut out, &mut ends);
+        }
+        Self {
+            text,
+            separator,
+            pos: 0,
+            line: first_line,
+            careful,
+            careful_next: bom_first,
+            core,
+            scan: memchr::memchr3_iter(separator, b'\n', b'"', bytes),
+            scan_from: 0,
+            skip_to: 0,
+            bounds: Vec::with_capacity(16),
+            unescaped: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+
+    /// Byte offset of the first byte not yet read.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The next record and the line it starts on, or `None` at the end of the text.
+    pub fn next_record(&mut self) -> Option<(u64, Record<'_>)> {
+        let bytes = self.text.as_bytes();
+        loop {
+            if self.pos >= bytes.len() {
+                return None;
+            }
+            if self.careful || self.careful_next {
+                self.careful_next = false;
+                return self.through_core();
+            }
+            let start = self.pos;
+            let mut field = start;
+            // The current field's content, when it was quoted.
+            let mut quoted: Option<(usize, usize)> = None;
+            let mut quoted_lines = 0;
+            self.bounds.clear();
+            let end = loop {
+                let Some(i) = self.scan.next() else {
+                    // The last line, without a line feed.
+                    break bytes.len();
+                };
+                let at = self.scan_from + i;
+                if at < self.skip_to {
+                    continue; // inside the quoted field just read
+                }
+                match bytes[at] {
+                    b'\n' => break at,
+                    b'"' => {
+                        // A quoted field without a quote inside is read in place; anything
+                        // else (`""` inside, text after the closing quote, a quote inside
+                        // an unquoted field) goes to csv-core.
+                        let close = (at == field)
+                            .then(|| memchr::memchr(b'"', &bytes[at + 1..]))
+                            .flatten()
+                            .map(|c| at + 1 + c);
+                        let Some(close) = close.filter(|&c| self.ends_field(c + 1)) else {
+                            return self.through_core();
+                        };
+                        quoted_lines += memchr::memchr_iter(b'\n', &bytes[at + 1..close]).count();
+                        quoted = Some((at + 1, close));
+                        self.skip_to = close + 1;
+                    }
+                    _ => {
+                        self.bounds.push(quoted.take().unwrap_or((field, at)));
+                        field = at + 1;
+                    }
+                }
+            };
+            let last = quoted.unwrap_or_else(|| {
+                if end > field && bytes[end - 1] == b'\r' {
+                    (field, end - 1)
+                } else {
+                    (field, end)
+                }
+            });
+            self.pos = (end + 1).min(bytes.len());
+            let line = self.line;
+            self.line += 1 + quoted_lines as u64;
+            if self.bounds.is_empty() && quoted.is_none() && last.0 == last.1 {
+                continue; // an empty line
+            }
+            self.bounds.push(last);
+            return Some((
+                line,
+                Record {
+                    source: self.text,
+                    bounds: &self.bounds,
+                },
+            ));
+        }
+    }
+
+    /// Whether a quoted field whose closing quote is just before `at` ends there: at a
+    /// separator, a line end, or the end of the text.
+    fn ends_field(&self, at: usize) -> bool {
+        let bytes = self.text.as_bytes();
+        match bytes.get(at) {
+            None | Some(b'\n') => true,
+            // A carriage return here ends the line: one that does not would have made the
+            // whole text careful.
+            Some(b'\r') => true,
+            Some(&b) => b == self.separator,
+        }
+    }
+
+    /// Reads the record at `pos` with csv-core, then goes back to cutting lines.
+    fn through_core(&mut self) -> Option<(u64, Record<'_>)> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        if self.unescaped.len() < 256 {
+            self.unescaped.resize(256, 0);
+        }
+        if self.ends.len() < 32 {
+            self.ends.resize(32, 0);
+        }
+        let (mut nin, mut nout, mut nend) = (0, 0, 0);
+        let found = loop {
+            let input = bytes.get(start + nin..).unwrap_or_default();
+            let (result, i, o, e) =
+                self.core
+                    .read_record(input, &mut self.unescaped[nout..], &mut self.ends[nend..]);
+            nin += i;
+            nout += o;
+            nend += e;
+            match result {
+                csv_core::ReadRecordResult::InputEmpty => {} // next: the rest, or the end
+                csv_core::ReadRecordResult::OutputFull => {
+                    let grown = self.unescaped.len() * 2;
+                    self.unescaped.resize(grown, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    let grown = self.ends.len() * 2;
+                    self.ends.resize(grown, 0);
+                }
+                csv_core::ReadRecordResult::Record => break true,
+                csv_core::ReadRecordResult::End => break false,
+            }
+        };
+        let consumed = bytes.get(start..start + nin).unwrap_or_default();
+        // The record starts after the empty lines csv-core skipped.
+        let skipped = consumed
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        let line = self.line + skipped;
+        self.line += memchr::memchr_iter(b'\n', consumed).count() as u64;
+        self.pos = start + nin;
+        self.scan = memchr::memchr3_iter(
+            self.separator,
+            b'\n',
+            b'"',
+            bytes.get(self.pos..).unwrap_or_default(),
+        );
+        self.scan_from = self.pos;
+        if !found {
+            self.pos = bytes.len();
+            return None;
+        }
+        self.bounds.clear();
+        let mut from = 0;
+        for &to in &self.ends[..nend] {
+            self.bounds.push((from, to));
+            from = to;
+        }
+        // csv-core copies valid UTF-8 minus quote bytes, which stays valid UTF-8.
+        let source = std::str::from_utf8(&self.unescaped[..nout]).unwrap_or_default();
+        Some((
+            line,
+            Record {
+                source,
+                bounds: &self.bounds,
+            },
+        ))
     }
 }
 
@@ -81,35 +321,26 @@ impl Cells for csv::StringRecord {
 pub fn read(
     text: &str,
     separator: Option<u8>,
-    path: &Path,
     sink: &mut RowSink,
     progress: &dyn Progress,
 ) -> Result<u8> {
-    read_split(text, separator, path, sink, progress, PARALLEL_MIN_BYTES)
+    read_split(text, separator, sink, progress, PARALLEL_MIN_BYTES)
 }
 
 /// [`read`], splitting bodies of at least `parallel_min` bytes.
 fn read_split(
     text: &str,
     separator: Option<u8>,
-    path: &Path,
     sink: &mut RowSink,
     progress: &dyn Progress,
     parallel_min: usize,
 ) -> Result<u8> {
     let separator = separator.unwrap_or_else(|| sniff_separator(text));
-    let mut reader = csv_reader(text.as_bytes(), separator);
-    let mut record = csv::StringRecord::new();
-    // The header, and any blank records before it, one at a time.
-    let mut lines = Lines::new(text.as_bytes(), 1);
-    while !sink.has_header() {
-        if !next_record(&mut reader, &mut record, path, &mut lines)? {
-            return Ok(separator);
-        }
-        let line = lines.of(record.position());
-        sink.push(line, &record, separator as char)?;
+    let mut records = Records::new(text, separator, 1, true);
+    if !read_header(&mut records, sink, separator)? {
+        return Ok(separator);
     }
-    let body_start = usize::try_from(reader.position().byte()).unwrap_or(text.len());
+    let body_start = records.position();
     progress.advance(body_start as u64);
     let parts = rayon::current_num_threads().max(1);
     let bounds = match text.as_bytes().get(body_start..) {
@@ -119,7 +350,7 @@ fn read_split(
         _ => None,
     };
     let Some(bounds) = bounds else {
-        read_part(&mut reader, &mut lines, path, sink, separator, progress)?;
+        read_body(&mut records, sink, separator, progress)?;
         return Ok(separator);
     };
     let mut ranges = Vec::with_capacity(bounds.len() + 1);
@@ -135,16 +366,19 @@ fn read_split(
         .par_iter_mut()
         .zip(ranges.par_iter())
         .map(|(part, range)| {
-            let bytes = &text.as_bytes()[range.clone()];
             let lines_before = memchr::memchr_iter(b'\n', &text.as_bytes()[..range.start]).count();
-            let mut lines = Lines::new(bytes, lines_before as u64 + 1);
-            let mut reader = csv_reader(bytes, separator);
-            read_part(&mut reader, &mut lines, path, part, separator, progress)
+            let mut records = Records::new(
+                text.get(range.clone()).unwrap_or_default(),
+                separator,
+                lines_before as u64 + 1,
+                false,
+            );
+            read_body(&mut records, part, separator, progress)
         })
         .collect();
     results.into_iter().collect::<Result<Vec<()>>>()?;
     for part in forks {
-        sink.absorb(part);
+        sink.absorb(part.into_counts());
     }
     for table in tables {
         sink.table().append(table);
@@ -152,95 +386,84 @@ fn read_split(
     Ok(separator)
 }
 
+/// Feeds records to `sink` until it has its header (blank records before it are skipped).
+/// `false` if the text ended first.
+pub fn read_header(records: &mut Records, sink: &mut RowSink, separator: u8) -> Result<bool> {
+    while !sink.has_header() {
+        let Some((line, record)) = records.next_record() else {
+            return Ok(false);
+        };
+        sink.push(line, &record, separator as char)?;
+    }
+    Ok(true)
+}
+
 /// Bodies smaller than this are read by one thread.
 const PARALLEL_MIN_BYTES: usize = 4 << 20;
 /// Progress is reported after about this many bytes.
-const PROGRESS_BYTES: u64 = 1 << 20;
+const PROGRESS_BYTES: usize = 1 << 20;
 
-fn csv_reader(bytes: &[u8], separator: u8) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .delimiter(separator)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes)
-}
-
-/// Physical line numbers of the records of a text, counted forward from the last record
-/// (so each byte is looked at once). The csv reader's own line count lags by one after a
-/// CRLF line end, so lines are counted here from byte offsets.
-struct Lines<'t> {
-    bytes: &'t [u8],
-    at: usize,
-    line: u64,
-}
-
-impl<'t> Lines<'t> {
-    /// Counting in `bytes`, whose first byte is on line `first_line`.
-    fn new(bytes: &'t [u8], first_line: u64) -> Self {
-        Self {
-            bytes,
-            at: 0,
-            line: first_line,
-        }
-    }
-
-    /// The line where the record at `position` starts. The reader places a record at the
-    /// line end it skipped before it, so leading CR and LF bytes are stepped over.
-    fn of(&mut self, position: Option<&csv::Position>) -> u64 {
-        let mut start =
-            position.map_or(self.at, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-        start = start.min(self.bytes.len());
-        while self
-            .bytes
-            .get(start)
-            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
-        {
-            start += 1;
-        }
-        if start > self.at {
-            self.line += memchr::memchr_iter(b'\n', &self.bytes[self.at..start]).count() as u64;
-            self.at = start;
-        }
-        self.line
-    }
-}
-
-/// Reads the next record.
-fn next_record(
-    reader: &mut csv::Reader<&[u8]>,
-    record: &mut csv::StringRecord,
-    path: &Path,
-    lines: &mut Lines,
-) -> Result<bool> {
-    reader.read_record(record).map_err(|e| Error::Csv {
-        path: path.to_path_buf(),
-        line: lines.of(e.position()),
-        message: e.to_string(),
-    })
-}
-
-/// Reads the rest of `reader` into `sink`.
-fn read_part(
-    reader: &mut csv::Reader<&[u8]>,
-    lines: &mut Lines,
-    path: &Path,
+/// Reads the rest of `records` into `sink`, reporting the bytes read to `progress`.
+pub fn read_body(
+    records: &mut Records,
     sink: &mut RowSink,
     separator: u8,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let mut record = csv::StringRecord::new();
-    let mut reported = reader.position().byte();
-    while next_record(reader, &mut record, path, lines)? {
-        let line = lines.of(record.position());
+    let mut reported = records.position();
+    while let Some((line, record)) = records.next_record() {
         sink.push(line, &record, separator as char)?;
-        let at = reader.position().byte();
+        let at = records.position();
         if at - reported >= PROGRESS_BYTES {
-            progress.advance(at - reported);
+            progress.advance((at - reported) as u64);
             reported = at;
         }
     }
-    progress.advance(reader.position().byte() - reported);
+    progress.advance((records.position() - reported) as u64);
     Ok(())
+}
+
+/// A quote that does not open a field (`5" screen`): quote parity then does not say where
+/// records end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IrregularQuote;
+
+/// Whether the quote at `q` may open a quoted field: it starts a field, or follows a closing
+/// quote (`""` inside a quoted field is an escaped quote, which parity also reads right).
+fn opens_field(bytes: &[u8], q: usize, separator: u8) -> bool {
+    q == 0 || matches!(bytes[q - 1], b'\n' | b'\r' | b'"') || bytes[q - 1] == separator
+}
+
+/// The offset just after the last line feed outside quotes in `bytes` (which starts at a
+/// record boundary): where the records it holds in full end. `None` if every line feed is
+/// quoted (or there is none).
+pub fn last_record_end(
+    bytes: &[u8],
+    separator: u8,
+) -> std::result::Result<Option<usize>, IrregularQuote> {
+    let mut end = None;
+    let mut outside_from = 0;
+    let mut inside = false;
+    let last_feed = |from: usize, to: usize, end: &mut Option<usize>| {
+        if let Some(at) = memchr::memrchr(b'\n', &bytes[from..to]) {
+            *end = Some(from + at + 1);
+        }
+    };
+    for q in memchr::memchr_iter(b'"', bytes) {
+        if inside {
+            outside_from = q + 1;
+        } else {
+            if !opens_field(bytes, q, separator) {
+                return Err(IrregularQuote);
+            }
+            last_feed(outside_from, q, &mut end);
+        }
+        inside = !inside;
+    }
+    if !inside {
+        last_feed(outside_from, bytes.len(), &mut end);
+    }
+    Ok(end)
 }
 
 /// Byte offsets in `body` (which starts at a record boundary) where `parts` parts of about
@@ -257,13 +480,7 @@ fn split_records(body: &[u8], separator: u8, parts: usize) -> Option<Vec<usize>>
                 break;
             }
             quotes.next();
-            // An opening quote must start a field, or follow a closing quote (`""` inside
-            // a quoted field is an escaped quote, which parity also reads right).
-            if !*inside
-                && q > 0
-                && !matches!(body[q - 1], b'\n' | b'\r' | b'"')
-                && body[q - 1] != separator
-            {
+            if !*inside && !opens_field(body, q, separator) {
                 return None;
             }
             *inside = !*inside;
@@ -291,7 +508,11 @@ fn split_records(body: &[u8], separator: u8, parts: usize) -> Option<Vec<usize>>
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+
+    use proptest::prelude::*;
 
     use crate::load::table::TableBuilder;
     use crate::progress::Silent;
@@ -303,7 +524,7 @@ mod tests {
         let mut table = TableBuilder::new();
         let path = Path::new("t.csv");
         let mut sink = RowSink::new(path, 0, &[], &mut table);
-        read_split(text, None, path, &mut sink, &Silent, parallel_min).expect("reads");
+        read_split(text, None, &mut sink, &Silent, parallel_min).expect("reads");
         let malformed: Vec<u64> = sink.malformed.iter().map(|m| m.line).collect();
         let counts = vec![sink.ratings_read, sink.records_read, sink.blank_records];
         let raw = table.finish();
@@ -317,6 +538,105 @@ mod tests {
             })
             .collect();
         (rows, malformed, counts)
+    }
+
+    /// Every record of `text` with its line, as [`Records`] reads it.
+    fn ours(text: &str, separator: u8, first_line: u64, at_start: bool) -> Vec<(u64, Vec<String>)> {
+        let mut records = Records::new(text, separator, first_line, at_start);
+        let mut out = Vec::new();
+        while let Some((line, record)) = records.next_record() {
+            let fields = (0..record.len())
+                .map(|i| record.cell(i).unwrap_or("<none>").to_string())
+                .collect();
+            out.push((line, fields));
+        }
+        out
+    }
+
+    /// Every record of `text` as the `csv` crate reads it (flexible, no headers), with the
+    /// physical line of its first byte: the reference [`Records`] must equal.
+    fn csv_crate(text: &str, separator: u8) -> Vec<(u64, Vec<String>)> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(separator)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut out = Vec::new();
+        let mut record = csv::StringRecord::new();
+        while reader.read_record(&mut record).expect("valid UTF-8") {
+            let start = record.position().map_or(0, |p| p.byte() as usize);
+            // The reader places a record at the line end it skipped before it.
+            let first = start
+                + text.as_bytes()[start..]
+                    .iter()
+                    .take_while(|&&b| b == b'\r' || b == b'\n')
+                    .count();
+            let line = 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..first]).count() as u64;
+            out.push((line, record.iter().map(str::to_string).collect()));
+        }
+        out
+    }
+
+    #[test]
+    fn records_equal_the_csv_crate_on_awkward_texts() {
+        for text in [
+            "a,b,c\n1,2,3\n",
+            "a,b,c\r\n1,2,3\r\n\r\n\r\n4,5,6",
+            "a,b\n\n\n1,2\n   \n,\n",
+            "a,\"b,c\",d\n\"x\"\"y\",\"multi\nline\",z\n1,2,3\n",
+            "a,5\" screen,c\n\"open,never closes\n1,2\n",
+            "lone\rcarriage,return\r1,2\n3,4\r\n",
+            "\u{feff}a,b\n1,2\n",
+            "a,b\n\u{feff}x,y\n\"q\",\u{feff}\n",
+            "a,\"b\"tail,c\n\"\",\"\"\"\",\n",
+            "only one field\n\"\"\n\"\n",
+            "trailing,separator,\n,leading\n,,\n",
+            "\n\r\n\ra,b\n",
+            "x",
+            "\"",
+            "a,b\r",
+        ] {
+            assert_eq!(ours(text, b',', 1, true), csv_crate(text, b','), "{text:?}");
+        }
+        assert_eq!(
+            ours("a;\"b;c\";d\n1;2,5;3\n", b';', 1, true),
+            csv_crate("a;\"b;c\";d\n1;2,5;3\n", b';')
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// On texts made of separators, quotes, line ends, a BOM, spaces and letters, the
+        /// line cutter and csv-core together read what the `csv` crate reads.
+        #[test]
+        fn records_equal_the_csv_crate(
+            pieces in proptest::collection::vec(
+                prop_oneof![
+                    Just(","), Just(";"), Just("\""), Just("\"\""), Just("\n"), Just("\r\n"),
+                    Just("\r"), Just(" "), Just("a"), Just("bc"), Just("ø"), Just("\u{feff}"),
+                ],
+                0..60,
+            ),
+            separator in prop_oneof![Just(b','), Just(b';')],
+        ) {
+            let text: String = pieces.concat();
+            prop_assert_eq!(ours(&text, separator, 1, true), csv_crate(&text, separator));
+            // A part that starts later (here: after one empty line) keeps a leading mark.
+            prop_assert_eq!(
+                ours(&text, separator, 2, false),
+                csv_crate(&format!("\n{text}"), separator)
+            );
+        }
+    }
+
+    #[test]
+    fn a_part_keeps_a_byte_order_mark_that_the_start_drops() {
+        let text = "\u{feff}a,b\n";
+        assert_eq!(ours(text, b',', 1, true)[0].1[0], "a");
+        assert_eq!(
+            ours(text, b',', 5, false)[0],
+            (5, vec!["\u{feff}a".to_string(), "b".to_string()])
+        );
     }
 
     #[test]
@@ -377,11 +697,31 @@ mod tests {
     fn a_quote_inside_a_field_keeps_the_reading_sequential() {
         let body = b"Nord,v1,1.a,4,5\" screen\nNord,v1,1.b,4,x\n".repeat(50);
         assert_eq!(split_records(&body, b',', 2), None);
+        assert_eq!(last_record_end(&body, b','), Err(IrregularQuote));
         let text = format!(
             "authority,visit_id,indicator,score,offer_type\n{}",
             String::from_utf8_lossy(&body)
         );
         assert_eq!(read_with(&text, 0), read_with(&text, usize::MAX));
+    }
+
+    #[test]
+    fn records_end_at_the_last_line_feed_outside_quotes() {
+        assert_eq!(last_record_end(b"a,b\n1,2\n3,", b','), Ok(Some(8)));
+        assert_eq!(
+            last_record_end(b"a,\"x\ny\",b\n\"open\n", b','),
+            Ok(Some(10))
+        );
+        assert_eq!(
+            last_record_end(b"a,\"\"\"q\n\"\"\"\n,c", b','),
+            Ok(Some(11))
+        );
+        assert_eq!(last_record_end(b"\"all\nquoted\n", b','), Ok(None));
+        assert_eq!(last_record_end(b"no feed", b','), Ok(None));
+        assert_eq!(
+            last_record_end(b"a,5\" screen\n", b','),
+            Err(IrregularQuote)
+        );
     }
 
     #[test]

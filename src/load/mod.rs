@@ -12,8 +12,10 @@
 //! strings exactly as read, [`table`]; validation is the filter stage's job), the malformed
 //! records, and what was detected per file. Several files are concatenated.
 //!
-//! Each file is read whole into memory and parsed once; its SHA-256 is computed on a second
-//! thread while it is parsed. The bytes are released before the next file is read.
+//! A delimited file is read as a stream of blocks that are parsed in parallel while the next
+//! ones are read ([`stream`]), so its bytes are never all in memory; standard input, FIFOs,
+//! workbooks and whatever the stream gives up on are read whole, with the SHA-256 computed on
+//! a second thread while the bytes are parsed, and released before the next file is read.
 //!
 //! Parquet is recognised but not read: the polars Parquet reader would double the build
 //! time, and exports obtained by access request arrive as Excel or CSV.
@@ -22,6 +24,7 @@ pub mod columns;
 pub mod decode;
 pub mod delimited;
 pub mod sink;
+pub mod stream;
 pub mod table;
 pub mod workbook;
 
@@ -138,8 +141,28 @@ fn load_files(paths: &[PathBuf], options: &LoadOptions, progress: &dyn Progress)
     let mut malformed = Vec::new();
     let mut sources = Vec::with_capacity(paths.len());
     for (file, path) in paths.iter().enumerate() {
-        let bytes = read_bytes(path)?;
         let file_index = u32::try_from(file).unwrap_or(u32::MAX);
+        if streamable(path, options)
+            && let Some(streamed) = stream::read(path, file_index, options, progress)?
+        {
+            table.append(streamed.table);
+            malformed.extend(streamed.read.malformed);
+            sources.push(Source {
+                path: path.clone(),
+                sha256: streamed.sha256,
+                bytes: streamed.bytes,
+                format: Format::Csv,
+                layout: streamed.read.layout,
+                encoding: Some(streamed.encoding),
+                separator: Some(shown_separator(streamed.separator)),
+                sheet: None,
+                header_line: streamed.read.header_line,
+                header: streamed.read.header,
+                counts: streamed.read.counts,
+            });
+            continue;
+        }
+        let bytes = read_bytes(path)?;
         let mut sink = sink::RowSink::new(path, file_index, &options.columns, &mut table);
         let (parsed, sha256) = std::thread::scope(|scope| {
             let digest = scope.spawn(|| hex(&Sha256::digest(&bytes)));
@@ -194,15 +217,35 @@ fn parse(
                     path: path.to_path_buf(),
                 });
             }
-            let separator =
-                delimited::read(&decoded.text, options.separator, path, sink, progress)?;
-            let shown = match separator {
-                b'\t' => "\\t".to_string(),
-                other => (other as char).to_string(),
-            };
-            (Format::Csv, Some(decoded.encoding), Some(shown), None)
+            let separator = delimited::read(&decoded.text, options.separator, sink, progress)?;
+            (
+                Format::Csv,
+                Some(decoded.encoding),
+                Some(shown_separator(separator)),
+                None,
+            )
         }
     })
+}
+
+/// The separator as `results.json` shows it (`\t` for tab).
+fn shown_separator(separator: u8) -> String {
+    match separator {
+        b'\t' => "\\t".to_string(),
+        other => (other as char).to_string(),
+    }
+}
+
+/// Whether `path` is read as a stream ([`stream`]): a regular file (not standard input or a
+/// FIFO, whose bytes could not be read again if the stream gives up) in an encoding the
+/// stream decodes.
+fn streamable(path: &Path, options: &LoadOptions) -> bool {
+    path.as_os_str() != "-"
+        && !matches!(
+            options.encoding,
+            EncodingChoice::Utf16Le | EncodingChoice::Utf16Be
+        )
+        && std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 /// Reads a file, a FIFO, or standard input (`-`).

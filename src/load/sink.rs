@@ -47,6 +47,16 @@ pub struct MalformedRow {
     pub raw: String,
 }
 
+/// Whether a cell holds nothing but whitespace (Unicode's, as [`str::trim`]); a first byte
+/// that is a visible ASCII character settles it at once.
+fn is_blank(cell: &str) -> bool {
+    match cell.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii_graphic() => false,
+        Some(_) => cell.trim().is_empty(),
+    }
+}
+
 /// Receives one file's records.
 pub struct RowSink<'a> {
     path: &'a Path,
@@ -97,28 +107,38 @@ impl<'a> RowSink<'a> {
         self.header.is_some()
     }
 
+    /// What a sink for a later part of the same file needs (see [`SinkTemplate`]).
+    pub fn template(&self) -> SinkTemplate<'a> {
+        SinkTemplate {
+            path: self.path,
+            file: self.file,
+            mappings: self.mappings,
+            header: self.header.clone(),
+        }
+    }
+
     /// A sink for a later part of the same file, writing into `table`: it shares this one's
     /// header and starts with zero counts. [`RowSink::absorb`] adds it back.
     pub fn fork<'b>(&self, table: &'b mut TableBuilder) -> RowSink<'b>
     where
         'a: 'b,
     {
-        RowSink {
-            path: self.path,
-            file: self.file,
-            mappings: self.mappings,
-            table,
-            header: self.header.clone(),
-            malformed: Vec::new(),
-            ratings_read: 0,
-            records_read: 0,
-            blank_records: 0,
+        self.template().sink(table)
+    }
+
+    /// The counts and malformed records, without the table.
+    pub fn into_counts(self) -> SinkCounts {
+        SinkCounts {
+            malformed: self.malformed,
+            ratings_read: self.ratings_read,
+            records_read: self.records_read,
+            blank_records: self.blank_records,
         }
     }
 
-    /// Adds the counts and malformed records of a [`RowSink::fork`] that read the part of the
-    /// file after everything this sink has read (its table is appended separately).
-    pub fn absorb(&mut self, part: RowSink<'_>) {
+    /// Adds the counts and malformed records of a sink that read the part of the file after
+    /// everything this sink has read (its table is appended separately).
+    pub fn absorb(&mut self, part: SinkCounts) {
         self.malformed.extend(part.malformed);
         self.ratings_read += part.ratings_read;
         self.records_read += part.records_read;
@@ -132,7 +152,7 @@ impl<'a> RowSink<'a> {
 
     /// Takes one record starting at `line`; `separator` is used to show malformed rows.
     pub fn push(&mut self, line: u64, record: &dyn Cells, separator: char) -> Result<()> {
-        let blank = (0..record.len()).all(|i| record.cell(i).is_none_or(|c| c.trim().is_empty()));
+        let blank = (0..record.len()).all(|i| record.cell(i).is_none_or(is_blank));
         if blank {
             if self.header.is_some() {
                 self.blank_records += 1;
@@ -157,18 +177,17 @@ impl<'a> RowSink<'a> {
             resolved
                 .of(field)
                 .and_then(|i| record.cell(i))
-                .filter(|v| !v.trim().is_empty())
+                .filter(|v| !is_blank(v))
         };
         let width = header.names.len();
-        let extra_is_blank =
-            (width..record.len()).all(|i| record.cell(i).is_none_or(|c| c.trim().is_empty()));
+        let extra_is_blank = (width..record.len()).all(|i| record.cell(i).is_none_or(is_blank));
         if record.len() < width || !extra_is_blank {
             let ratings = match resolved.layout {
                 Layout::Long => 1,
                 Layout::Wide => resolved
                     .indicator_columns
                     .iter()
-                    .filter(|(i, _)| record.cell(*i).is_some_and(|c| !c.trim().is_empty()))
+                    .filter(|(i, _)| record.cell(*i).is_some_and(|c| !is_blank(c)))
                     .count()
                     .max(1) as u64,
             };
@@ -209,7 +228,7 @@ impl<'a> RowSink<'a> {
             }
             Layout::Wide => {
                 for (index, indicator) in &resolved.indicator_columns {
-                    let Some(score) = record.cell(*index).filter(|c| !c.trim().is_empty()) else {
+                    let Some(score) = record.cell(*index).filter(|c| !is_blank(c)) else {
                         continue;
                     };
                     self.ratings_read += 1;
@@ -251,6 +270,49 @@ impl<'a> RowSink<'a> {
             },
         })
     }
+}
+
+/// A sink's header and origin without its table, from which sinks for later parts of the
+/// same file are made (on other threads).
+#[derive(Debug, Clone)]
+pub struct SinkTemplate<'a> {
+    path: &'a Path,
+    file: u32,
+    mappings: &'a [ColumnMapping],
+    header: Option<Header>,
+}
+
+impl<'a> SinkTemplate<'a> {
+    /// A sink with this header and zero counts, writing into `table`.
+    pub fn sink<'b>(&self, table: &'b mut TableBuilder) -> RowSink<'b>
+    where
+        'a: 'b,
+    {
+        RowSink {
+            path: self.path,
+            file: self.file,
+            mappings: self.mappings,
+            table,
+            header: self.header.clone(),
+            malformed: Vec::new(),
+            ratings_read: 0,
+            records_read: 0,
+            blank_records: 0,
+        }
+    }
+}
+
+/// What a [`RowSink`] counted, without its table ([`RowSink::into_counts`]).
+#[derive(Debug, Clone, Default)]
+pub struct SinkCounts {
+    /// Malformed records seen.
+    pub malformed: Vec<MalformedRow>,
+    /// Ratings read.
+    pub ratings_read: u64,
+    /// Data records read.
+    pub records_read: u64,
+    /// Blank records skipped.
+    pub blank_records: u64,
 }
 
 /// What [`RowSink::finish`] reports about one file.

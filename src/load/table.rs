@@ -153,6 +153,21 @@ impl TableBuilder {
         Self::default()
     }
 
+    /// Room for `rows` more ratings without growing (an estimate: too large costs address
+    /// space only, too small means growing as usual).
+    pub fn reserve(&mut self, rows: usize) {
+        self.file.reserve(rows);
+        self.line.reserve(rows);
+        for builder in &mut self.fields {
+            builder.column.codes.reserve(rows);
+        }
+    }
+
+    /// Ratings so far.
+    pub fn height(&self) -> usize {
+        self.file.len()
+    }
+
     /// Appends one rating; `values` in [`Field::ALL`] order.
     pub fn push(&mut self, file: u32, line: u64, values: [Option<&str>; 7]) {
         self.file.push(file);
