@@ -384,23 +384,28 @@ pub fn analyze_with_progress(
     let comparisons = compare_levels(&rollup, stats, progress)?;
     let (authorities, densities, theme_means, deviation) =
         progress::run(progress, Step::Describe, || -> Result<_> {
-            // Each pass reads the large tables once; the two heavy ones run side by side.
-            let (summaries, deviation) = rayon::join(
-                || describe(&filtered, &rollup),
+            // Each pass reads the large tables once; the four run side by side.
+            let ((summaries, deviation), (densities, theme_means)) = rayon::join(
                 || {
-                    deviation::deviation_table(
-                        &indicator_groups(&filtered.ratings, &model)?,
-                        stats.confidence,
-                        stats.pairwise.alpha,
+                    rayon::join(
+                        || describe(&filtered, &rollup),
+                        || {
+                            deviation::deviation_table(
+                                &indicator_groups(&filtered.ratings, &model)?,
+                                stats.confidence,
+                                stats.pairwise.alpha,
+                            )
+                        },
+                    )
+                },
+                || {
+                    rayon::join(
+                        || densities(&rollup, stats.bandwidth),
+                        || theme_means(&rollup),
                     )
                 },
             );
-            Ok((
-                summaries?,
-                densities(&rollup, stats.bandwidth)?,
-                theme_means(&rollup)?,
-                deviation?,
-            ))
+            Ok((summaries?, densities?, theme_means?, deviation?))
         })?;
     Ok(Analysis {
         sources,
@@ -422,19 +427,20 @@ fn theme_means(rollup: &Rollup) -> Result<Vec<ThemeMean>> {
     let authority = rollup.themes.column("authority")?.str()?;
     let theme = rollup.themes.column("theme")?.u32()?;
     let score = rollup.themes.column("score")?.f64()?;
-    let mut by: BTreeMap<(Option<String>, u32), Vec<f64>> = BTreeMap::new();
+    let mut by: BTreeMap<(Option<&str>, u32), Vec<f64>> = BTreeMap::new();
     for ((a, t), x) in authority.iter().zip(theme.iter()).zip(score.iter()) {
         if let (Some(a), Some(t), Some(x)) = (a, t, x) {
-            by.entry((Some(a.to_string()), t)).or_default().push(x);
+            by.entry((Some(a), t)).or_default().push(x);
             by.entry((None, t)).or_default().push(x);
         }
     }
+    use rayon::prelude::*;
     let mut out = by
-        .into_iter()
+        .into_par_iter()
         .map(|((authority, theme), values)| {
             let summary = descriptive::summarize(&values, "theme scores")?;
             Ok(ThemeMean {
-                authority,
+                authority: authority.map(str::to_string),
                 theme,
                 visits: summary.n,
                 mean: summary.mean,

@@ -15,10 +15,10 @@
 //! therefore get the *same* `f64`. Averaging floats instead gives values that differ in the
 //! last bit (4.773809523809524 and …525 for the same 401/84), and a rank or KS test then sees
 //! two values where there is a tie — the statistic itself changes. Should a fraction ever
-//! outgrow 128-bit integers (a custom model with very many criteria), that score falls back
+//! outgrow 64-bit integers (a custom model with very many criteria), that score falls back
 //! to the floating-point mean.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -56,16 +56,16 @@ impl Rollup {
 /// An exact non-negative fraction, kept reduced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Ratio {
-    num: i128,
-    den: i128,
+    num: u64,
+    den: u64,
 }
 
 impl Ratio {
-    fn new(num: i128, den: i128) -> Option<Self> {
-        if den <= 0 {
+    fn new(num: u64, den: u64) -> Option<Self> {
+        if den == 0 {
             return None;
         }
-        let g = gcd(num.unsigned_abs(), den.unsigned_abs()).max(1) as i128;
+        let g = gcd(num, den);
         Some(Self {
             num: num / g,
             den: den / g,
@@ -73,14 +73,17 @@ impl Ratio {
     }
 
     fn add(self, other: Self) -> Option<Self> {
+        // Over the least common multiple of the denominators, which keeps the numbers small.
+        let g = gcd(self.den, other.den);
+        let (a, b) = (self.den / g, other.den / g);
         let num = self
             .num
-            .checked_mul(other.den)?
-            .checked_add(other.num.checked_mul(self.den)?)?;
-        Self::new(num, self.den.checked_mul(other.den)?)
+            .checked_mul(b)?
+            .checked_add(other.num.checked_mul(a)?)?;
+        Self::new(num, self.den.checked_mul(b)?)
     }
 
-    fn div(self, k: i128) -> Option<Self> {
+    fn div(self, k: u64) -> Option<Self> {
         Self::new(self.num, self.den.checked_mul(k)?)
     }
 
@@ -91,11 +94,23 @@ impl Ratio {
     }
 }
 
-fn gcd(mut a: u128, mut b: u128) -> u128 {
-    while b != 0 {
-        (a, b) = (b, a % b);
+/// Greatest common divisor (binary method); `gcd(0, b) = b`, and 1 for `gcd(0, 0)`.
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    if a == 0 || b == 0 {
+        return (a | b).max(1);
     }
-    a
+    let shift = (a | b).trailing_zeros();
+    a >>= a.trailing_zeros();
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
 }
 
 /// A score as an exact fraction when possible, else the floating-point mean.
@@ -115,7 +130,7 @@ impl Score {
 
     /// The mean of `parts` (all exact if possible).
     fn mean(parts: &[Score]) -> Score {
-        let n = parts.len() as i128;
+        let n = parts.len() as u64;
         let exact = parts
             .iter()
             .try_fold(Ratio { num: 0, den: 1 }, |acc, p| match p {
@@ -132,75 +147,48 @@ impl Score {
 
 /// Output columns being filled, one row per criterion, theme and visit.
 #[derive(Default)]
-struct Columns<'a> {
-    criteria: LevelColumns<'a>,
+struct Columns {
+    criterion_theme: Vec<u32>,
     criterion: Vec<u32>,
+    criterion_score: Vec<f64>,
     indicators: Vec<u32>,
-    themes: LevelColumns<'a>,
+    theme: Vec<u32>,
+    theme_score: Vec<f64>,
     theme_criteria: Vec<u32>,
+    /// Per visit rolled up: its row in [`Filtered::visits`], and how many criterion and
+    /// theme rows it has.
     visit_rows: Vec<usize>,
+    visit_criteria: Vec<usize>,
+    visit_theme_rows: Vec<usize>,
     overall: Vec<f64>,
     visit_themes: Vec<u32>,
 }
 
-/// The authority, visit, theme and score columns of the criterion or theme table.
-#[derive(Default)]
-struct LevelColumns<'a> {
-    authority: Vec<&'a str>,
-    visit: Vec<&'a str>,
-    theme: Vec<u32>,
-    score: Vec<f64>,
-}
-
-impl<'a> LevelColumns<'a> {
-    fn append(&mut self, other: Self) {
-        self.authority.extend(other.authority);
-        self.visit.extend(other.visit);
-        self.theme.extend(other.theme);
-        self.score.extend(other.score);
-    }
-
-    fn push(&mut self, authority: &'a str, visit: &'a str, theme: u32, score: f64) {
-        self.authority.push(authority);
-        self.visit.push(visit);
-        self.theme.push(theme);
-        self.score.push(score);
-    }
-
-    /// `authority, visit_id, theme, score`, then `extra`.
-    fn frame(self, extra: Column) -> Result<DataFrame> {
-        let authority = self.authority.into_iter().map(|v| (v, 1));
-        let visit = self.visit.into_iter().map(|v| (v, 1));
-        Ok(DataFrame::new(
-            self.score.len(),
-            vec![
-                runs_column("authority", authority).into_column(),
-                runs_column("visit_id", visit).into_column(),
-                Column::new("theme".into(), self.theme),
-                Column::new("score".into(), self.score),
-                extra,
-            ],
-        )?)
-    }
-}
-
-impl<'a> Columns<'a> {
+impl Columns {
     /// `self` followed by `other`.
     fn append(mut self, other: Self) -> Self {
-        self.criteria.append(other.criteria);
+        self.criterion_theme.extend(other.criterion_theme);
         self.criterion.extend(other.criterion);
+        self.criterion_score.extend(other.criterion_score);
         self.indicators.extend(other.indicators);
-        self.themes.append(other.themes);
+        self.theme.extend(other.theme);
+        self.theme_score.extend(other.theme_score);
         self.theme_criteria.extend(other.theme_criteria);
         self.visit_rows.extend(other.visit_rows);
+        self.visit_criteria.extend(other.visit_criteria);
+        self.visit_theme_rows.extend(other.visit_theme_rows);
         self.overall.extend(other.overall);
         self.visit_themes.extend(other.visit_themes);
         self
     }
 
-    /// Rolls up one visit: `parts` are its (theme, criterion, score) ratings.
-    fn visit(&mut self, authority: &'a str, visit: &'a str, parts: &mut [(u32, u32, f64)]) {
-        parts.sort_by_key(|&(theme, criterion, _)| (theme, criterion));
+    /// Rolls up visit `row` of [`Filtered::visits`]: `parts` are its (theme, criterion,
+    /// score) ratings.
+    fn visit(&mut self, row: usize, parts: &mut [(u32, u32, f64)]) {
+        if !parts.is_sorted_by_key(|&(theme, criterion, _)| (theme, criterion)) {
+            parts.sort_by_key(|&(theme, criterion, _)| (theme, criterion));
+        }
+        let (criteria_before, themes_before) = (self.criterion.len(), self.theme.len());
         let mut theme_scores: Vec<Score> = Vec::new();
         let mut criterion_scores: Vec<Score> = Vec::new();
         for theme_run in parts.chunk_by(|x, y| x.0 == y.0) {
@@ -208,18 +196,24 @@ impl<'a> Columns<'a> {
             criterion_scores.clear();
             for run in theme_run.chunk_by(|x, y| x.1 == y.1) {
                 let score = criterion_score(run.iter().map(|p| p.2));
-                self.criteria.push(authority, visit, theme, score.value());
+                self.criterion_theme.push(theme);
                 self.criterion.push(run[0].1);
+                self.criterion_score.push(score.value());
                 self.indicators.push(run.len() as u32);
                 criterion_scores.push(score);
             }
             let score = Score::mean(&criterion_scores);
-            self.themes.push(authority, visit, theme, score.value());
+            self.theme.push(theme);
+            self.theme_score.push(score.value());
             self.theme_criteria.push(criterion_scores.len() as u32);
             theme_scores.push(score);
         }
         self.overall.push(Score::mean(&theme_scores).value());
         self.visit_themes.push(theme_scores.len() as u32);
+        self.visit_rows.push(row);
+        self.visit_criteria
+            .push(self.criterion.len() - criteria_before);
+        self.visit_theme_rows.push(self.theme.len() - themes_before);
     }
 }
 
@@ -227,68 +221,92 @@ impl<'a> Columns<'a> {
 fn criterion_score(scores: impl Iterator<Item = f64> + Clone) -> Score {
     let n = scores.clone().count();
     let sum: f64 = scores.sum();
-    if sum.fract() == 0.0 && sum.abs() < 9.0e15 {
-        Ratio::new(sum as i128, n as i128).map_or(Score::Float(sum / n as f64), Score::Exact)
+    if sum.fract() == 0.0 && (0.0..9.0e15).contains(&sum) {
+        Ratio::new(sum as u64, n as u64).map_or(Score::Float(sum / n as f64), Score::Exact)
     } else {
         Score::Float(sum / n as f64)
     }
 }
 
+/// The values of a numeric column without nulls, as one slice.
+fn values<'a, T: PolarsNumericType>(
+    frame: &'a DataFrame,
+    name: &str,
+    cast: impl Fn(&'a Column) -> PolarsResult<&'a ChunkedArray<T>>,
+) -> Result<std::borrow::Cow<'a, [T::Native]>> {
+    let column = cast(frame.column(name)?)?;
+    Ok(match column.cont_slice() {
+        Ok(slice) => std::borrow::Cow::Borrowed(slice),
+        Err(_) if column.null_count() == 0 => {
+            std::borrow::Cow::Owned(column.into_no_null_iter().collect())
+        }
+        Err(_) => {
+            return Err(crate::Error::InvalidParameter {
+                name: "filtered ratings",
+                value: format!("{} nulls in `{name}`", column.null_count()),
+                expected: "the kept ratings of the filter stage, which have no nulls",
+            });
+        }
+    })
+}
+
 /// Rolls the kept ratings up to criterion, theme and overall scores per visit.
 ///
-/// One pass over [`Filtered::ratings`], which holds each visit's ratings together; the visit
+/// One pass over [`Filtered::ratings`], which holds each visit's ratings together in the
+/// order of [`Filtered::visits`] (whose `ratings` column says how many); the visit
 /// attributes (offer, type, date) come from [`Filtered::visits`].
 pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
-    let mut ratings = filtered.ratings.clone();
-    ratings.rechunk_mut();
-    let authority = ratings.column("authority")?.str()?;
-    let visit = ratings.column("visit_id")?.str()?;
-    let theme = ratings.column("theme")?.u32()?;
-    let criterion = ratings.column("criterion")?.u32()?;
-    let score = ratings.column("score")?.f64()?;
-    let visit_row: HashMap<&str, usize> = filtered
-        .visits
-        .column("visit_id")?
-        .str()?
-        .iter()
-        .enumerate()
-        .filter_map(|(row, v)| Some((v?, row)))
-        .collect();
+    let ratings = &filtered.ratings;
+    let theme = values(ratings, "theme", |c| c.u32())?;
+    let criterion = values(ratings, "criterion", |c| c.u32())?;
+    let score = values(ratings, "score", |c| c.f64())?;
+    let per_visit = values(&filtered.visits, "ratings", |c| c.u32())?;
+    let mut starts = Vec::with_capacity(per_visit.len() + 1);
+    starts.push(0usize);
+    for &n in per_visit.iter() {
+        starts.push(starts[starts.len() - 1] + n as usize);
+    }
+    let consistent = starts.last() == Some(&ratings.height()) && {
+        // Each visit's first rating carries its id.
+        let ids = ratings.column("visit_id")?.str()?;
+        let visit_ids = filtered.visits.column("visit_id")?.str()?;
+        (0..per_visit.len()).all(|v| per_visit[v] == 0 || ids.get(starts[v]) == visit_ids.get(v))
+    };
+    if !consistent {
+        return Err(crate::Error::InvalidParameter {
+            name: "filtered ratings",
+            value: "ratings that do not follow Filtered::visits".to_string(),
+            expected: "each visit's ratings together, in the order and number of Filtered::visits",
+        });
+    }
 
-    // Visits are independent: the rows are cut into one part per thread at visit
-    // boundaries, rolled up in parallel, and the parts joined in order.
-    let n = ratings.height();
+    // Visits are independent: they are cut into one part per thread of about equal numbers
+    // of ratings, rolled up in parallel, and the parts joined in order.
+    let visits = per_visit.len();
     let threads = rayon::current_num_threads().max(1);
     let mut cuts = vec![0];
     for k in 1..threads {
-        let mut at = (n * k / threads).max(cuts[cuts.len() - 1]);
-        while at > 0 && at < n && visit.get(at) == visit.get(at - 1) {
-            at += 1;
-        }
-        cuts.push(at);
+        let target = ratings.height() * k / threads;
+        cuts.push(
+            starts
+                .partition_point(|&s| s < target)
+                .min(visits)
+                .max(cuts[k - 1]),
+        );
     }
-    cuts.push(n);
-    let roll = |rows: std::ops::Range<usize>| -> Columns<'_> {
+    cuts.push(visits);
+    let roll = |range: std::ops::Range<usize>| -> Columns {
         let mut out = Columns::default();
         let mut parts: Vec<(u32, u32, f64)> = Vec::new();
-        let mut current: Option<(&str, &str)> = None;
-        for i in rows {
-            let (Some(a), Some(v), Some(t), Some(c), Some(x)) = (
-                authority.get(i),
-                visit.get(i),
-                theme.get(i),
-                criterion.get(i),
-                score.get(i),
-            ) else {
+        for v in range {
+            let rows = starts[v]..starts[v + 1];
+            if rows.is_empty() {
                 continue;
-            };
-            if current.is_some_and(|(_, cv)| cv != v) {
-                close(&mut out, current, &mut parts, &visit_row);
             }
-            current = Some((a, v));
-            parts.push((t, c, x));
+            parts.clear();
+            parts.extend(rows.map(|r| (theme[r], criterion[r], score[r])));
+            out.visit(v, &mut parts);
         }
-        close(&mut out, current, &mut parts, &visit_row);
         out
     };
     let out = cuts
@@ -299,51 +317,75 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
         .map(roll)
         .reduce(Columns::default, Columns::append);
 
-    let Columns {
-        criteria,
-        criterion,
-        indicators,
-        themes,
-        theme_criteria,
-        visit_rows,
-        overall,
-        visit_themes,
-    } = out;
+    let authority = filtered.visits.column("authority")?.str()?;
+    let visit_id = filtered.visits.column("visit_id")?.str()?;
+    // Authority and visit id of each criterion or theme row: one run per visit.
+    let per_row = |counts: &[usize], names: &StringChunked, name: &str| -> StringChunked {
+        let runs = out
+            .visit_rows
+            .iter()
+            .zip(counts)
+            .map(|(&v, &n)| (names.get(v).unwrap_or(""), n));
+        runs_column(name, runs)
+    };
     let (criteria, themes) = rayon::join(
         || -> Result<DataFrame> {
-            let frame = criteria.frame(Column::new("indicators".into(), indicators))?;
-            Ok(frame
-                .hstack(&[Column::new("criterion".into(), criterion)])?
-                .select([
-                    "authority",
-                    "visit_id",
-                    "theme",
-                    "criterion",
-                    "score",
-                    "indicators",
-                ])?)
+            Ok(DataFrame::new(
+                out.criterion.len(),
+                vec![
+                    per_row(&out.visit_criteria, authority, "authority").into_column(),
+                    per_row(&out.visit_criteria, visit_id, "visit_id").into_column(),
+                    Column::new("theme".into(), &out.criterion_theme),
+                    Column::new("criterion".into(), &out.criterion),
+                    Column::new("score".into(), &out.criterion_score),
+                    Column::new("indicators".into(), &out.indicators),
+                ],
+            )?)
         },
-        || themes.frame(Column::new("criteria".into(), theme_criteria)),
+        || -> Result<DataFrame> {
+            Ok(DataFrame::new(
+                out.theme.len(),
+                vec![
+                    per_row(&out.visit_theme_rows, authority, "authority").into_column(),
+                    per_row(&out.visit_theme_rows, visit_id, "visit_id").into_column(),
+                    Column::new("theme".into(), &out.theme),
+                    Column::new("score".into(), &out.theme_score),
+                    Column::new("criteria".into(), &out.theme_criteria),
+                ],
+            )?)
+        },
     );
     let (criteria, themes) = (criteria?, themes?);
-    let idx = IdxCa::from_vec(
-        "idx".into(),
-        visit_rows.iter().map(|&r| r as IdxSize).collect(),
-    );
-    let mut visits = filtered
-        .visits
-        .select([
+    let mut visits = if out.visit_rows.len() == filtered.visits.height() {
+        filtered.visits.select([
             "authority",
             "visit_id",
             "offer_id",
             "offer_type",
             "visit_date",
+            "ratings",
         ])?
-        .take(&idx)?;
-    let ratings_per_visit = filtered.visits.column("ratings")?.take(&idx)?;
+    } else {
+        let idx = IdxCa::from_vec(
+            "idx".into(),
+            out.visit_rows.iter().map(|&r| r as IdxSize).collect(),
+        );
+        filtered
+            .visits
+            .select([
+                "authority",
+                "visit_id",
+                "offer_id",
+                "offer_type",
+                "visit_date",
+                "ratings",
+            ])?
+            .take(&idx)?
+    };
+    let ratings_per_visit = visits.drop_in_place("ratings")?;
     visits.hstack_mut(&[
-        Column::new("overall".into(), overall),
-        Column::new("themes".into(), visit_themes),
+        Column::new("overall".into(), out.overall),
+        Column::new("themes".into(), out.visit_themes),
         ratings_per_visit,
     ])?;
     Ok(Rollup {
@@ -351,23 +393,6 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
         themes,
         visits,
     })
-}
-
-/// Rolls up the visit being read, if it is one of [`Filtered::visits`].
-fn close<'a>(
-    out: &mut Columns<'a>,
-    current: Option<(&'a str, &'a str)>,
-    parts: &mut Vec<(u32, u32, f64)>,
-    visit_row: &HashMap<&str, usize>,
-) {
-    if let Some((a, v)) = current
-        && let Some(&row) = visit_row.get(v)
-        && !parts.is_empty()
-    {
-        out.visit(a, v, parts);
-        out.visit_rows.push(row);
-    }
-    parts.clear();
 }
 
 #[cfg(test)]
@@ -379,7 +404,7 @@ mod tests {
         // Two visits' theme scores with the same exact mean, 86/21 (found by a brute-force
         // search in Python with fractions.Fraction): summing the floats left to right gives
         // 4.095238095238096 for the first and 4.095238095238095 for the second.
-        let visit = |parts: &[(i128, i128)]| -> Vec<Score> {
+        let visit = |parts: &[(u64, u64)]| -> Vec<Score> {
             parts
                 .iter()
                 .map(|(n, d)| Score::Exact(Ratio::new(*n, *d).expect("ratio")))
@@ -408,17 +433,39 @@ mod tests {
     }
 
     #[test]
+    fn binary_gcd_equals_euclid() {
+        let euclid = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a.max(1)
+        };
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let (a, b) = (x >> (x % 61), (x.rotate_left(17)) >> (x % 59));
+            assert_eq!(gcd(a, b), euclid(a, b), "gcd({a}, {b})");
+            assert_eq!(gcd(a % 1000, b % 60), euclid(a % 1000, b % 60));
+        }
+        assert_eq!(gcd(0, 0), 1);
+        assert_eq!(gcd(0, 12), 12);
+        assert_eq!(gcd(12, 0), 12);
+    }
+
+    #[test]
     fn fractions_reduce_and_overflow_falls_back() {
         assert_eq!(Ratio::new(6, 8), Some(Ratio { num: 3, den: 4 }));
         assert_eq!(Ratio::new(1, 0), None);
         let huge = Ratio {
             num: 1,
-            den: i128::MAX / 2,
+            den: u64::MAX / 2,
         };
         assert!(
             huge.add(Ratio {
                 num: 1,
-                den: i128::MAX / 3
+                den: u64::MAX / 3
             })
             .is_none()
         );

@@ -132,38 +132,42 @@ pub fn decode<'a>(bytes: &'a [u8], choice: EncodingChoice, path: &Path) -> Resul
 /// the C1 controls (U+0080–U+009F) are 0xC2 followed by 0x80–0x9F; no other character
 /// contains those byte patterns.
 ///
-/// Blocks of 64 bytes are first tested without branches (which the compiler vectorises);
-/// only a block that holds a C0 byte, DEL or 0xC2 is looked at byte by byte.
+/// Blocks of 64 bytes (with the byte after each, for a 0xC2 at a block's end) are tested
+/// without branches, which the compiler vectorises; only a block with a hit is looked at
+/// byte by byte.
 pub(super) fn first_control(text: &str) -> Option<(usize, char)> {
     use rayon::prelude::*;
     const BLOCK: usize = 64;
     const PART: usize = 1 << 20;
     let bytes = text.as_bytes();
     let is_c0 = |b: u8| (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r') | (b == 0x7F);
-    let is_c1 = |i: usize| bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n));
+    let is_c1 = |b: u8, next: u8| (b == 0xC2) & (next & 0xE0 == 0x80);
+    let hit = |at: usize| {
+        let next = bytes.get(at + 1).copied().unwrap_or(0);
+        is_c0(bytes[at]) || is_c1(bytes[at], next)
+    };
     // Parts of a megabyte are scanned in parallel; the first hit in text order wins.
-    let offset = bytes
-        .par_chunks(PART)
-        .enumerate()
-        .find_map_first(|(p, part)| {
-            part.chunks(BLOCK).enumerate().find_map(|(k, block)| {
+    let offset = (0..bytes.len().div_ceil(PART))
+        .into_par_iter()
+        .find_map_first(|p| {
+            let part_end = ((p + 1) * PART).min(bytes.len());
+            (p * PART..part_end).step_by(BLOCK).find_map(|start| {
+                let end = (start + BLOCK).min(part_end);
+                // The byte after each byte of the block; the text's last block is looked at
+                // byte by byte.
+                let Some(after) = bytes.get(start + 1..end + 1) else {
+                    return (start..end).find(|&at| hit(at));
+                };
+                let block = &bytes[start..end];
                 let c0 = block.iter().fold(false, |any, &b| any | is_c0(b));
-                let c2 = block.iter().fold(false, |any, &b| any | (b == 0xC2));
-                if !(c0 || c2) {
+                let c1 = block
+                    .iter()
+                    .zip(after)
+                    .fold(false, |any, (&b, &n)| any | is_c1(b, n));
+                if !(c0 || c1) {
                     return None;
                 }
-                let start = p * PART + k * BLOCK;
-                // 0xC2 alone is common (`§`, `°`): then only its positions are checked.
-                let found = if c0 {
-                    block
-                        .iter()
-                        .enumerate()
-                        .find(|&(i, &b)| is_c0(b) || (b == 0xC2 && is_c1(start + i)))
-                        .map(|(i, _)| i)
-                } else {
-                    memchr::memchr_iter(0xC2, block).find(|&i| is_c1(start + i))
-                };
-                found.map(|i| start + i)
+                (start..end).find(|&at| hit(at))
             })
         })?;
     text[offset..].chars().next().map(|c| (offset, c))
@@ -279,6 +283,34 @@ mod tests {
                 .chars()
                 .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
         );
+    }
+
+    proptest::proptest! {
+        /// Across 64-byte block boundaries too: `§` is 0xC2 0xA7, U+0085 is 0xC2 0x85.
+        #[test]
+        fn control_scan_finds_the_first_control_anywhere(
+            chars in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just('a'), proptest::strategy::Just('§'),
+                    proptest::strategy::Just('ø'), proptest::strategy::Just('\t'),
+                    proptest::strategy::Just('\u{85}'), proptest::strategy::Just('\u{7f}'),
+                    proptest::strategy::Just('\u{1}'), proptest::strategy::Just('\u{a0}'),
+                ],
+                0..300,
+            ),
+            controls in 0usize..3,
+        ) {
+            // Mostly text without controls, so that hits land anywhere in long blocks.
+            let text: String = chars
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| if controls == 0 && c.is_control() && c != '\t' && i % 7 != 0 { 'b' } else { c })
+                .collect();
+            let expected = text
+                .char_indices()
+                .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+            proptest::prop_assert_eq!(first_control(&text), expected);
+        }
     }
 
     #[test]

@@ -190,7 +190,10 @@ impl<'t> Records<'t> {
                         let Some(close) = close.filter(|&c| self.ends_field(c + 1)) else {
                             return self.through_core();
                         };
-                        quoted_lines += memchr::memchr_iter(b'\n', &bytes[at + 1..close]).count();
+                        let inside = &bytes[at + 1..close];
+                        if memchr::memchr(b'\n', inside).is_some() {
+                            quoted_lines += memchr::memchr_iter(b'\n', inside).count();
+                        }
                         quoted = Some((at + 1, close));
                         self.skip_to = close + 1;
                     }

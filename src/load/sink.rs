@@ -151,7 +151,12 @@ impl<'a> RowSink<'a> {
     }
 
     /// Takes one record starting at `line`; `separator` is used to show malformed rows.
-    pub fn push(&mut self, line: u64, record: &dyn Cells, separator: char) -> Result<()> {
+    pub fn push<C: Cells + ?Sized>(
+        &mut self,
+        line: u64,
+        record: &C,
+        separator: char,
+    ) -> Result<()> {
         let blank = (0..record.len()).all(|i| record.cell(i).is_none_or(is_blank));
         if blank {
             if self.header.is_some() {

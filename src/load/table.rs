@@ -53,12 +53,56 @@ struct DictBuilder {
     column: DictColumn,
     index: HashMap<Box<str>, u32, RandomState>,
     last: Option<u32>,
+    /// Codes of values of at most 8 bytes (scores, indicator ids), by [`short_key`], in a
+    /// small direct-mapped table: a hit needs no hashing of the text and no comparison of
+    /// bytes.
+    short: Vec<(u64, u32)>,
+}
+
+/// Slots of [`DictBuilder::short`] (a power of two).
+const SHORT_SLOTS: usize = 64;
+
+/// A value of at most 8 bytes as one number that tells it from every other such value (its
+/// bytes and its length); `None` for longer values. Never 0, which marks an empty slot.
+fn short_key(value: &[u8]) -> Option<u64> {
+    if value.len() > 7 {
+        return None;
+    }
+    // Built in a register: a copy into a buffer read back as a word stalls the load.
+    let mut key = (value.len() as u64 + 1) << 56;
+    for (i, &b) in value.iter().enumerate() {
+        key |= u64::from(b) << (8 * i);
+    }
+    Some(key)
+}
+
+/// Whether two texts are equal; short ones are compared as numbers, without a call.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |x: &[u8], at: usize| u64::from_le_bytes(x[at..at + 8].try_into().unwrap_or([0; 8]));
+    match a.len() {
+        0 => true,
+        1..8 => short_key(a) == short_key(b),
+        // Two overlapping words cover 8 to 16 bytes.
+        8..=16 => word(a, 0) == word(b, 0) && word(a, a.len() - 8) == word(b, b.len() - 8),
+        _ => a == b,
+    }
 }
 
 impl DictBuilder {
     /// The code of `value`, added to the values if new.
     fn code_of(&mut self, value: &str) -> u32 {
-        match self.index.get(value) {
+        let key = short_key(value.as_bytes());
+        let slot = key.map(|k| (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize);
+        if let (Some(k), Some(slot)) = (key, slot)
+            && let Some(&(stored, code)) = self.short.get(slot)
+            && stored == k
+        {
+            return code;
+        }
+        let code = match self.index.get(value) {
             Some(&code) => code,
             None => {
                 let code = self.column.values.len() as u32;
@@ -66,14 +110,23 @@ impl DictBuilder {
                 self.index.insert(value.into(), code);
                 code
             }
+        };
+        if let (Some(k), Some(slot)) = (key, slot) {
+            if self.short.is_empty() {
+                self.short = vec![(0, 0); SHORT_SLOTS];
+            }
+            self.short[slot] = (k, code);
         }
+        code
     }
 
     fn push(&mut self, value: Option<&str>) {
         let code = match value {
             None => MISSING,
             Some(v) => match self.last {
-                Some(last) if *self.column.values[last as usize] == *v => last,
+                Some(last) if same(self.column.values[last as usize].as_bytes(), v.as_bytes()) => {
+                    last
+                }
                 _ => {
                     let code = self.code_of(v);
                     self.last = Some(code);
@@ -215,6 +268,54 @@ impl TableBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_keys_and_same_tell_texts_apart_as_equality_does() {
+        let texts = [
+            "",
+            "1",
+            "1.a",
+            "1.a ",
+            "1.b",
+            "14.b",
+            "4,0",
+            "\0",
+            "\0\0",
+            "a\0",
+            "seven77",
+            "eight888",
+            "eight889",
+            "B100013",
+            "2023-09-21",
+            "2023-09-22",
+            "sixteen_bytes_16",
+            "sixteen_bytes_17",
+            "Socialtilsyn Hovedstaden",
+            "Socialtilsyn Hovedstadeo",
+            "ø",
+            "øø",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(same(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
+                if let (Some(x), Some(y)) = (short_key(a.as_bytes()), short_key(b.as_bytes())) {
+                    assert_eq!(x == y, a == b, "{a:?} {b:?}");
+                    assert_ne!(x, 0);
+                }
+            }
+        }
+        // Codes through the short table equal codes through the map.
+        let mut builder = DictBuilder::default();
+        let codes: Vec<u32> = texts
+            .iter()
+            .chain(texts.iter().rev())
+            .map(|t| builder.code_of(t))
+            .collect();
+        for (i, t) in texts.iter().enumerate() {
+            assert_eq!(builder.column.values[codes[i] as usize].as_ref(), *t);
+            assert_eq!(codes[i], codes[2 * texts.len() - 1 - i]);
+        }
+    }
 
     #[test]
     fn codes_follow_first_appearance_and_missing_is_kept() {

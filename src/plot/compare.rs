@@ -43,13 +43,13 @@ pub fn compare_figures(analysis: &Analysis, options: &PlotOptions) -> Result<Vec
         .iter()
         .map(|a| a.name.clone())
         .collect();
-    let mut figures = vec![super::score_shares(
-        &ScoreSharesInput {
-            authorities: names.clone(),
-            shares: analysis.authorities.iter().map(|a| a.score_share).collect(),
-        },
-        options,
-    )?];
+    // The inputs are gathered here; the figures are drawn side by side, in this order.
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    let shares = ScoreSharesInput {
+        authorities: names.clone(),
+        shares: analysis.authorities.iter().map(|a| a.score_share).collect(),
+    };
+    jobs.push(Box::new(move || super::score_shares(&shares, options)));
 
     let d = &analysis.densities;
     let distribution = DistributionInput {
@@ -76,16 +76,13 @@ pub fn compare_figures(analysis: &Analysis, options: &PlotOptions) -> Result<Vec
             })
             .collect(),
     };
-    figures.push(super::overall_distribution(
-        &distribution,
-        Layout::SmallMultiples,
-        options,
-    )?);
-    figures.push(super::overall_distribution(
-        &distribution,
-        Layout::Overlay,
-        options,
-    )?);
+    let distribution = std::sync::Arc::new(distribution);
+    for layout in [Layout::SmallMultiples, Layout::Overlay] {
+        let distribution = std::sync::Arc::clone(&distribution);
+        jobs.push(Box::new(move || {
+            super::overall_distribution(&distribution, layout, options)
+        }));
+    }
 
     let mut indicators: Vec<String> = Vec::new();
     for row in &analysis.deviation {
@@ -120,39 +117,37 @@ pub fn compare_figures(analysis: &Analysis, options: &PlotOptions) -> Result<Vec
         })
         .collect();
     if !indicators.is_empty() {
-        figures.push(super::deviation_heatmap(
-            &HeatmapInput {
-                indicators,
-                authorities: names.clone(),
-                cells,
-                limit: None,
-            },
-            options,
-        )?);
+        let heatmap = HeatmapInput {
+            indicators,
+            authorities: names.clone(),
+            cells,
+            limit: None,
+        };
+        jobs.push(Box::new(move || {
+            super::deviation_heatmap(&heatmap, options)
+        }));
     }
 
     let index = |name: &str| names.iter().position(|n| n == name);
     if names.len() >= 2 {
-        figures.push(super::ks_matrix(
-            &KsMatrixInput {
-                authorities: names.clone(),
-                pairs: analysis
-                    .overall_pairs()
-                    .iter()
-                    .filter_map(|p| {
-                        Some(KsPairCell {
-                            a: index(&p.a)?,
-                            b: index(&p.b)?,
-                            statistic: p.statistic,
-                            p_adjusted: p.p_value_adjusted,
-                            significant: p.significant,
-                        })
+        let matrix = KsMatrixInput {
+            authorities: names.clone(),
+            pairs: analysis
+                .overall_pairs()
+                .iter()
+                .filter_map(|p| {
+                    Some(KsPairCell {
+                        a: index(&p.a)?,
+                        b: index(&p.b)?,
+                        statistic: p.statistic,
+                        p_adjusted: p.p_value_adjusted,
+                        significant: p.significant,
                     })
-                    .collect(),
-                alpha: Some(analysis.options.pairwise.alpha),
-            },
-            options,
-        )?);
+                })
+                .collect(),
+            alpha: Some(analysis.options.pairwise.alpha),
+        };
+        jobs.push(Box::new(move || super::ks_matrix(&matrix, options)));
     }
 
     let rows = &analysis.filtered.completeness;
@@ -164,32 +159,32 @@ pub fn compare_figures(analysis: &Analysis, options: &PlotOptions) -> Result<Vec
     }
     themes.sort_by_key(|t| (t.is_none(), *t));
     if !themes.is_empty() {
-        figures.push(super::completeness(
-            &CompletenessInput {
-                authorities: names.clone(),
-                themes: themes
-                    .iter()
-                    .map(|t| match t {
-                        Some(t) => format!("{t}"),
-                        None => Label::AllThemes.text(lang).to_string(),
-                    })
-                    .collect(),
-                share: names
-                    .iter()
-                    .map(|name| {
-                        themes
-                            .iter()
-                            .map(|t| {
-                                rows.iter()
-                                    .find(|r| &r.authority == name && r.theme == *t)
-                                    .map_or(f64::NAN, |r| r.share)
-                            })
-                            .collect()
-                    })
-                    .collect(),
-            },
-            options,
-        )?);
+        let completeness = CompletenessInput {
+            authorities: names.clone(),
+            themes: themes
+                .iter()
+                .map(|t| match t {
+                    Some(t) => format!("{t}"),
+                    None => Label::AllThemes.text(lang).to_string(),
+                })
+                .collect(),
+            share: names
+                .iter()
+                .map(|name| {
+                    themes
+                        .iter()
+                        .map(|t| {
+                            rows.iter()
+                                .find(|r| &r.authority == name && r.theme == *t)
+                                .map_or(f64::NAN, |r| r.share)
+                        })
+                        .collect()
+                })
+                .collect(),
+        };
+        jobs.push(Box::new(move || {
+            super::completeness(&completeness, options)
+        }));
     }
 
     let theme_numbers: Vec<u32> = analysis.model.themes.keys().copied().collect();
@@ -213,32 +208,36 @@ pub fn compare_figures(analysis: &Analysis, options: &PlotOptions) -> Result<Vec
             .iter()
             .filter(|m| m.authority.as_deref() == Some(name.as_str()))
             .collect();
-        let mut figure = super::radar(
-            &RadarInput {
-                title: format!("{}: {name}", Label::ThemeScoresTitle.text(lang)),
-                axes: axes.clone(),
-                series: vec![
-                    RadarSeries {
-                        label: name.clone(),
-                        values: by_theme(&theme_numbers, &own),
-                        role: SeriesRole::Primary,
-                        colour_index: k,
-                    },
-                    RadarSeries {
-                        label: Label::NationalMean.text(lang).to_string(),
-                        values: by_theme(&theme_numbers, &national),
-                        role: SeriesRole::Reference,
-                        colour_index: names.len(),
-                    },
-                ],
-            },
-            options,
-        )?;
-        figure.name = format!("fig5_spider_{}", k + 1);
-        figures.push(figure);
+        let radar = RadarInput {
+            title: format!("{}: {name}", Label::ThemeScoresTitle.text(lang)),
+            axes: axes.clone(),
+            series: vec![
+                RadarSeries {
+                    label: name.clone(),
+                    values: by_theme(&theme_numbers, &own),
+                    role: SeriesRole::Primary,
+                    colour_index: k,
+                },
+                RadarSeries {
+                    label: Label::NationalMean.text(lang).to_string(),
+                    values: by_theme(&theme_numbers, &national),
+                    role: SeriesRole::Reference,
+                    colour_index: names.len(),
+                },
+            ],
+        };
+        jobs.push(Box::new(move || {
+            let mut figure = super::radar(&radar, options)?;
+            figure.name = format!("fig5_spider_{}", k + 1);
+            Ok(figure)
+        }));
     }
-    Ok(figures)
+    use rayon::prelude::*;
+    jobs.into_par_iter().map(|draw| draw()).collect()
 }
+
+/// A figure to draw.
+type Job<'a> = Box<dyn FnOnce() -> Result<Figure> + Send + 'a>;
 
 /// The spider chart of one visit, with its authority's and the national mean theme scores as
 /// reference polygons. Named `spider_<visit id>` (characters other than letters, digits, `-`

@@ -176,8 +176,13 @@ pub fn write_dir(dir: &Path, files: &[OutputFile], inputs: &[PathBuf], force: bo
             if let Some(parent) = path.parent().filter(|p| !p.exists()) {
                 std::fs::create_dir_all(parent).map_err(write_error(parent))?;
             }
-            std::fs::write(&path, &f.bytes).map_err(write_error(&path))?;
         }
+        // The files are written side by side (the large tables take the most time).
+        use rayon::prelude::*;
+        files.par_iter().try_for_each(|f| {
+            let path = staging.join(&f.name);
+            std::fs::write(&path, &f.bytes).map_err(write_error(&path))
+        })?;
         if dir.exists() {
             if swap(&staging, dir).is_ok() {
                 // One atomic step: `dir` now holds the new outputs, `staging` the old ones.

@@ -215,6 +215,7 @@ const FRAME_BLOCK_ROWS: usize = 1 << 16;
 fn rows_csv(typed: &[TypedColumn<'_>], rows: std::ops::Range<usize>) -> Result<Vec<u8>> {
     let mut out: Vec<u8> = Vec::with_capacity(rows.len() * 16 * typed.len());
     let mut integer = itoa::Buffer::new();
+    let mut floats = FloatTexts::new();
     for i in rows {
         for (k, column) in typed.iter().enumerate() {
             if k > 0 {
@@ -231,13 +232,13 @@ fn rows_csv(typed: &[TypedColumn<'_>], rows: std::ops::Range<usize>) -> Result<V
                         push_text(&mut out, &safe_text(text));
                     }
                 }
-                TypedColumn::F64Slice(values) => push_f64(&mut out, values[i]),
+                TypedColumn::F64Slice(values) => floats.push(&mut out, values[i]),
                 TypedColumn::U32Slice(values) => {
                     out.extend_from_slice(integer.format(values[i]).as_bytes());
                 }
                 TypedColumn::F64(ca) => {
                     if let Some(x) = ca.get(i) {
-                        push_f64(&mut out, x);
+                        floats.push(&mut out, x);
                     }
                 }
                 TypedColumn::U32(ca) => {
@@ -275,6 +276,48 @@ fn push_f64(out: &mut Vec<u8>, x: f64) {
     } else {
         // Writing to a Vec cannot fail.
         let _ = write!(out, "{x}");
+    }
+}
+
+/// The text of recently written floats. Roll-up scores are fractions with small
+/// denominators, so a table of millions of them holds a few thousand distinct values: each
+/// is formatted once ([`push_f64`]) and then copied.
+struct FloatTexts {
+    /// Direct-mapped by the bits of the value: (bits, length, text).
+    slots: Vec<(u64, u8, [u8; FLOAT_TEXT_MAX])>,
+}
+
+/// Slots of [`FloatTexts`] (a power of two).
+const FLOAT_SLOTS: usize = 4096;
+/// Longest text kept: `push_f64` writes at most 24 bytes for |x| < 10⁷ (sign, 17 digits,
+/// point, leading zeros of 10⁻⁴); longer texts are written without the cache.
+const FLOAT_TEXT_MAX: usize = 24;
+
+impl FloatTexts {
+    fn new() -> Self {
+        // Bits 0 with length 0 never match: a stored text has at least one byte.
+        Self {
+            slots: vec![(0, 0, [0; FLOAT_TEXT_MAX]); FLOAT_SLOTS],
+        }
+    }
+
+    /// Writes `x` as [`push_f64`] does.
+    fn push(&mut self, out: &mut Vec<u8>, x: f64) {
+        let bits = x.to_bits();
+        let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize % FLOAT_SLOTS;
+        let (stored, len, text) = &mut self.slots[slot];
+        if *stored == bits && *len > 0 {
+            out.extend_from_slice(&text[..usize::from(*len)]);
+            return;
+        }
+        let start = out.len();
+        push_f64(out, x);
+        let written = &out[start..];
+        if written.len() <= FLOAT_TEXT_MAX {
+            *stored = bits;
+            *len = written.len() as u8;
+            text[..written.len()].copy_from_slice(written);
+        }
     }
 }
 
@@ -518,6 +561,28 @@ pub fn completeness(filtered: &Filtered) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_float_texts_equal_the_uncached_ones() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut floats = FloatTexts::new();
+        // Many repeats (as in a roll-up table), colliding slots, and long texts.
+        let values: Vec<f64> = (0..50_000)
+            .map(|i| match i % 4 {
+                0 => f64::from(rng.random_range(1..=40)) / f64::from(rng.random_range(1..=12)),
+                1 => rng.random::<f64>() * 1e9,
+                2 => -rng.random::<f64>() * 1e-6,
+                _ => f64::from(i % 7),
+            })
+            .collect();
+        for &x in values.iter().chain(values.iter()) {
+            let (mut cached, mut plain) = (Vec::new(), Vec::new());
+            floats.push(&mut cached, x);
+            push_f64(&mut plain, x);
+            assert_eq!(cached, plain, "{x:e}");
+        }
+    }
 
     #[test]
     fn fast_float_text_equals_display() {
