@@ -156,7 +156,7 @@ fn stages(c: &mut Criterion) {
     group.finish();
     drop(large);
 
-    let groups = analysis::indicator_groups(&national.filtered.ratings, &model).expect("groups");
+    let groups = analysis::indicator_groups(&national.filtered, &model).expect("groups");
     let mut group = slow_group(c, "deviation_table", Duration::from_secs(3));
     group.throughput(Throughput::Elements(national.kept()));
     group.bench_function("scale 1", |b| {

@@ -391,7 +391,7 @@ pub fn analyze_with_progress(
                         || describe(&filtered, &rollup),
                         || {
                             deviation::deviation_table(
-                                &indicator_groups(&filtered.ratings, &model)?,
+                                &indicator_groups(&filtered, &model)?,
                                 stats.confidence,
                                 stats.pairwise.alpha,
                             )
@@ -771,30 +771,18 @@ fn densities(rollup: &Rollup, bandwidth: Bandwidth) -> Result<Densities> {
 
 /// The kept ratings ([`Filtered::ratings`]) grouped by indicator (model order, then ids
 /// outside the model) and authority: the input of [`deviation::deviation_table`].
-pub fn indicator_groups(ratings: &DataFrame, model: &QualityModel) -> Result<Vec<IndicatorScores>> {
+pub fn indicator_groups(filtered: &Filtered, model: &QualityModel) -> Result<Vec<IndicatorScores>> {
+    let ratings = &filtered.ratings;
     let indicator = ratings.column("indicator")?.str()?;
-    let authority = ratings.column("authority")?.str()?;
     let score = ratings.column("score")?.f64()?;
+    let (authorities, authority_of_row) = rating_authorities(filtered)?;
     // Scores by [indicator slot][authority slot]: one hash lookup per rating (the
-    // indicator), and the authority only when it changes (the table is sorted by it).
+    // indicator).
     let mut indicator_slot: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
-    let mut authorities: Vec<&str> = Vec::new();
     let mut cells: Vec<Vec<Vec<f64>>> = Vec::new();
-    let mut last: Option<(&str, usize)> = None;
-    for ((i, a), x) in indicator.iter().zip(authority.iter()).zip(score.iter()) {
-        let (Some(i), Some(a), Some(x)) = (i, a, x) else {
+    for ((i, a_slot), x) in indicator.iter().zip(authority_of_row).zip(score.iter()) {
+        let (Some(i), Some(a_slot), Some(x)) = (i, a_slot, x) else {
             continue;
-        };
-        let a_slot = match last {
-            Some((name, slot)) if name == a => slot,
-            _ => {
-                let slot = authorities.iter().position(|&n| n == a).unwrap_or_else(|| {
-                    authorities.push(a);
-                    authorities.len() - 1
-                });
-                last = Some((a, slot));
-                slot
-            }
         };
         let next = indicator_slot.len();
         let i_slot = *indicator_slot.entry(i).or_insert(next);
@@ -835,27 +823,45 @@ pub fn indicator_groups(ratings: &DataFrame, model: &QualityModel) -> Result<Vec
         .collect())
 }
 
+/// The distinct authorities of the kept visits (in order of first appearance), and for each
+/// kept rating the slot of its authority there (through its `visit`).
+fn rating_authorities(
+    filtered: &Filtered,
+) -> Result<(Vec<&str>, impl Iterator<Item = Option<usize>> + '_)> {
+    let names = filtered.visits.column("authority")?.str()?;
+    let mut authorities: Vec<&str> = Vec::new();
+    let slot_of_visit: Vec<Option<usize>> = names
+        .iter()
+        .map(|name| {
+            let name = name?;
+            Some(
+                authorities
+                    .iter()
+                    .position(|&n| n == name)
+                    .unwrap_or_else(|| {
+                        authorities.push(name);
+                        authorities.len() - 1
+                    }),
+            )
+        })
+        .collect();
+    let visit = filtered.ratings.column("visit")?.u32()?;
+    let per_row = visit
+        .iter()
+        .map(move |v| v.and_then(|v| slot_of_visit.get(v as usize).copied().flatten()));
+    Ok((authorities, per_row))
+}
+
 fn describe(filtered: &Filtered, rollup: &Rollup) -> Result<Vec<AuthoritySummary>> {
-    let authority = filtered.ratings.column("authority")?.str()?;
     let score = filtered.ratings.column("score")?.f64()?;
-    let mut counts: BTreeMap<&str, [u64; 5]> = BTreeMap::new();
-    // The table is sorted by authority: count a run, then add it.
-    let mut run: Option<(&str, [u64; 5])> = None;
-    for (a, s) in authority.iter().zip(score.iter()) {
+    let (authorities, authority_of_row) = rating_authorities(filtered)?;
+    let mut by_slot = vec![[0u64; 5]; authorities.len()];
+    for (a, s) in authority_of_row.zip(score.iter()) {
         if let (Some(a), Some(s)) = (a, s) {
-            if run.is_some_and(|(name, _)| name != a)
-                && let Some((name, c)) = run.take()
-            {
-                let total = counts.entry(name).or_insert([0; 5]);
-                total.iter_mut().zip(c).for_each(|(t, c)| *t += c);
-            }
-            run.get_or_insert((a, [0; 5])).1[(s as usize).clamp(1, 5) - 1] += 1;
+            by_slot[a][(s as usize).clamp(1, 5) - 1] += 1;
         }
     }
-    if let Some((name, c)) = run {
-        let total = counts.entry(name).or_insert([0; 5]);
-        total.iter_mut().zip(c).for_each(|(t, c)| *t += c);
-    }
+    let counts: BTreeMap<&str, [u64; 5]> = authorities.into_iter().zip(by_slot).collect();
     rollup
         .overall_by_authority()?
         .into_iter()

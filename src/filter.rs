@@ -278,14 +278,33 @@ impl FilterSummary {
 /// The filter stage's output.
 #[derive(Debug, Clone)]
 pub struct Filtered {
-    /// Ratings that passed: `file` u32, `line` u64, `authority`, `visit_id`, `indicator`
-    /// (canonical `8.c`), `criterion` u32, `theme` u32, `score` f64; sorted by authority,
-    /// visit, indicator, file and line.
+    /// Ratings that passed: `file` u32, `line` u64, `visit` u32 (the rating's row in
+    /// [`Filtered::visits`], where its authority and visit id are), `indicator` (canonical
+    /// `8.c`), `criterion` u32, `theme` u32, `score` f64; sorted by visit (so by authority
+    /// and visit id), then indicator, file and line. Join with `visits` on its row number for
+    /// the names:
+    ///
+    /// ```
+    /// # fn main() -> losstat::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("export.csv");
+    /// # std::fs::write(&path, "authority,visit_id,indicator,score\nNord,v1,1.a,4\n").unwrap();
+    /// # let loaded = losstat::load::load(&[path], &Default::default())?;
+    /// # let model = losstat::model::QualityModel::embedded()?;
+    /// # let filtered = losstat::filter::filter_with(&loaded, &model, &losstat::filter::FilterOptions { los_visit_rules: false })?;
+    /// let visit = filtered.ratings.column("visit")?.u32()?;
+    /// let authority = filtered.visits.column("authority")?.str()?;
+    /// let first = visit.get(0).unwrap() as usize;
+    /// assert_eq!(authority.get(first), Some("Socialtilsyn Nord"));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// (A name column per rating would hold 10 million copies of five names.)
     pub ratings: DataFrame,
     /// One row per kept visit: `authority`, `visit_id`, and the visit's `offer_id`,
     /// `offer_type` and `visit_date` (the first non-blank value among its kept ratings, in
-    /// the order of `ratings`), `ratings` u32; sorted by authority and visit. Visit-level
-    /// fields live here rather than on each of the visit's ratings.
+    /// the order of `ratings`), `ratings` u32 (how many rows of `ratings` it has); sorted by
+    /// authority and visit.
     pub visits: DataFrame,
     /// Every excluded or flagged rating, sorted by file and line.
     pub exclusions: Vec<Exclusion>,
@@ -343,8 +362,28 @@ impl Filtered {
         let rename = |raw: &str| -> Option<String> {
             canonical_authority(raw).and_then(|c| mapping.get(&c).cloned())
         };
-        self.ratings = renamed_in_order(&self.ratings, &rename)?;
-        self.visits = renamed_in_order(&self.visits, &rename)?;
+        // The visits are put back in name order; the ratings follow their visits.
+        let (visits, order) = renamed_in_order(&self.visits, &rename)?;
+        let counts = self.visits.column("ratings")?.u32()?;
+        let mut starts = Vec::with_capacity(counts.len() + 1);
+        starts.push(0usize);
+        for n in counts.into_no_null_iter() {
+            starts.push(starts[starts.len() - 1] + n as usize);
+        }
+        let mut rows: Vec<IdxSize> = Vec::with_capacity(self.ratings.height());
+        let mut visit: Vec<u32> = Vec::with_capacity(self.ratings.height());
+        for (new, &old) in order.iter().enumerate() {
+            let old = old as usize;
+            let (Some(&from), Some(&to)) = (starts.get(old), starts.get(old + 1)) else {
+                continue;
+            };
+            rows.extend((from..to).map(|r| r as IdxSize));
+            visit.extend(std::iter::repeat_n(new as u32, to - from));
+        }
+        let mut ratings = self.ratings.take(&IdxCa::from_vec("idx".into(), rows))?;
+        ratings.with_column(Column::new("visit".into(), visit))?;
+        self.ratings = ratings;
+        self.visits = visits;
         // Free text (details, raw records) may hold a name in any spelling: replace the
         // canonical names and their short forms ("Nord"), longest first.
         let mut spellings: Vec<(String, &String)> = Vec::new();
@@ -477,8 +516,12 @@ pub fn parse_score(raw: &str) -> Option<u8> {
 }
 
 /// `df` (sorted by `authority` first) with its authorities renamed by `rename` and its runs
-/// of rows per authority put back in name order; the order within a run is kept.
-fn renamed_in_order(df: &DataFrame, rename: &dyn Fn(&str) -> Option<String>) -> Result<DataFrame> {
+/// of rows per authority put back in name order (the order within a run is kept), and the
+/// old row of each new row.
+fn renamed_in_order(
+    df: &DataFrame,
+    rename: &dyn Fn(&str) -> Option<String>,
+) -> Result<(DataFrame, Vec<IdxSize>)> {
     let authority = df.column("authority")?.str()?;
     let mut runs: Vec<(String, usize, usize)> = Vec::new();
     for (row, name) in authority.iter().enumerate() {
@@ -501,9 +544,9 @@ fn renamed_in_order(df: &DataFrame, rename: &dyn Fn(&str) -> Option<String>) -> 
             names.append_value(name);
         }
     }
-    let mut out = df.take(&IdxCa::from_vec("idx".into(), order))?;
+    let mut out = df.take(&IdxCa::from_slice("idx".into(), &order))?;
     out.with_column(names.finish().into_column())?;
-    Ok(out)
+    Ok((out, order))
 }
 
 const NONE_KEY: &str = "(none)";
@@ -675,7 +718,7 @@ pub fn filter_with(
     let mut flags: Vec<Option<Rule>> = vec![None; n];
     let mut remaining = vec![0u64; visits.len()];
     let mut ones = vec![0u64; visits.len()];
-    let mut covered = vec![0u64; visits.len() * width];
+    let mut covered = vec![false; visits.len() * width];
     let mut valid_cover = vec![false; visits.len() * width];
     // The score each distinct indicator id got in the current visit (stamped by visit).
     let mut seen: Vec<(usize, u8)> = vec![(usize::MAX, 0); indicators.distinct];
@@ -738,7 +781,7 @@ pub fn filter_with(
                 ones[v] += 1;
             }
             if let Some(k) = row_indicator(row).and_then(|i| i.universal) {
-                covered[v * width + k] += 1;
+                covered[v * width + k] = true;
             }
         }
     }
@@ -775,7 +818,7 @@ pub fn filter_with(
             let missing: Vec<String> = universal
                 .iter()
                 .enumerate()
-                .filter(|(k, _)| covered[v * width + k] == 0)
+                .filter(|(k, _)| !covered[v * width + k])
                 .map(|(_, id)| id.to_string())
                 .collect();
             if remaining[v] == 0 {
@@ -927,7 +970,7 @@ pub fn filter_with(
         (authority_of_visit(x), visits[x].id.as_str())
             .cmp(&(authority_of_visit(y), visits[y].id.as_str()))
     });
-    let mut order: Vec<usize> = Vec::new();
+    let mut order: Vec<usize> = Vec::with_capacity(n);
     let mut visit_ends: Vec<usize> = Vec::with_capacity(kept_visits.len());
     for &v in &kept_visits {
         let start = order.len();
@@ -977,12 +1020,15 @@ pub fn filter_with(
 
 /// A string column from runs `(value, length)`; equal neighbouring runs are merged. A value
 /// longer than a view's 12 inline bytes is stored once per run, not once per row, so an
-/// authority name repeated over a million ratings takes 24 bytes, not 24 MB.
+/// authority name repeated over a million ratings takes 24 bytes, not 24 MB. `rows` is the
+/// total length (room for it is reserved up front).
 pub(crate) fn runs_column<'a>(
     name: &str,
     runs: impl IntoIterator<Item = (&'a str, usize)>,
+    rows: usize,
 ) -> StringChunked {
-    let mut array = polars_arrow::array::MutableBinaryViewArray::<str>::new();
+    // Sized up front: growing a column of millions of views copies it several times.
+    let mut array = polars_arrow::array::MutableBinaryViewArray::<str>::with_capacity(rows);
     let mut pending: Option<(&str, usize)> = None;
     for (value, length) in runs {
         match &mut pending {
@@ -1091,9 +1137,6 @@ impl Kept<'_> {
                 Some(n)
             })
             .collect();
-        let per_visit = |texts: Vec<&str>| -> StringChunked {
-            runs_column("", texts.into_iter().zip(lengths.iter().copied()))
-        };
         let indicator_codes = raw.column(Field::Indicator).codes();
         let info = |row: usize| {
             indicator_codes
@@ -1105,7 +1148,7 @@ impl Kept<'_> {
             Column::new(name.into(), values)
         };
         let score_codes = raw.column(Field::Score).codes();
-        // Each column is built on its own; the string columns dominate, so they run in parallel.
+        // Each column is built on its own, in parallel (the indicator texts take longest).
         type Maker<'m> = Box<dyn Fn() -> Column + Send + Sync + 'm>;
         let makers: Vec<Maker<'_>> = vec![
             Box::new(|| {
@@ -1121,14 +1164,11 @@ impl Kept<'_> {
                 )
             }),
             Box::new(|| {
-                per_visit(self.visit_authorities())
-                    .with_name("authority".into())
-                    .into_column()
-            }),
-            Box::new(|| {
-                per_visit(self.visit_ids())
-                    .with_name("visit_id".into())
-                    .into_column()
+                let mut visit = Vec::with_capacity(order.len());
+                for (k, &n) in lengths.iter().enumerate() {
+                    visit.extend(std::iter::repeat_n(k as u32, n));
+                }
+                Column::new("visit".into(), visit)
             }),
             Box::new(|| {
                 let mut indicator = StringChunkedBuilder::new("indicator".into(), order.len());
@@ -1160,7 +1200,6 @@ impl Kept<'_> {
         Ok(DataFrame::new(order.len(), columns)?)
     }
 
-    /// One row per kept visit (see [`Filtered::visits`]).
     /// The authority of each kept visit.
     fn visit_authorities(&self) -> Vec<&str> {
         self.kept_visits
@@ -1177,6 +1216,7 @@ impl Kept<'_> {
             .collect()
     }
 
+    /// One row per kept visit (see [`Filtered::visits`]).
     fn visit_frame(&self) -> Result<DataFrame> {
         let (raw, order, visit_ends) = (self.raw, self.order, self.visit_ends);
         let mut starts = Vec::with_capacity(visit_ends.len());
@@ -1314,7 +1354,7 @@ mod tests {
     fn runs_column_repeats_values_and_stores_each_run_once() {
         let long = "Socialtilsyn Hovedstaden";
         let runs = [(long, 2), (long, 3), ("Nord", 1), (long, 1), ("", 2)];
-        let ca = runs_column("authority", runs);
+        let ca = runs_column("authority", runs, 9);
         let expected: Vec<&str> = runs
             .iter()
             .flat_map(|&(v, n)| std::iter::repeat_n(v, n))

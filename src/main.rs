@@ -684,18 +684,9 @@ fn spider(args: &SpiderArgs, model: &QualityModel, quiet: bool) -> Result<ExitCo
         let mut json = serde_json::to_vec_pretty(&profile)?;
         json.push(b'\n');
         let files = [
-            report::OutputFile {
-                name: format!("{}.svg", figure.name),
-                bytes: figure.svg.into_bytes(),
-            },
-            report::OutputFile {
-                name: format!("{}.png", figure.name),
-                bytes: figure.png,
-            },
-            report::OutputFile {
-                name: "profile.json".to_string(),
-                bytes: json,
-            },
+            report::OutputFile::new(format!("{}.svg", figure.name), figure.svg.into_bytes()),
+            report::OutputFile::new(format!("{}.png", figure.name), figure.png),
+            report::OutputFile::new("profile.json", json),
         ];
         report::write_dir(dir, &files, &args.input.inputs, args.force)
             .with_context(|| format!("writing the outputs to {}", dir.display()))?;

@@ -266,12 +266,13 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
     for &n in per_visit.iter() {
         starts.push(starts[starts.len() - 1] + n as usize);
     }
-    let consistent = starts.last() == Some(&ratings.height()) && {
-        // Each visit's first rating carries its id.
-        let ids = ratings.column("visit_id")?.str()?;
-        let visit_ids = filtered.visits.column("visit_id")?.str()?;
-        (0..per_visit.len()).all(|v| per_visit[v] == 0 || ids.get(starts[v]) == visit_ids.get(v))
-    };
+    let visit = values(ratings, "visit", |c| c.u32())?;
+    let consistent = starts.last() == Some(&ratings.height())
+        && (0..per_visit.len()).all(|v| {
+            visit[starts[v]..starts[v + 1]]
+                .iter()
+                .all(|&k| k as usize == v)
+        });
     if !consistent {
         return Err(crate::Error::InvalidParameter {
             name: "filtered ratings",
@@ -319,44 +320,58 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
 
     let authority = filtered.visits.column("authority")?.str()?;
     let visit_id = filtered.visits.column("visit_id")?.str()?;
+    let Columns {
+        criterion_theme,
+        criterion,
+        criterion_score,
+        indicators,
+        theme,
+        theme_score,
+        theme_criteria,
+        visit_rows,
+        visit_criteria,
+        visit_theme_rows,
+        overall,
+        visit_themes,
+    } = out;
     // Authority and visit id of each criterion or theme row: one run per visit.
-    let per_row = |counts: &[usize], names: &StringChunked, name: &str| -> StringChunked {
-        let runs = out
-            .visit_rows
+    let per_row = |counts: &[usize], names: &StringChunked, name: &str| -> Column {
+        let runs = visit_rows
             .iter()
             .zip(counts)
             .map(|(&v, &n)| (names.get(v).unwrap_or(""), n));
-        runs_column(name, runs)
+        runs_column(name, runs, counts.iter().sum()).into_column()
     };
+    // The vectors move into the frames (no copy).
     let (criteria, themes) = rayon::join(
         || -> Result<DataFrame> {
             Ok(DataFrame::new(
-                out.criterion.len(),
+                criterion.len(),
                 vec![
-                    per_row(&out.visit_criteria, authority, "authority").into_column(),
-                    per_row(&out.visit_criteria, visit_id, "visit_id").into_column(),
-                    Column::new("theme".into(), &out.criterion_theme),
-                    Column::new("criterion".into(), &out.criterion),
-                    Column::new("score".into(), &out.criterion_score),
-                    Column::new("indicators".into(), &out.indicators),
+                    per_row(&visit_criteria, authority, "authority"),
+                    per_row(&visit_criteria, visit_id, "visit_id"),
+                    Column::new("theme".into(), criterion_theme),
+                    Column::new("criterion".into(), criterion),
+                    Column::new("score".into(), criterion_score),
+                    Column::new("indicators".into(), indicators),
                 ],
             )?)
         },
         || -> Result<DataFrame> {
             Ok(DataFrame::new(
-                out.theme.len(),
+                theme.len(),
                 vec![
-                    per_row(&out.visit_theme_rows, authority, "authority").into_column(),
-                    per_row(&out.visit_theme_rows, visit_id, "visit_id").into_column(),
-                    Column::new("theme".into(), &out.theme),
-                    Column::new("score".into(), &out.theme_score),
-                    Column::new("criteria".into(), &out.theme_criteria),
+                    per_row(&visit_theme_rows, authority, "authority"),
+                    per_row(&visit_theme_rows, visit_id, "visit_id"),
+                    Column::new("theme".into(), theme),
+                    Column::new("score".into(), theme_score),
+                    Column::new("criteria".into(), theme_criteria),
                 ],
             )?)
         },
     );
     let (criteria, themes) = (criteria?, themes?);
-    let mut visits = if out.visit_rows.len() == filtered.visits.height() {
+    let mut visits = if visit_rows.len() == filtered.visits.height() {
         filtered.visits.select([
             "authority",
             "visit_id",
@@ -368,7 +383,7 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
     } else {
         let idx = IdxCa::from_vec(
             "idx".into(),
-            out.visit_rows.iter().map(|&r| r as IdxSize).collect(),
+            visit_rows.iter().map(|&r| r as IdxSize).collect(),
         );
         filtered
             .visits
@@ -384,8 +399,8 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
     };
     let ratings_per_visit = visits.drop_in_place("ratings")?;
     visits.hstack_mut(&[
-        Column::new("overall".into(), out.overall),
-        Column::new("themes".into(), out.visit_themes),
+        Column::new("overall".into(), overall),
+        Column::new("themes".into(), visit_themes),
         ratings_per_visit,
     ])?;
     Ok(Rollup {

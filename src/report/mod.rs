@@ -52,17 +52,34 @@ pub const MARKER: &str = ".losstat";
 pub struct OutputFile {
     /// File name, e.g. `results.json`.
     pub name: String,
-    /// Contents.
-    pub bytes: Vec<u8>,
+    /// Contents, as pieces written one after another: a large table comes as the blocks it
+    /// was formatted in (in parallel), which are not copied into one buffer.
+    pub parts: Vec<Vec<u8>>,
+}
+
+impl OutputFile {
+    /// A file of one piece.
+    pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        Self {
+            name: name.into(),
+            parts: vec![bytes],
+        }
+    }
+
+    /// Size in bytes.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(Vec::len).sum()
+    }
+
+    /// Whether the file is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Every file `compare --out` writes, rendered in memory: the tables, `results.json`,
 /// `report.html`, and each figure as `figures/NAME.svg` and `figures/NAME.png`.
 pub fn render(analysis: &Analysis, figures: &[Figure], lang: Lang) -> Result<Vec<OutputFile>> {
-    let file = |name: &str, bytes: Vec<u8>| OutputFile {
-        name: name.to_string(),
-        bytes,
-    };
     let svgs: Vec<&str> = figures.iter().map(|f| f.svg.as_str()).collect();
     let font_css = plot::font_face_css(&svgs)?;
     let captioned: Vec<(Figure, String)> = figures
@@ -73,33 +90,45 @@ pub fn render(analysis: &Analysis, figures: &[Figure], lang: Lang) -> Result<Vec
             (inline, html::caption(&f.name, lang))
         })
         .collect();
-    let mut files = vec![file(
+    let mut files = vec![OutputFile::new(
         "report.html",
         html::render(analysis, &captioned, &font_css, lang),
     )];
     for f in figures {
-        files.push(file(
-            &format!("figures/{}.svg", f.name),
+        files.push(OutputFile::new(
+            format!("figures/{}.svg", f.name),
             f.svg.clone().into_bytes(),
         ));
-        files.push(file(&format!("figures/{}.png", f.name), f.png.clone()));
+        files.push(OutputFile::new(
+            format!("figures/{}.png", f.name),
+            f.png.clone(),
+        ));
     }
     files.extend([
-        file("results.json", json::to_bytes(analysis)?),
-        file(
+        OutputFile::new("results.json", json::to_bytes(analysis)?),
+        OutputFile::new(
             "exclusions.csv",
             tables::exclusions(&analysis.filtered, &analysis.sources)?,
         ),
-        file("filter.csv", tables::filter_counts(&analysis.filtered)?),
-        file("authorities.csv", tables::authorities(analysis)?),
-        file("visits.csv", tables::frame(&analysis.rollup.visits)?),
-        file("themes.csv", tables::frame(&analysis.rollup.themes)?),
-        file("criteria.csv", tables::frame(&analysis.rollup.criteria)?),
-        file("ks.csv", tables::pairs(analysis)?),
-        file("deviation.csv", tables::deviation(analysis)?),
-        file("kde.csv", tables::kde(analysis)?),
-        file("histogram.csv", tables::histogram(analysis)?),
-        file(
+        OutputFile::new("filter.csv", tables::filter_counts(&analysis.filtered)?),
+        OutputFile::new("authorities.csv", tables::authorities(analysis)?),
+        OutputFile {
+            name: "visits.csv".to_string(),
+            parts: tables::frame_blocks(&analysis.rollup.visits)?,
+        },
+        OutputFile {
+            name: "themes.csv".to_string(),
+            parts: tables::frame_blocks(&analysis.rollup.themes)?,
+        },
+        OutputFile {
+            name: "criteria.csv".to_string(),
+            parts: tables::frame_blocks(&analysis.rollup.criteria)?,
+        },
+        OutputFile::new("ks.csv", tables::pairs(analysis)?),
+        OutputFile::new("deviation.csv", tables::deviation(analysis)?),
+        OutputFile::new("kde.csv", tables::kde(analysis)?),
+        OutputFile::new("histogram.csv", tables::histogram(analysis)?),
+        OutputFile::new(
             "completeness.csv",
             tables::completeness(&analysis.filtered)?,
         ),
@@ -180,8 +209,13 @@ pub fn write_dir(dir: &Path, files: &[OutputFile], inputs: &[PathBuf], force: bo
         // The files are written side by side (the large tables take the most time).
         use rayon::prelude::*;
         files.par_iter().try_for_each(|f| {
+            use std::io::Write as _;
             let path = staging.join(&f.name);
-            std::fs::write(&path, &f.bytes).map_err(write_error(&path))
+            let mut out = std::fs::File::create(&path).map_err(write_error(&path))?;
+            for part in &f.parts {
+                out.write_all(part).map_err(write_error(&path))?;
+            }
+            Ok::<(), Error>(())
         })?;
         if dir.exists() {
             if swap(&staging, dir).is_ok() {

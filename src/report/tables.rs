@@ -181,6 +181,11 @@ pub fn authorities(analysis: &Analysis) -> Result<Vec<u8>> {
 /// of millions of rows costs no allocation per cell; blocks of rows are formatted in
 /// parallel and joined in order.
 pub fn frame(df: &DataFrame) -> Result<Vec<u8>> {
+    Ok(frame_blocks(df)?.concat())
+}
+
+/// [`frame`] as the header and the blocks of rows it was formatted in, in order.
+pub fn frame_blocks(df: &DataFrame) -> Result<Vec<Vec<u8>>> {
     use rayon::prelude::*;
     let mut df = df.clone();
     df.rechunk_mut();
@@ -199,12 +204,10 @@ pub fn frame(df: &DataFrame) -> Result<Vec<u8>> {
         .into_par_iter()
         .map(|start| rows_csv(&typed, start..(start + FRAME_BLOCK_ROWS).min(df.height())))
         .collect::<Result<_>>()?;
-    let mut out = finish(header)?;
-    out.reserve(blocks.iter().map(Vec::len).sum());
-    for block in blocks {
-        out.extend_from_slice(&block);
-    }
-    Ok(out)
+    let mut parts = Vec::with_capacity(blocks.len() + 1);
+    parts.push(finish(header)?);
+    parts.extend(blocks);
+    Ok(parts)
 }
 
 /// Rows per block of [`frame`].
