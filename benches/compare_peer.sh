@@ -54,7 +54,13 @@ read -r -a SCALE_LIST <<<"$SCALES"
 for s in "${SCALE_LIST[@]}"; do
     [[ $s =~ ^[0-9]+([.][0-9]+)?$ ]] || die "a scale must be a positive number, got '$s'"
 done
-[ -x /usr/bin/time ] || die "/usr/bin/time (GNU time) is needed: apt-get install time"
+# GNU time measures wall time and peak RSS; a fresh Debian machine lacks it.
+if [ ! -x /usr/bin/time ]; then
+    echo "== installing GNU time (Debian package time)"
+    if [ "$(id -u)" = 0 ]; then SUDO=(); else SUDO=(sudo); fi
+    { "${SUDO[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq time >/dev/null; } \
+        || die "/usr/bin/time (GNU time) is needed and could not be installed: apt-get install time"
+fi
 mkdir -p "$WORK/inputs" "$WORK/out" "$WORK/logs"
 WORK=$(cd "$WORK" && pwd)
 

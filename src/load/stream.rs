@@ -2,7 +2,9 @@
 //!
 //! A regular file in UTF-8 or Windows-1252 is not read whole: one thread reads it in blocks
 //! of about [`BLOCK`] bytes, feeds them to the SHA-256, and cuts each after its last line feed
-//! outside quotes (a record boundary; a longer record makes its block grow); the rayon pool
+//! that an even number of quotes precedes, which is a record boundary when every quote opens,
+//! closes or doubles inside a quoted field (the parsers check that; a longer record makes its
+//! block grow); the rayon pool
 //! decodes and parses the blocks with [`Records`], each into a part of the table, and the
 //! parts are joined in file order as they finish. The result is what reading the file whole
 //! gives ([`super::delimited::read`]): the same records, line numbers, counts and hash. Memory
@@ -33,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::progress::{Progress, Silent};
 
 use super::decode::{self, EncodingChoice};
-use super::delimited::{self, Records, last_record_end};
+use super::delimited::{self, Records, last_record_end, parity_record_end};
 use super::sink::{FileRead, RowSink, SinkCounts};
 use super::table::TableBuilder;
 use super::{Format, LoadOptions};
@@ -203,7 +205,7 @@ fn read_blocks(
     let reading = std::thread::scope(|scope| {
         let abandon = &abandon;
         let reader = scope.spawn(move || {
-            let sent = blocks.run(carry, separator, &work, &recycled, abandon, progress);
+            let sent = blocks.run(carry, &work, &recycled, abandon, progress);
             drop(work); // the parsers stop when the queue is closed
             sent.map(|sent| (sent, blocks))
         });
@@ -219,7 +221,11 @@ fn read_blocks(
             let mut part = TableBuilder::new();
             let mut part_sink = template.sink(&mut part);
             let mut records = Records::new(&text, separator, block.first_line, false);
-            if delimited::read_body(&mut records, &mut part_sink, separator, &Silent).is_err() {
+            // The block was cut by quote parity, which a quote that does not open a field
+            // misleads: then the whole file is read again, in one piece.
+            if delimited::read_body(&mut records, &mut part_sink, separator, &Silent).is_err()
+                || !records.quotes_regular()
+            {
                 abandon.store(true, Ordering::Relaxed);
                 return;
             }
@@ -291,7 +297,7 @@ struct Block {
 
 /// Why the reader stopped early.
 enum Stop {
-    /// Quote parity cannot cut this file, or a parser gave up.
+    /// A parser gave up (see the module docs).
     GaveUp,
     /// The file could not be read.
     Read(std::io::Error),
@@ -336,7 +342,6 @@ impl Blocks {
     fn run(
         &mut self,
         mut carry: Vec<u8>,
-        separator: u8,
         work: &mpsc::SyncSender<Block>,
         recycled: &mpsc::Receiver<Vec<u8>>,
         abandon: &AtomicBool,
@@ -357,14 +362,10 @@ impl Blocks {
                 if buffer.is_empty() {
                     return Ok(sent);
                 }
-                match last_record_end(&buffer, separator) {
-                    Err(_) => {
-                        abandon.store(true, Ordering::Relaxed);
-                        return Err(Stop::GaveUp);
-                    }
-                    Ok(Some(end)) => break end,
-                    Ok(None) if self.eof => break buffer.len(),
-                    Ok(None) => target = buffer.len() * 2,
+                match parity_record_end(&buffer) {
+                    Some(end) => break end,
+                    None if self.eof => break buffer.len(),
+                    None => target = buffer.len() * 2,
                 }
             };
             carry.extend_from_slice(&buffer[cut..]);
