@@ -496,7 +496,7 @@ pub fn parity_record_end(bytes: &[u8]) -> Option<usize> {
     loop {
         let feed = memchr::memrchr(b'\n', &bytes[..end])?;
         after += memchr::memchr_iter(b'"', &bytes[feed..end]).count();
-        if (total - after) % 2 == 0 {
+        if (total - after).is_multiple_of(2) {
             return Some(feed + 1);
         }
         end = feed;
