@@ -1417,3 +1417,153 @@ mod tests {
         assert_eq!(canonical_authority("Tilsyn X").as_deref(), Some("Tilsyn X"));
     }
 }
+
+#[cfg(test)]
+mod visit_index_tests {
+    use super::*;
+
+    use crate::load::Loaded;
+    use crate::load::table::TableBuilder;
+
+    /// Three visits of two authorities, in file order Syd, Nord, Syd.
+    fn loaded() -> Loaded {
+        let mut table = TableBuilder::new();
+        let mut line = 1;
+        for (authority, visit) in [("Syd", "s1"), ("Nord", "n1"), ("Syd", "s2")] {
+            for (id, score) in [("1.a", "4"), ("2.a", "5"), ("1.b", "3")] {
+                line += 1;
+                table.push(
+                    0,
+                    line,
+                    [
+                        Some(authority),
+                        Some(visit),
+                        Some(id),
+                        Some(score),
+                        None,
+                        None,
+                        None,
+                    ],
+                );
+            }
+        }
+        Loaded {
+            ratings: table.finish(),
+            malformed: Vec::new(),
+            sources: Vec::new(),
+        }
+    }
+
+    /// A visit's id, authority and (indicator, score) ratings.
+    type VisitRatings = (String, String, Vec<(String, f64)>);
+
+    /// Each visit's ratings, read through the `visit` column.
+    fn by_visit(f: &Filtered) -> Vec<VisitRatings> {
+        let ids = f
+            .visits
+            .column("visit_id")
+            .expect("visit_id")
+            .str()
+            .expect("str");
+        let names = f
+            .visits
+            .column("authority")
+            .expect("authority")
+            .str()
+            .expect("str");
+        let visit = f
+            .ratings
+            .column("visit")
+            .expect("visit")
+            .u32()
+            .expect("u32");
+        let indicator = f
+            .ratings
+            .column("indicator")
+            .expect("indicator")
+            .str()
+            .expect("str");
+        let score = f
+            .ratings
+            .column("score")
+            .expect("score")
+            .f64()
+            .expect("f64");
+        let mut out: Vec<VisitRatings> = (0..f.visits.height())
+            .map(|v| {
+                let id = ids.get(v).expect("id").to_string();
+                (id, names.get(v).expect("name").to_string(), Vec::new())
+            })
+            .collect();
+        let mut last = 0;
+        for r in 0..f.ratings.height() {
+            let v = visit.get(r).expect("visit") as usize;
+            assert!(v >= last, "ratings are sorted by visit");
+            last = v;
+            let pair = (
+                indicator.get(r).expect("id").to_string(),
+                score.get(r).expect("score"),
+            );
+            out[v].2.push(pair);
+        }
+        out
+    }
+
+    #[test]
+    fn ratings_name_their_visit_by_row_and_follow_a_rename() {
+        let model = QualityModel::embedded().expect("model");
+        let options = FilterOptions {
+            los_visit_rules: false,
+        };
+        let mut f = filter_with(&loaded(), &model, &options).expect("filter");
+        let before = by_visit(&f);
+        // Sorted by authority, then visit; each visit's ratings by indicator.
+        let order: Vec<(&str, &str)> = before
+            .iter()
+            .map(|(v, a, _)| (a.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("Socialtilsyn Nord", "n1"),
+                ("Socialtilsyn Syd", "s1"),
+                ("Socialtilsyn Syd", "s2")
+            ]
+        );
+        let ids: Vec<&str> = before[0].2.iter().map(|(i, _)| i.as_str()).collect();
+        assert_eq!(ids, vec!["1.a", "1.b", "2.a"]);
+        // Renaming reorders the visits (Syd becomes "A", before "Z"); ratings follow.
+        let mapping: BTreeMap<String, String> = [
+            ("Socialtilsyn Nord".to_string(), "Z".to_string()),
+            ("Socialtilsyn Syd".to_string(), "A".to_string()),
+        ]
+        .into();
+        f.rename_authorities(&mapping).expect("rename");
+        let after = by_visit(&f);
+        let order: Vec<(&str, &str)> = after
+            .iter()
+            .map(|(v, a, _)| (a.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(order, vec![("A", "s1"), ("A", "s2"), ("Z", "n1")]);
+        for (visit, _, ratings) in &after {
+            let old = before
+                .iter()
+                .find(|(v, _, _)| v == visit)
+                .expect("same visit");
+            assert_eq!(ratings, &old.2, "visit {visit} keeps its ratings");
+        }
+        let counts = f
+            .visits
+            .column("ratings")
+            .expect("ratings")
+            .u32()
+            .expect("u32");
+        assert_eq!(
+            counts.into_no_null_iter().collect::<Vec<_>>(),
+            vec![3, 3, 3]
+        );
+        // The roll-up reads them through the same index.
+        let scores = crate::rollup::rollup(&f).expect("rollup");
+        assert_eq!(scores.visits.height(), 3);
+    }
+}

@@ -10,8 +10,8 @@
 //! | stage | module | input → output |
 //! |---|---|---|
 //! | 0 | [`model`] | model CSV → [`model::QualityModel`] (themes, criteria, indicators, universal flags) |
-//! | 1 | [`load`] | CSV / Excel exports, long or wide → [`load::Loaded`] (a polars table of raw ratings) |
-//! | 2 | [`filter`] | raw ratings → [`filter::Filtered`] (the LOS filters; every exclusion listed) |
+//! | 1 | [`load`] | CSV / Excel exports, long or wide → [`load::Loaded`] (dictionary-coded raw ratings; `to_frame` for a polars table) |
+//! | 2 | [`filter`] | raw ratings → [`filter::Filtered`] (the LOS filters; every exclusion listed; kept ratings and visits as polars tables) |
 //! | 3 | [`rollup`] | kept ratings → [`rollup::Rollup`] (criterion, theme, overall score per visit) |
 //! | 4 | [`stats`] | plain slices → named results (descriptives) |
 //! | 5 | [`analysis`] | all of the above → one [`analysis::Analysis`]; writes nothing |

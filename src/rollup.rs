@@ -342,32 +342,36 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
             .map(|(&v, &n)| (names.get(v).unwrap_or(""), n));
         runs_column(name, runs, counts.iter().sum()).into_column()
     };
-    // The vectors move into the frames (no copy).
+    // A level's frame: the names, then its own columns (whose vectors move in, no copy).
+    let level_frame = |counts: &[usize], own: Vec<Column>| -> Result<DataFrame> {
+        let mut columns = vec![
+            per_row(counts, authority, "authority"),
+            per_row(counts, visit_id, "visit_id"),
+        ];
+        columns.extend(own);
+        Ok(DataFrame::new(counts.iter().sum(), columns)?)
+    };
     let (criteria, themes) = rayon::join(
-        || -> Result<DataFrame> {
-            Ok(DataFrame::new(
-                criterion.len(),
+        || {
+            level_frame(
+                &visit_criteria,
                 vec![
-                    per_row(&visit_criteria, authority, "authority"),
-                    per_row(&visit_criteria, visit_id, "visit_id"),
                     Column::new("theme".into(), criterion_theme),
                     Column::new("criterion".into(), criterion),
                     Column::new("score".into(), criterion_score),
                     Column::new("indicators".into(), indicators),
                 ],
-            )?)
+            )
         },
-        || -> Result<DataFrame> {
-            Ok(DataFrame::new(
-                theme.len(),
+        || {
+            level_frame(
+                &visit_theme_rows,
                 vec![
-                    per_row(&visit_theme_rows, authority, "authority"),
-                    per_row(&visit_theme_rows, visit_id, "visit_id"),
                     Column::new("theme".into(), theme),
                     Column::new("score".into(), theme_score),
                     Column::new("criteria".into(), theme_criteria),
                 ],
-            )?)
+            )
         },
     );
     let (criteria, themes) = (criteria?, themes?);
