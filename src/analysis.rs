@@ -27,7 +27,6 @@ use crate::rollup::{self, Rollup};
 use crate::stats::descriptive::{self, Summary};
 use crate::stats::deviation::{self, DeviationRow, IndicatorScores};
 use crate::stats::kde::{self, Bandwidth, KdeCurve};
-use crate::stats::multitest;
 use crate::stats::pairwise::{self, Group, PairComparison, PairwiseOptions};
 
 /// Options for a run.
@@ -718,24 +717,14 @@ fn compare_levels(
     Ok(families)
 }
 
-/// Adjusts the primary and SciPy p-values of all pairs of each level together (replacing the
-/// per-family adjustment), and marks `significant` again.
+/// Adjusts the pairs of each level as one family (replacing the per-family adjustment).
 fn adjust_across_level(families: &mut [ComparisonFamily], options: &PairwiseOptions) {
     for level in [Level::Overall, Level::Theme, Level::Criterion] {
-        let mut pairs: Vec<&mut PairComparison> = families
+        let pairs = families
             .iter_mut()
             .filter(|f| f.level == level)
-            .flat_map(|f| f.pairs.iter_mut())
-            .collect();
-        let primary: Vec<f64> = pairs.iter().map(|p| p.primary_p()).collect();
-        let scipy: Vec<f64> = pairs.iter().map(|p| p.p_value).collect();
-        let adjusted = multitest::adjust(&primary, options.adjustment);
-        let scipy_adjusted = multitest::adjust(&scipy, options.adjustment);
-        for ((pair, p), q) in pairs.iter_mut().zip(adjusted).zip(scipy_adjusted) {
-            pair.p_value_adjusted = p;
-            pair.p_value_scipy_adjusted = q;
-            pair.significant = p <= options.alpha;
-        }
+            .flat_map(|f| f.pairs.iter_mut());
+        pairwise::adjust_pairs(pairs, options);
     }
 }
 

@@ -355,6 +355,21 @@ impl Filtered {
         Ok(names.into_iter().collect())
     }
 
+    /// Where each visit's ratings start in [`Filtered::ratings`] (from the `ratings` column of
+    /// [`Filtered::visits`]), with the end of the last one appended: visit `v` is rows
+    /// `starts[v]..starts[v + 1]`.
+    pub fn visit_starts(&self) -> Result<Vec<usize>> {
+        let counts = self.visits.column("ratings")?.u32()?;
+        let mut starts = Vec::with_capacity(counts.len() + 1);
+        let mut at = 0usize;
+        starts.push(at);
+        for n in counts.iter() {
+            at += n.unwrap_or(0) as usize;
+            starts.push(at);
+        }
+        Ok(starts)
+    }
+
     /// Replaces authority names by `mapping` (canonical name → new name) everywhere: the kept
     /// ratings, the exclusion listing (the raw authority field and the details), the counts and
     /// the completeness table. Raw spellings are matched through [`canonical_authority`].
@@ -364,12 +379,7 @@ impl Filtered {
         };
         // The visits are put back in name order; the ratings follow their visits.
         let (visits, order) = renamed_in_order(&self.visits, &rename)?;
-        let counts = self.visits.column("ratings")?.u32()?;
-        let mut starts = Vec::with_capacity(counts.len() + 1);
-        starts.push(0usize);
-        for n in counts.into_no_null_iter() {
-            starts.push(starts[starts.len() - 1] + n as usize);
-        }
+        let starts = self.visit_starts()?;
         let mut rows: Vec<IdxSize> = Vec::with_capacity(self.ratings.height());
         let mut visit: Vec<u32> = Vec::with_capacity(self.ratings.height());
         for (new, &old) in order.iter().enumerate() {
@@ -972,6 +982,7 @@ pub fn filter_with(
     });
     let mut order: Vec<usize> = Vec::with_capacity(n);
     let mut visit_ends: Vec<usize> = Vec::with_capacity(kept_visits.len());
+    let indicator_codes = raw.column(Field::Indicator).codes();
     for &v in &kept_visits {
         let start = order.len();
         order.extend(
@@ -982,11 +993,10 @@ pub fn filter_with(
         );
         // Rows are in file and line order already, so (indicator, row) is the order wanted.
         order[start..].sort_unstable_by_key(|&row| {
-            let code = raw.column(Field::Indicator).codes()[row];
-            (
-                indicators.rank.get(code as usize).copied().unwrap_or(0),
-                row,
-            )
+            let rank = indicator_codes
+                .get(row)
+                .and_then(|&code| indicators.rank.get(code as usize));
+            (rank.copied().unwrap_or(0), row)
         });
         visit_ends.push(order.len());
     }
@@ -1416,11 +1426,6 @@ mod tests {
         }
         assert_eq!(canonical_authority("Tilsyn X").as_deref(), Some("Tilsyn X"));
     }
-}
-
-#[cfg(test)]
-mod visit_index_tests {
-    use super::*;
 
     use crate::load::Loaded;
     use crate::load::table::TableBuilder;

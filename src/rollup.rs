@@ -260,15 +260,11 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
     let theme = values(ratings, "theme", |c| c.u32())?;
     let criterion = values(ratings, "criterion", |c| c.u32())?;
     let score = values(ratings, "score", |c| c.f64())?;
-    let per_visit = values(&filtered.visits, "ratings", |c| c.u32())?;
-    let mut starts = Vec::with_capacity(per_visit.len() + 1);
-    starts.push(0usize);
-    for &n in per_visit.iter() {
-        starts.push(starts[starts.len() - 1] + n as usize);
-    }
+    let starts = filtered.visit_starts()?;
+    let visits = starts.len() - 1;
     let visit = values(ratings, "visit", |c| c.u32())?;
     let consistent = starts.last() == Some(&ratings.height())
-        && (0..per_visit.len()).all(|v| {
+        && (0..visits).all(|v| {
             visit[starts[v]..starts[v + 1]]
                 .iter()
                 .all(|&k| k as usize == v)
@@ -283,7 +279,6 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
 
     // Visits are independent: they are cut into one part per thread of about equal numbers
     // of ratings, rolled up in parallel, and the parts joined in order.
-    let visits = per_visit.len();
     let threads = rayon::current_num_threads().max(1);
     let mut cuts = vec![0];
     for k in 1..threads {

@@ -173,16 +173,27 @@ pub fn compare_pairs_with_progress(
             pair
         })
         .collect::<Result<Vec<PairComparison>>>()?;
-    let primary_p: Vec<f64> = out.iter().map(PairComparison::primary_p).collect();
-    let scipy_p: Vec<f64> = out.iter().map(|p| p.p_value).collect();
+    adjust_pairs(out.iter_mut(), options);
+    Ok(out)
+}
+
+/// Adjusts the primary and the SciPy p-values of `pairs` as one family
+/// (`options.adjustment`), and marks `significant` at `options.alpha` on the adjusted primary
+/// p. [`compare_pairs`] does this for its pairs; a caller may do it again over a larger family.
+pub fn adjust_pairs<'p>(
+    pairs: impl IntoIterator<Item = &'p mut PairComparison>,
+    options: &PairwiseOptions,
+) {
+    let mut pairs: Vec<&mut PairComparison> = pairs.into_iter().collect();
+    let primary_p: Vec<f64> = pairs.iter().map(|p| p.primary_p()).collect();
+    let scipy_p: Vec<f64> = pairs.iter().map(|p| p.p_value).collect();
     let adjusted = multitest::adjust(&primary_p, options.adjustment);
     let scipy_adjusted = multitest::adjust(&scipy_p, options.adjustment);
-    for ((pair, p), q) in out.iter_mut().zip(adjusted).zip(scipy_adjusted) {
+    for ((pair, p), q) in pairs.iter_mut().zip(adjusted).zip(scipy_adjusted) {
         pair.p_value_adjusted = p;
         pair.p_value_scipy_adjusted = q;
         pair.significant = p <= options.alpha;
     }
-    Ok(out)
 }
 
 /// The tests of one pair; `p_value_adjusted` and `significant` are filled in by the caller.
