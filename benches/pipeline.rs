@@ -28,6 +28,11 @@
 //! * `report/scale 1`: [`losstat::report::render`] (tables, `results.json`, `report.html`
 //!   with the figures inlined) in memory, without writing.
 
+#![allow(
+    clippy::expect_used,
+    reason = "a benchmark's setup fails loudly on what it cannot do"
+)]
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -130,12 +135,12 @@ fn stages(c: &mut Criterion) {
     for (label, f) in sizes {
         group.throughput(Throughput::Elements(f.ratings));
         group.bench_function(format!("csv/{label}"), |b| {
-            b.iter(|| load::load(std::slice::from_ref(black_box(&f.path)), &options))
+            b.iter(|| load::load(std::slice::from_ref(black_box(&f.path)), &options));
         });
     }
     group.throughput(Throughput::Elements(national.ratings));
     group.bench_function("csv-danish/scale 1", |b| {
-        b.iter(|| load::load(std::slice::from_ref(black_box(&national.danish)), &options))
+        b.iter(|| load::load(std::slice::from_ref(black_box(&national.danish)), &options));
     });
     group.finish();
 
@@ -143,7 +148,7 @@ fn stages(c: &mut Criterion) {
     for (label, f) in sizes {
         group.throughput(Throughput::Elements(f.ratings));
         group.bench_function(label, |b| {
-            b.iter(|| filter::filter(black_box(&f.loaded), &model))
+            b.iter(|| filter::filter(black_box(&f.loaded), &model));
         });
     }
     group.finish();
@@ -162,7 +167,7 @@ fn stages(c: &mut Criterion) {
     group.bench_function("scale 1", |b| {
         b.iter(|| {
             deviation::deviation_table(black_box(&groups), deviation::DEFAULT_CONFIDENCE, 0.05)
-        })
+        });
     });
     group.finish();
 
@@ -171,7 +176,7 @@ fn stages(c: &mut Criterion) {
     let mut group = slow_group(c, "analyze", Duration::from_secs(5));
     group.throughput(Throughput::Elements(national.ratings));
     group.bench_function("scale 1", |b| {
-        b.iter(|| analysis::analyze(black_box(&paths), model.clone(), &analysis_options))
+        b.iter(|| analysis::analyze(black_box(&paths), model.clone(), &analysis_options));
     });
     group.finish();
 
@@ -179,14 +184,14 @@ fn stages(c: &mut Criterion) {
     let plot_options = PlotOptions::default();
     let mut group = slow_group(c, "figures", Duration::from_secs(8));
     group.bench_function("scale 1", |b| {
-        b.iter(|| plot::compare::compare_figures(black_box(&analysis), &plot_options))
+        b.iter(|| plot::compare::compare_figures(black_box(&analysis), &plot_options));
     });
     group.finish();
 
     let figures = plot::compare::compare_figures(&analysis, &plot_options).expect("figures");
     let mut group = slow_group(c, "report", Duration::from_secs(3));
     group.bench_function("scale 1", |b| {
-        b.iter(|| report::render(black_box(&analysis), &figures, Lang::Da))
+        b.iter(|| report::render(black_box(&analysis), &figures, Lang::Da));
     });
     group.finish();
 }

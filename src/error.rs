@@ -5,7 +5,7 @@
 //! what was attempted and where (file, line, column), in words an analyst can act on.
 //!
 //! A *bad row* is not an error: it is data. The filter stage excludes it, counts it and
-//! lists it (see [`crate::filter`]); the run goes on.
+//! lists it (see [`mod@crate::filter`]); the run goes on.
 
 use std::path::PathBuf;
 

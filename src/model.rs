@@ -168,11 +168,6 @@ impl QualityModel {
     /// Parses and validates a model CSV held in memory; `origin` names it in messages.
     pub fn from_csv_str(text: &str, origin: &str) -> Result<Self> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let model_error = |line: u64, message: String| Error::Model {
-            origin: origin.to_string(),
-            line,
-            message,
-        };
         let first_line = text.lines().next().unwrap_or("");
         let separator = if first_line.matches(';').count() > first_line.matches(',').count() {
             b';'
@@ -184,172 +179,17 @@ impl QualityModel {
             .has_headers(true)
             .flexible(true)
             .from_reader(text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| model_error(1, format!("cannot read the header: {e}")))?
-            .iter()
-            .map(|h| h.trim().to_lowercase())
-            .collect();
-        let position = |name: &str| header.iter().position(|h| h == name);
-        let required = ["indicator", "criterion", "theme", "universal"];
-        let missing: Vec<&str> = required
-            .iter()
-            .copied()
-            .filter(|name| position(name).is_none())
-            .collect();
-        if !missing.is_empty() {
-            return Err(model_error(
-                1,
-                format!(
-                    "missing column(s) {}; a model file needs the columns indicator, criterion, theme, universal \
-                     (found: {})",
-                    missing.join(", "),
-                    header.join(", ")
-                ),
-            ));
-        }
-        let column = |name: &str| position(name).unwrap_or(usize::MAX);
-        let (c_ind, c_crit, c_theme, c_univ) = (
-            column("indicator"),
-            column("criterion"),
-            column("theme"),
-            column("universal"),
-        );
-        let optional = |record: &csv::StringRecord, name: &str| {
-            position(name)
-                .and_then(|i| record.get(i))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-
-        let mut indicators: Vec<Indicator> = Vec::new();
-        let mut first_line_of: HashMap<IndicatorId, u64> = HashMap::new();
-        let mut criteria: BTreeMap<u32, Criterion> = BTreeMap::new();
-        let mut criterion_line: HashMap<u32, u64> = HashMap::new();
-        let mut themes: BTreeMap<u32, Theme> = BTreeMap::new();
-
+        let mut rows = ModelRows::new(origin, reader.headers())?;
         for record in reader.records() {
             let record = record.map_err(|e| {
                 let line = e.position().map_or(0, csv::Position::line);
-                model_error(line, format!("cannot parse the row: {e}"))
+                rows.error(line, format!("cannot parse the row: {e}"))
             })?;
-            let line = record.position().map_or(0, csv::Position::line);
-            if record.iter().all(|f| f.trim().is_empty()) {
-                continue;
+            if !record.iter().all(|f| f.trim().is_empty()) {
+                rows.add(&record)?;
             }
-            let field = |i: usize| record.get(i).map(str::trim).unwrap_or("");
-            let raw_id = field(c_ind);
-            let id = IndicatorId::parse(raw_id).ok_or_else(|| {
-                model_error(
-                    line,
-                    format!(
-                        "indicator `{raw_id}` is not an id like `1.a` (criterion number, dot, letter)"
-                    ),
-                )
-            })?;
-            let criterion: u32 = field(c_crit).parse().map_err(|_| {
-                model_error(
-                    line,
-                    format!("criterion `{}` is not a whole number", field(c_crit)),
-                )
-            })?;
-            let theme: u32 = field(c_theme).parse().map_err(|_| {
-                model_error(
-                    line,
-                    format!("theme `{}` is not a whole number", field(c_theme)),
-                )
-            })?;
-            let universal = parse_flag(field(c_univ)).ok_or_else(|| {
-                model_error(
-                    line,
-                    format!(
-                        "universal `{}` is not yes/no, true/false, 1/0 or ja/nej",
-                        field(c_univ)
-                    ),
-                )
-            })?;
-            if id.criterion != criterion {
-                return Err(model_error(
-                    line,
-                    format!(
-                        "indicator {id} is placed in criterion {criterion}, but its number says criterion {}",
-                        id.criterion
-                    ),
-                ));
-            }
-            if let Some(previous) = first_line_of.insert(id, line) {
-                return Err(model_error(
-                    line,
-                    format!("indicator {id} is listed twice (first on line {previous})"),
-                ));
-            }
-            match criteria.get(&criterion) {
-                Some(existing) if existing.theme != theme => {
-                    let previous = criterion_line.get(&criterion).copied().unwrap_or(0);
-                    return Err(model_error(
-                        line,
-                        format!(
-                            "criterion {criterion} is placed in theme {theme} here but in theme {} on line {previous}; \
-                             a criterion belongs to exactly one theme",
-                            existing.theme
-                        ),
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    criterion_line.insert(criterion, line);
-                    criteria.insert(
-                        criterion,
-                        Criterion {
-                            number: criterion,
-                            theme,
-                            name: optional(&record, "criterion_name"),
-                        },
-                    );
-                }
-            }
-            let theme_entry = themes.entry(theme).or_insert_with(|| Theme {
-                number: theme,
-                name: None,
-                name_en: None,
-            });
-            if theme_entry.name.is_none() {
-                theme_entry.name = optional(&record, "theme_name");
-            }
-            if theme_entry.name_en.is_none() {
-                theme_entry.name_en = optional(&record, "theme_name_en");
-            }
-            indicators.push(Indicator {
-                id,
-                theme,
-                universal,
-                name: optional(&record, "indicator_name"),
-                applies_to: optional(&record, "applies_to"),
-                status: optional(&record, "status"),
-                source: optional(&record, "source"),
-            });
         }
-        if indicators.is_empty() {
-            return Err(model_error(
-                0,
-                "the model lists no indicators; expected one row per indicator below the header"
-                    .to_string(),
-            ));
-        }
-        indicators.sort_by_key(|i| i.id);
-        let index = indicators
-            .iter()
-            .enumerate()
-            .map(|(i, ind)| (ind.id, i))
-            .collect();
-        Ok(Self {
-            origin: origin.to_string(),
-            indicators,
-            criteria,
-            themes,
-            index,
-        })
+        rows.finish()
     }
 
     /// The indicator with this id, if the model has it.
@@ -434,6 +274,223 @@ fn parse_flag(raw: &str) -> Option<bool> {
         "yes" | "y" | "true" | "1" | "ja" | "j" | "x" => Some(true),
         "no" | "n" | "false" | "0" | "nej" | "" => Some(false),
         _ => None,
+    }
+}
+
+/// A model CSV being read: where its columns are, and the model built from the rows so far.
+struct ModelRows {
+    origin: String,
+    /// Header names, trimmed and lower-case.
+    header: Vec<String>,
+    /// Positions of the required columns: indicator, criterion, theme, universal.
+    required: [usize; 4],
+    indicators: Vec<Indicator>,
+    first_line_of: HashMap<IndicatorId, u64>,
+    criteria: BTreeMap<u32, Criterion>,
+    criterion_line: HashMap<u32, u64>,
+    themes: BTreeMap<u32, Theme>,
+}
+
+impl ModelRows {
+    /// Checks the header for the required columns.
+    fn new(
+        origin: &str,
+        header: std::result::Result<&csv::StringRecord, csv::Error>,
+    ) -> Result<Self> {
+        let error = |message: String| Error::Model {
+            origin: origin.to_string(),
+            line: 1,
+            message,
+        };
+        let header: Vec<String> = header
+            .map_err(|e| error(format!("cannot read the header: {e}")))?
+            .iter()
+            .map(|h| h.trim().to_lowercase())
+            .collect();
+        let names = ["indicator", "criterion", "theme", "universal"];
+        let positions = names.map(|name| header.iter().position(|h| h == name));
+        let missing: Vec<&str> = names
+            .iter()
+            .zip(positions)
+            .filter(|(_, at)| at.is_none())
+            .map(|(name, _)| *name)
+            .collect();
+        if !missing.is_empty() {
+            return Err(error(format!(
+                "missing column(s) {}; a model file needs the columns indicator, criterion, theme, universal \
+                 (found: {})",
+                missing.join(", "),
+                header.join(", ")
+            )));
+        }
+        Ok(Self {
+            origin: origin.to_string(),
+            header,
+            required: positions.map(|at| at.unwrap_or(usize::MAX)),
+            indicators: Vec::new(),
+            first_line_of: HashMap::new(),
+            criteria: BTreeMap::new(),
+            criterion_line: HashMap::new(),
+            themes: BTreeMap::new(),
+        })
+    }
+
+    fn error(&self, line: u64, message: String) -> Error {
+        Error::Model {
+            origin: self.origin.clone(),
+            line,
+            message,
+        }
+    }
+
+    /// An optional column's value in `record`, if it has one.
+    fn optional(&self, record: &csv::StringRecord, name: &str) -> Option<String> {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| record.get(i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    }
+
+    /// The required fields of a row: indicator id, criterion, theme, universal.
+    fn parse(
+        &self,
+        record: &csv::StringRecord,
+        line: u64,
+    ) -> Result<(IndicatorId, u32, u32, bool)> {
+        let field = |i: usize| record.get(self.required[i]).map_or("", str::trim);
+        let raw_id = field(0);
+        let id = IndicatorId::parse(raw_id).ok_or_else(|| {
+            self.error(
+                line,
+                format!(
+                    "indicator `{raw_id}` is not an id like `1.a` (criterion number, dot, letter)"
+                ),
+            )
+        })?;
+        let number = |i: usize, what: &str| -> Result<u32> {
+            field(i).parse().map_err(|_| {
+                self.error(line, format!("{what} `{}` is not a whole number", field(i)))
+            })
+        };
+        let (criterion, theme) = (number(1, "criterion")?, number(2, "theme")?);
+        let universal = parse_flag(field(3)).ok_or_else(|| {
+            self.error(
+                line,
+                format!(
+                    "universal `{}` is not yes/no, true/false, 1/0 or ja/nej",
+                    field(3)
+                ),
+            )
+        })?;
+        if id.criterion != criterion {
+            return Err(self.error(
+                line,
+                format!(
+                    "indicator {id} is placed in criterion {criterion}, but its number says criterion {}",
+                    id.criterion
+                ),
+            ));
+        }
+        Ok((id, criterion, theme, universal))
+    }
+
+    /// Adds a row's indicator, and its criterion and theme if they are new.
+    fn add(&mut self, record: &csv::StringRecord) -> Result<()> {
+        let line = record.position().map_or(0, csv::Position::line);
+        let (id, criterion, theme, universal) = self.parse(record, line)?;
+        if let Some(previous) = self.first_line_of.insert(id, line) {
+            return Err(self.error(
+                line,
+                format!("indicator {id} is listed twice (first on line {previous})"),
+            ));
+        }
+        self.add_criterion(record, line, criterion, theme)?;
+        let (name, name_en) = (
+            self.optional(record, "theme_name"),
+            self.optional(record, "theme_name_en"),
+        );
+        let entry = self.themes.entry(theme).or_insert_with(|| Theme {
+            number: theme,
+            name: None,
+            name_en: None,
+        });
+        entry.name = entry.name.take().or(name);
+        entry.name_en = entry.name_en.take().or(name_en);
+        self.indicators.push(Indicator {
+            id,
+            theme,
+            universal,
+            name: self.optional(record, "indicator_name"),
+            applies_to: self.optional(record, "applies_to"),
+            status: self.optional(record, "status"),
+            source: self.optional(record, "source"),
+        });
+        Ok(())
+    }
+
+    /// Records the criterion's theme; a criterion in two themes is an error.
+    fn add_criterion(
+        &mut self,
+        record: &csv::StringRecord,
+        line: u64,
+        criterion: u32,
+        theme: u32,
+    ) -> Result<()> {
+        match self.criteria.get(&criterion) {
+            Some(existing) if existing.theme != theme => {
+                let previous = self.criterion_line.get(&criterion).copied().unwrap_or(0);
+                Err(self.error(
+                    line,
+                    format!(
+                        "criterion {criterion} is placed in theme {theme} here but in theme {} on line {previous}; \
+                         a criterion belongs to exactly one theme",
+                        existing.theme
+                    ),
+                ))
+            }
+            Some(_) => Ok(()),
+            None => {
+                self.criterion_line.insert(criterion, line);
+                let name = self.optional(record, "criterion_name");
+                self.criteria.insert(
+                    criterion,
+                    Criterion {
+                        number: criterion,
+                        theme,
+                        name,
+                    },
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// The model, with its indicators in id order.
+    fn finish(mut self) -> Result<QualityModel> {
+        if self.indicators.is_empty() {
+            return Err(self.error(
+                0,
+                "the model lists no indicators; expected one row per indicator below the header"
+                    .to_string(),
+            ));
+        }
+        self.indicators.sort_by_key(|i| i.id);
+        let index = self
+            .indicators
+            .iter()
+            .enumerate()
+            .map(|(i, ind)| (ind.id, i))
+            .collect();
+        Ok(QualityModel {
+            origin: self.origin,
+            indicators: self.indicators,
+            criteria: self.criteria,
+            themes: self.themes,
+            index,
+        })
     }
 }
 

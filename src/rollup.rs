@@ -24,25 +24,75 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::Result;
-use crate::filter::{Filtered, runs_column};
+use crate::filter::{self, Filtered};
+
+/// The columns of [`Rollup::criteria`], one criterion of one visit per row.
+pub mod criteria {
+    use crate::frame::Col;
+    use polars::prelude::{Float64Type, StringType, UInt32Type};
+
+    /// Authority (canonical name).
+    pub const AUTHORITY: Col<StringType> = Col::new("authority");
+    /// Visit id.
+    pub const VISIT_ID: Col<StringType> = Col::new("visit_id");
+    /// The criterion's theme.
+    pub const THEME: Col<UInt32Type> = Col::new("theme");
+    /// Criterion number.
+    pub const CRITERION: Col<UInt32Type> = Col::new("criterion");
+    /// Mean of the criterion's indicator scores.
+    pub const SCORE: Col<Float64Type> = Col::new("score");
+    /// How many indicators were scored.
+    pub const INDICATORS: Col<UInt32Type> = Col::new("indicators");
+}
+
+/// The columns of [`Rollup::themes`], one theme of one visit per row.
+pub mod themes {
+    use crate::frame::Col;
+    use polars::prelude::{Float64Type, StringType, UInt32Type};
+
+    /// Authority (canonical name).
+    pub const AUTHORITY: Col<StringType> = Col::new("authority");
+    /// Visit id.
+    pub const VISIT_ID: Col<StringType> = Col::new("visit_id");
+    /// Theme number.
+    pub const THEME: Col<UInt32Type> = Col::new("theme");
+    /// Mean of the theme's criterion scores.
+    pub const SCORE: Col<Float64Type> = Col::new("score");
+    /// How many criteria were scored.
+    pub const CRITERIA: Col<UInt32Type> = Col::new("criteria");
+}
+
+/// The columns of [`Rollup::visits`], one visit per row.
+pub mod visits {
+    use crate::frame::Col;
+    use polars::prelude::{Float64Type, UInt32Type};
+
+    pub use crate::filter::visits::{
+        AUTHORITY, OFFER_ID, OFFER_TYPE, RATINGS, VISIT_DATE, VISIT_ID,
+    };
+    /// Mean of the visit's theme scores.
+    pub const OVERALL: Col<Float64Type> = Col::new("overall");
+    /// How many themes were scored.
+    pub const THEMES: Col<UInt32Type> = Col::new("themes");
+}
 
 /// Per-visit scores at each level of the model.
 #[derive(Debug, Clone)]
 pub struct Rollup {
-    /// `authority, visit_id, theme, criterion, score, indicators` (score = mean of the
-    /// criterion's indicator scores; indicators = how many).
+    /// One row per criterion of each visit (columns: [`criteria`]).
     pub criteria: DataFrame,
-    /// `authority, visit_id, theme, score, criteria`.
+    /// One row per theme of each visit (columns: [`themes`]).
     pub themes: DataFrame,
-    /// `authority, visit_id, offer_id, offer_type, visit_date, overall, themes, ratings`.
+    /// One row per visit (columns: [`visits`], in the order `authority, visit_id, offer_id,
+    /// offer_type, visit_date, overall, themes, ratings`).
     pub visits: DataFrame,
 }
 
 impl Rollup {
     /// The overall scores per authority (sorted by visit id), for the statistics.
     pub fn overall_by_authority(&self) -> Result<BTreeMap<String, Vec<f64>>> {
-        let authority = self.visits.column("authority")?.str()?;
-        let overall = self.visits.column("overall")?.f64()?;
+        let authority = visits::AUTHORITY.of(&self.visits)?;
+        let overall = visits::OVERALL.of(&self.visits)?;
         let mut out: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for (a, x) in authority.iter().zip(overall.iter()) {
             if let (Some(a), Some(x)) = (a, x) {
@@ -228,57 +278,89 @@ fn criterion_score(scores: impl Iterator<Item = f64> + Clone) -> Score {
     }
 }
 
-/// The values of a numeric column without nulls, as one slice.
-fn values<'a, T: PolarsNumericType>(
-    frame: &'a DataFrame,
-    name: &str,
-    cast: impl Fn(&'a Column) -> PolarsResult<&'a ChunkedArray<T>>,
-) -> Result<std::borrow::Cow<'a, [T::Native]>> {
-    let column = cast(frame.column(name)?)?;
-    Ok(match column.cont_slice() {
-        Ok(slice) => std::borrow::Cow::Borrowed(slice),
-        Err(_) if column.null_count() == 0 => {
-            std::borrow::Cow::Owned(column.into_no_null_iter().collect())
-        }
-        Err(_) => {
-            return Err(crate::Error::InvalidParameter {
-                name: "filtered ratings",
-                value: format!("{} nulls in `{name}`", column.null_count()),
-                expected: "the kept ratings of the filter stage, which have no nulls",
-            });
-        }
-    })
-}
-
 /// Rolls the kept ratings up to criterion, theme and overall scores per visit.
 ///
 /// One pass over [`Filtered::ratings`], which holds each visit's ratings together in the
 /// order of [`Filtered::visits`] (whose `ratings` column says how many); the visit
 /// attributes (offer, type, date) come from [`Filtered::visits`].
 pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
-    let ratings = &filtered.ratings;
-    let theme = values(ratings, "theme", |c| c.u32())?;
-    let criterion = values(ratings, "criterion", |c| c.u32())?;
-    let score = values(ratings, "score", |c| c.f64())?;
     let starts = filtered.visit_starts()?;
+    check_visit_order(filtered, &starts)?;
+    let Columns {
+        criterion_theme,
+        criterion,
+        criterion_score,
+        indicators,
+        theme,
+        theme_score,
+        theme_criteria,
+        visit_rows,
+        visit_criteria,
+        visit_theme_rows,
+        overall,
+        visit_themes,
+    } = roll_in_parallel(filtered, &starts)?;
+    let names = &Names {
+        authority: filter::visits::AUTHORITY.of(&filtered.visits)?,
+        visit_id: filter::visits::VISIT_ID.of(&filtered.visits)?,
+        visit_rows: &visit_rows,
+    };
+    // Each level's vectors move into its frame, without a copy.
+    let (criteria, themes) = rayon::join(
+        move || {
+            let columns = vec![
+                Column::new(criteria::THEME.name().into(), criterion_theme),
+                Column::new(criteria::CRITERION.name().into(), criterion),
+                Column::new(criteria::SCORE.name().into(), criterion_score),
+                Column::new(criteria::INDICATORS.name().into(), indicators),
+            ];
+            names.level_frame(&visit_criteria, columns)
+        },
+        move || {
+            let columns = vec![
+                Column::new(themes::THEME.name().into(), theme),
+                Column::new(themes::SCORE.name().into(), theme_score),
+                Column::new(themes::CRITERIA.name().into(), theme_criteria),
+            ];
+            names.level_frame(&visit_theme_rows, columns)
+        },
+    );
+    let visits = visits_frame(filtered, &visit_rows, overall, visit_themes)?;
+    Ok(Rollup {
+        criteria: criteria?,
+        themes: themes?,
+        visits,
+    })
+}
+
+/// Checks that the ratings of each visit are together, in the order of the visits table.
+fn check_visit_order(filtered: &Filtered, starts: &[usize]) -> Result<()> {
+    let visit = filter::ratings::VISIT.slice(&filtered.ratings)?;
     let visits = starts.len() - 1;
-    let visit = values(ratings, "visit", |c| c.u32())?;
-    let consistent = starts.last() == Some(&ratings.height())
+    let consistent = starts.last() == Some(&filtered.ratings.height())
         && (0..visits).all(|v| {
             visit[starts[v]..starts[v + 1]]
                 .iter()
                 .all(|&k| k as usize == v)
         });
-    if !consistent {
-        return Err(crate::Error::InvalidParameter {
-            name: "filtered ratings",
-            value: "ratings that do not follow Filtered::visits".to_string(),
-            expected: "each visit's ratings together, in the order and number of Filtered::visits",
-        });
+    if consistent {
+        return Ok(());
     }
+    Err(crate::Error::InvalidParameter {
+        name: "filtered ratings",
+        value: "ratings that do not follow Filtered::visits".to_string(),
+        expected: "each visit's ratings together, in the order and number of Filtered::visits",
+    })
+}
 
-    // Visits are independent: they are cut into one part per thread of about equal numbers
-    // of ratings, rolled up in parallel, and the parts joined in order.
+/// Rolls every visit up. Visits are independent: they are cut into one part per thread of
+/// about equal numbers of ratings, rolled up in parallel, and the parts joined in order.
+fn roll_in_parallel(filtered: &Filtered, starts: &[usize]) -> Result<Columns> {
+    let ratings = &filtered.ratings;
+    let theme = filter::ratings::THEME.slice(ratings)?;
+    let criterion = filter::ratings::CRITERION.slice(ratings)?;
+    let score = filter::ratings::SCORE.slice(ratings)?;
+    let visits = starts.len() - 1;
     let threads = rayon::current_num_threads().max(1);
     let mut cuts = vec![0];
     for k in 1..threads {
@@ -305,108 +387,72 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
         }
         out
     };
-    let out = cuts
+    Ok(cuts
         .windows(2)
         .map(|w| w[0]..w[1])
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(roll)
-        .reduce(Columns::default, Columns::append);
+        .reduce(Columns::default, Columns::append))
+}
 
-    let authority = filtered.visits.column("authority")?.str()?;
-    let visit_id = filtered.visits.column("visit_id")?.str()?;
-    let Columns {
-        criterion_theme,
-        criterion,
-        criterion_score,
-        indicators,
-        theme,
-        theme_score,
-        theme_criteria,
-        visit_rows,
-        visit_criteria,
-        visit_theme_rows,
-        overall,
-        visit_themes,
-    } = out;
-    // Authority and visit id of each criterion or theme row: one run per visit.
-    let per_row = |counts: &[usize], names: &StringChunked, name: &str| -> Column {
-        let runs = visit_rows
-            .iter()
-            .zip(counts)
-            .map(|(&v, &n)| (names.get(v).unwrap_or(""), n));
-        runs_column(name, runs, counts.iter().sum()).into_column()
-    };
-    // A level's frame: the names, then its own columns (whose vectors move in, no copy).
-    let level_frame = |counts: &[usize], own: Vec<Column>| -> Result<DataFrame> {
+/// The authority and visit id of each rolled-up visit, to label the level tables with.
+struct Names<'a> {
+    authority: &'a StringChunked,
+    visit_id: &'a StringChunked,
+    /// Each rolled-up visit's row in [`Filtered::visits`].
+    visit_rows: &'a [usize],
+}
+
+impl Names<'_> {
+    /// A level's frame: authority and visit id (one run per visit, `counts[k]` rows for the
+    /// `k`-th visit), then the level's own columns.
+    fn level_frame(&self, counts: &[usize], own: Vec<Column>) -> Result<DataFrame> {
+        let per_row = |names: &StringChunked, col: crate::frame::Col<StringType>| -> Column {
+            let runs = self
+                .visit_rows
+                .iter()
+                .zip(counts)
+                .map(|(&v, &n)| (names.get(v).unwrap_or(""), n));
+            col.runs_column(runs, counts.iter().sum())
+        };
         let mut columns = vec![
-            per_row(counts, authority, "authority"),
-            per_row(counts, visit_id, "visit_id"),
+            per_row(self.authority, criteria::AUTHORITY),
+            per_row(self.visit_id, criteria::VISIT_ID),
         ];
         columns.extend(own);
         Ok(DataFrame::new(counts.iter().sum(), columns)?)
-    };
-    let (criteria, themes) = rayon::join(
-        || {
-            level_frame(
-                &visit_criteria,
-                vec![
-                    Column::new("theme".into(), criterion_theme),
-                    Column::new("criterion".into(), criterion),
-                    Column::new("score".into(), criterion_score),
-                    Column::new("indicators".into(), indicators),
-                ],
-            )
-        },
-        || {
-            level_frame(
-                &visit_theme_rows,
-                vec![
-                    Column::new("theme".into(), theme),
-                    Column::new("score".into(), theme_score),
-                    Column::new("criteria".into(), theme_criteria),
-                ],
-            )
-        },
-    );
-    let (criteria, themes) = (criteria?, themes?);
-    let mut visits = if visit_rows.len() == filtered.visits.height() {
-        filtered.visits.select([
-            "authority",
-            "visit_id",
-            "offer_id",
-            "offer_type",
-            "visit_date",
-            "ratings",
-        ])?
-    } else {
-        let idx = IdxCa::from_vec(
-            "idx".into(),
-            visit_rows.iter().map(|&r| r as IdxSize).collect(),
-        );
-        filtered
-            .visits
-            .select([
-                "authority",
-                "visit_id",
-                "offer_id",
-                "offer_type",
-                "visit_date",
-                "ratings",
-            ])?
-            .take(&idx)?
-    };
-    let ratings_per_visit = visits.drop_in_place("ratings")?;
-    visits.hstack_mut(&[
-        Column::new("overall".into(), overall),
-        Column::new("themes".into(), visit_themes),
+    }
+}
+
+/// The visits table: the filter's visit attributes of each rolled-up visit, then its overall
+/// score, theme count and rating count.
+fn visits_frame(
+    filtered: &Filtered,
+    visit_rows: &[usize],
+    overall: Vec<f64>,
+    themes: Vec<u32>,
+) -> Result<DataFrame> {
+    let attributes = [
+        visits::AUTHORITY.name(),
+        visits::VISIT_ID.name(),
+        visits::OFFER_ID.name(),
+        visits::OFFER_TYPE.name(),
+        visits::VISIT_DATE.name(),
+        visits::RATINGS.name(),
+    ];
+    let mut frame = filtered.visits.select(attributes)?;
+    if visit_rows.len() != filtered.visits.height() {
+        let rows = visit_rows.iter().map(|&r| r as IdxSize).collect();
+        frame = frame.take(&IdxCa::from_vec("idx".into(), rows))?;
+    }
+    let ratings_per_visit = frame.drop_in_place(visits::RATINGS.name())?;
+    frame.hstack_mut(&[
+        Column::new(visits::OVERALL.name().into(), overall),
+        Column::new(visits::THEMES.name().into(), themes),
         ratings_per_visit,
     ])?;
-    Ok(Rollup {
-        criteria,
-        themes,
-        visits,
-    })
+    Ok(frame)
 }
 
 #[cfg(test)]

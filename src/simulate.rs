@@ -33,6 +33,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
+use crate::filter::Rule;
+use crate::load::Field;
 use crate::model::QualityModel;
 
 /// Options for [`simulate`].
@@ -58,6 +60,7 @@ impl Default for SimulationOptions {
 
 /// How the CSV is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum CsvStyle {
     /// UTF-8, `,`, English headers, scores as integers.
     #[default]
@@ -74,8 +77,8 @@ pub struct Simulation {
     pub header: Vec<String>,
     /// Records; a malformed record injected by `dirty` has fewer fields.
     pub records: Vec<Vec<String>>,
-    /// What `dirty` injected, by filter rule name.
-    pub injected: BTreeMap<&'static str, u64>,
+    /// What `dirty` injected, by the filter rule each bad row is for.
+    pub injected: BTreeMap<Rule, u64>,
 }
 
 /// Authorities with visit counts and base distribution over the scores 1–5. The shares of 5
@@ -214,79 +217,120 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
         .iter()
         .map(|i| (i.id.to_string(), i.universal))
         .collect();
-    let spread = |id: &str| {
-        if matches!(id, "8.c" | "9.d") {
-            0.5
-        } else {
-            0.15
-        }
+    let bends = Bends::draw(&indicators, &mut rng);
+    let mut draw = Draw {
+        indicators: &indicators,
+        bends: &bends,
+        rng: &mut rng,
+        visits: Vec::new(),
+        offers: Vec::new(),
+        next_visit: 100_000,
     };
-    let indicator_bend: Vec<f64> = indicators
-        .iter()
-        .map(|(id, _)| spread(id) * normal(&mut rng))
-        .collect();
-    let cell_bend: Vec<Vec<f64>> = AUTHORITIES
-        .iter()
-        .map(|_| {
-            indicators
-                .iter()
-                .map(|(id, _)| spread(id) * normal(&mut rng))
-                .collect()
-        })
-        .collect();
-
-    let mut visits: Vec<Visit> = Vec::new();
-    let mut offers: Vec<Offer> = Vec::new();
-    let mut next_visit = 100_000u64;
-    for (a, (_, count, base)) in AUTHORITIES.iter().enumerate() {
+    for (a, (_, count, _)) in AUTHORITIES.iter().enumerate() {
         let n = ((f64::from(*count) * options.scale).round() as usize).max(1);
+        draw.authority(a, n);
+    }
+    let Draw {
+        mut visits, offers, ..
+    } = draw;
+    let mut injected = BTreeMap::new();
+    let mut extra: Vec<Vec<String>> = Vec::new();
+    if options.dirty {
+        inject(&mut visits, &mut extra, &mut injected, model, &mut rng);
+    }
+    let header: Vec<String> = [
+        Field::Authority,
+        Field::VisitId,
+        Field::OfferId,
+        Field::OfferType,
+        Field::VisitDate,
+        Field::Indicator,
+        Field::Score,
+    ]
+    .map(|field| field.name().to_string())
+    .to_vec();
+    let mut records = records(&visits, &offers);
+    records.extend(extra);
+    Ok(Simulation {
+        header,
+        records,
+        injected,
+    })
+}
+
+/// How each indicator, and each indicator × authority cell, bends the uniform (`ln γ`).
+struct Bends {
+    indicator: Vec<f64>,
+    cell: Vec<Vec<f64>>,
+}
+
+impl Bends {
+    fn draw(indicators: &[(String, bool)], rng: &mut ChaCha8Rng) -> Self {
+        let spread = |id: &str| {
+            if matches!(id, "8.c" | "9.d") {
+                0.5
+            } else {
+                0.15
+            }
+        };
+        let indicator = indicators
+            .iter()
+            .map(|(id, _)| spread(id) * normal(rng))
+            .collect();
+        let cell = AUTHORITIES
+            .iter()
+            .map(|_| {
+                indicators
+                    .iter()
+                    .map(|(id, _)| spread(id) * normal(rng))
+                    .collect()
+            })
+            .collect();
+        Self { indicator, cell }
+    }
+}
+
+/// The visits and offers drawn so far.
+struct Draw<'a> {
+    indicators: &'a [(String, bool)],
+    bends: &'a Bends,
+    rng: &'a mut ChaCha8Rng,
+    visits: Vec<Visit>,
+    offers: Vec<Offer>,
+    next_visit: u64,
+}
+
+impl Draw<'_> {
+    /// `n` visits of authority `a`.
+    fn authority(&mut self, a: usize, n: usize) {
+        let base = &AUTHORITIES[a].2;
         let mut authority_offers: Vec<usize> = Vec::new();
         for _ in 0..n {
-            // About 1.3 visits per offer: reuse an offer of this authority 25 % of the time.
-            let offer = match authority_offers.len() {
-                len if len > 0 && rng.random::<f64>() < 0.25 => {
-                    authority_offers[rng.random_range(0..len)]
-                }
-                _ => {
-                    let pick: f64 = rng.random();
-                    let mut cumulative = 0.0;
-                    let kind_index = OFFER_TYPES
-                        .iter()
-                        .position(|(_, w, _)| {
-                            cumulative += w;
-                            pick < cumulative
-                        })
-                        .unwrap_or(0);
-                    offers.push(Offer {
-                        id: format!("T{:05}", offers.len() + 1),
-                        kind_index,
-                        has_board: rng.random::<f64>() < 0.6,
-                        has_nine_d: rng.random::<f64>() < 0.9,
-                    });
-                    authority_offers.push(offers.len() - 1);
-                    offers.len() - 1
-                }
-            };
-            next_visit += 1 + rng.random_range(0..3u64);
+            let offer = self.offer(&mut authority_offers);
+            let rng = &mut *self.rng;
+            self.next_visit += 1 + rng.random_range(0..3u64);
             let day = rng.random_range(0..1033u32);
             let shared: f64 = rng.random();
-            let ratings = indicators
+            let offer_ref = &self.offers[offer];
+            let bends = self.bends;
+            let ratings = self
+                .indicators
                 .iter()
                 .enumerate()
-                .filter(|(_, (id, universal))| *universal || applies(id, &offers[offer]))
+                .filter(|(_, (id, universal))| *universal || applies(id, offer_ref))
                 .map(|(k, (id, _))| {
                     let u = if rng.random::<f64>() < SHARED_UNIFORM {
                         shared
                     } else {
                         rng.random()
                     };
-                    let bent = u.powf((indicator_bend[k] + cell_bend[a][k]).exp());
+                    let bent = u.powf((bends.indicator[k] + bends.cell[a][k]).exp());
                     (id.clone(), inverse_cdf(base, bent).to_string())
                 })
                 .collect();
-            visits.push(Visit {
+            self.visits.push(Visit {
                 authority: a,
-                id: format!("B{next_visit}"),
+                id: format!("B{}", self.next_visit),
                 offer,
                 date: date_from_day(day),
                 ratings,
@@ -295,25 +339,37 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
         }
     }
 
-    let mut injected = BTreeMap::new();
-    let mut extra: Vec<Vec<String>> = Vec::new();
-    if options.dirty {
-        inject(&mut visits, &mut extra, &mut injected, model, &mut rng);
+    /// The offer of the next visit: one of the authority's offers 25 % of the time (about 1.3
+    /// visits per offer), else a new one.
+    fn offer(&mut self, authority_offers: &mut Vec<usize>) -> usize {
+        let rng = &mut *self.rng;
+        if !authority_offers.is_empty() && rng.random::<f64>() < 0.25 {
+            return authority_offers[rng.random_range(0..authority_offers.len())];
+        }
+        let pick: f64 = rng.random();
+        let mut cumulative = 0.0;
+        let kind_index = OFFER_TYPES
+            .iter()
+            .position(|(_, w, _)| {
+                cumulative += w;
+                pick < cumulative
+            })
+            .unwrap_or(0);
+        self.offers.push(Offer {
+            id: format!("T{:05}", self.offers.len() + 1),
+            kind_index,
+            has_board: rng.random::<f64>() < 0.6,
+            has_nine_d: rng.random::<f64>() < 0.9,
+        });
+        authority_offers.push(self.offers.len() - 1);
+        self.offers.len() - 1
     }
+}
 
-    let header: Vec<String> = [
-        "authority",
-        "visit_id",
-        "offer_id",
-        "offer_type",
-        "visit_date",
-        "indicator",
-        "score",
-    ]
-    .map(String::from)
-    .to_vec();
+/// One record per rating of `visits`.
+fn records(visits: &[Visit], offers: &[Offer]) -> Vec<Vec<String>> {
     let mut records = Vec::new();
-    for v in &visits {
+    for v in visits {
         let offer = &offers[v.offer];
         let last = v.ratings.len().saturating_sub(1);
         for (k, (indicator, score)) in v.ratings.iter().enumerate() {
@@ -335,19 +391,14 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
             ]);
         }
     }
-    records.extend(extra);
-    Ok(Simulation {
-        header,
-        records,
-        injected,
-    })
+    records
 }
 
 /// Injects one kind of bad data per group of distinct visits.
 fn inject(
     visits: &mut [Visit],
     extra: &mut Vec<Vec<String>>,
-    injected: &mut BTreeMap<&'static str, u64>,
+    injected: &mut BTreeMap<Rule, u64>,
     model: &QualityModel,
     rng: &mut ChaCha8Rng,
 ) {
@@ -358,11 +409,11 @@ fn inject(
     let mut next = order.into_iter();
     let mut take = |k: usize| -> Vec<usize> { next.by_ref().take(k).collect() };
     let universal: Vec<String> = model.universal().map(|i| i.id.to_string()).collect();
-    let mut add = |rule: &'static str, n: u64| *injected.entry(rule).or_insert(0) += n;
+    let mut add = |rule: Rule, n: u64| *injected.entry(rule).or_insert(0) += n;
 
     for v in take(3) {
         visits[v].authority = usize::MAX;
-        add("missing_authority", 1);
+        add(Rule::MissingAuthority, 1);
     }
     for v in take(2) {
         // Half of this visit's rows under the next authority.
@@ -380,53 +431,53 @@ fn inject(
                 score,
             ]);
         }
-        add("conflicting_authority", 1);
+        add(Rule::ConflictingAuthority, 1);
     }
     let bad_scores = ["3,5", "3.5", "0", "6", "", "x", "NaN", "4 point"];
     for (k, v) in take(8).into_iter().enumerate() {
         // A non-universal first would keep the visit; pick the last rating, usually 14.x.
         if let Some(last) = visits[v].ratings.last_mut() {
             last.1 = bad_scores[k % bad_scores.len()].to_string();
-            add("invalid_score", 1);
+            add(Rule::InvalidScore, 1);
         }
     }
     for (k, v) in take(3).into_iter().enumerate() {
         let id = ["foo", "99.a", "indikator ?"][k];
         visits[v].ratings.push((id.to_string(), "4".to_string()));
-        add("unknown_indicator", 1);
+        add(Rule::UnknownIndicator, 1);
     }
     for v in take(3) {
         if let Some(first) = visits[v].ratings.first().cloned() {
             visits[v].ratings.push(first);
-            add("duplicate_rating", 1);
+            add(Rule::DuplicateRating, 1);
         }
     }
     for v in take(2) {
         if let Some((id, score)) = visits[v].ratings.first().cloned() {
             let other = if score == "5" { "4" } else { "5" };
             visits[v].ratings.push((id, other.to_string()));
-            add("conflicting_duplicate", 1);
+            add(Rule::ConflictingDuplicate, 1);
         }
     }
     for v in take(3) {
         for rating in &mut visits[v].ratings {
             rating.1 = "1".to_string();
         }
-        add("all_ones", 1);
+        add(Rule::AllOnes, 1);
     }
     for v in take(if universal.is_empty() { 0 } else { 4 }) {
         let missing = &universal[rng.random_range(0..universal.len())];
         visits[v].ratings.retain(|(id, _)| id != missing);
-        add("missing_universal", 1);
+        add(Rule::MissingUniversal, 1);
     }
     for v in take(3) {
         visits[v].ratings.push(("5.z".to_string(), "4".to_string()));
-        add("unmodelled_indicator", 1);
+        add(Rule::UnmodelledIndicator, 1);
     }
     for v in take(2) {
         if !visits[v].ratings.is_empty() {
             visits[v].blank_authority_last = true;
-            add("authority_inferred", 1);
+            add(Rule::AuthorityInferred, 1);
         }
     }
     for v in take(2) {
@@ -438,7 +489,7 @@ fn inject(
                 visits[v].id.clone(),
                 indicator,
             ]);
-            add("malformed_row", 1);
+            add(Rule::MalformedRow, 1);
         }
     }
     for v in take(2) {
@@ -454,7 +505,7 @@ fn inject(
                 indicator,
                 score,
             ]);
-            add("missing_visit_id", 1);
+            add(Rule::MissingVisitId, 1);
         }
     }
 }
@@ -560,7 +611,10 @@ mod tests {
             slot.1 += 1;
         }
         // LOS methods box: visits per authority.
-        let counts: Vec<usize> = visits.values().map(|v| v.len()).collect();
+        let counts: Vec<usize> = visits
+            .values()
+            .map(std::collections::BTreeSet::len)
+            .collect();
         assert_eq!(counts, vec![575, 473, 254, 335, 344]);
         // LOS p. 3: 56,491 ratings; the model here yields about 27 per visit.
         assert!(

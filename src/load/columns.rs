@@ -355,7 +355,7 @@ mod tests {
     use super::*;
 
     fn header(names: &[&str]) -> Vec<String> {
-        names.iter().map(|s| s.to_string()).collect()
+        names.iter().map(ToString::to_string).collect()
     }
 
     #[test]

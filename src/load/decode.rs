@@ -21,17 +21,25 @@ use crate::error::{Error, Result};
 /// Which text encoding to assume.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum EncodingChoice {
     /// Byte-order mark, else UTF-8 if valid, else Windows-1252.
     #[default]
     Auto,
     /// UTF-8 (a BOM is allowed and removed).
+    #[cfg_attr(feature = "cli", value(name = "utf-8"))]
     Utf8,
     /// Windows-1252 / Latin-1.
+    #[cfg_attr(
+        feature = "cli",
+        value(name = "windows-1252", alias = "cp1252", alias = "latin1")
+    )]
     Windows1252,
     /// UTF-16 little endian.
+    #[cfg_attr(feature = "cli", value(name = "utf-16le"))]
     Utf16Le,
     /// UTF-16 big endian.
+    #[cfg_attr(feature = "cli", value(name = "utf-16be"))]
     Utf16Be,
 }
 

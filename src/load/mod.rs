@@ -2,31 +2,31 @@
 //!
 //! Input: one or more files (or `-` for standard input), as analysts get them by access
 //! request: CSV with `,` `;` or tab separators, decimal comma, UTF-8 with or without BOM or
-//! Windows-1252 ([`decode`]); Excel workbooks through calamine ([`workbook`]); long (one
+//! Windows-1252 (`decode`); Excel workbooks through calamine (`workbook`); long (one
 //! rating per row) or wide (one visit per row) layouts with English or Danish headers
-//! ([`columns`]). The format is recognised from the bytes, not the file name.
+//! (`columns`). The format is recognised from the bytes, not the file name.
 //!
 //! Output: [`Loaded`]: [`RawRatings`], one row per rating with its source `file` (index into
 //! [`Loaded::sources`]), `line` (where the rating was read) and the fields `authority`,
 //! `visit_id`, `indicator`, `score`, `offer_id`, `offer_type`, `visit_date` (dictionary-encoded
-//! strings exactly as read, [`table`]; validation is the filter stage's job), the malformed
+//! strings exactly as read, `table`; validation is the filter stage's job), the malformed
 //! records, and what was detected per file. Several files are concatenated.
 //!
 //! A delimited file is read as a stream of blocks that are parsed in parallel while the next
-//! ones are read ([`stream`]), so its bytes are never all in memory; standard input, FIFOs,
+//! ones are read (`stream`), so its bytes are never all in memory; standard input, FIFOs,
 //! workbooks and whatever the stream gives up on are read whole, with the SHA-256 computed on
 //! a second thread while the bytes are parsed, and released before the next file is read.
 //!
 //! Parquet is recognised but not read: the polars Parquet reader would double the build
 //! time, and exports obtained by access request arrive as Excel or CSV.
 
-pub mod columns;
-pub mod decode;
-pub mod delimited;
-pub mod sink;
-pub mod stream;
-pub mod table;
-pub mod workbook;
+mod columns;
+mod decode;
+mod delimited;
+mod sink;
+mod stream;
+mod table;
+mod workbook;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -40,6 +40,8 @@ use crate::progress::{Progress, Silent, Step};
 pub use columns::{ColumnMapping, Field, Layout, fold};
 pub use decode::EncodingChoice;
 pub use sink::{Counts, MalformedRow};
+#[cfg(test)]
+pub(crate) use table::TableBuilder;
 pub use table::{DictColumn, MISSING, RawRatings};
 
 /// How to read the inputs.
@@ -127,7 +129,7 @@ pub fn load_with_progress(
 ) -> Result<Loaded> {
     let total: u64 = paths
         .iter()
-        .filter_map(|p| std::fs::metadata(p).ok().filter(|m| m.is_file()))
+        .filter_map(|p| std::fs::metadata(p).ok().filter(std::fs::Metadata::is_file))
         .map(|m| m.len())
         .sum();
     progress.start(Step::Load, total);
@@ -236,7 +238,7 @@ fn shown_separator(separator: u8) -> String {
     }
 }
 
-/// Whether `path` is read as a stream ([`stream`]): a regular file (not standard input or a
+/// Whether `path` is read as a stream (`stream`): a regular file (not standard input or a
 /// FIFO, whose bytes could not be read again if the stream gives up) in an encoding the
 /// stream decodes.
 fn streamable(path: &Path, options: &LoadOptions) -> bool {
@@ -301,5 +303,11 @@ fn detect(bytes: &[u8], path: &Path) -> Result<Format> {
 }
 
 fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(2 * digest.len());
+    for b in digest {
+        // Writing into a String cannot fail.
+        let _ = write!(text, "{b:02x}");
+    }
+    text
 }

@@ -22,10 +22,6 @@ pub trait Cells {
     fn len(&self) -> usize;
     /// Field `i`, if present.
     fn cell(&self, i: usize) -> Option<&str>;
-    /// Whether the record has no fields.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// A record whose field count does not match its header.

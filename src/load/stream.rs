@@ -36,7 +36,7 @@ use crate::progress::{Progress, Silent};
 
 use super::decode::{self, EncodingChoice};
 use super::delimited::{self, Records, last_record_end, parity_record_end};
-use super::sink::{FileRead, RowSink, SinkCounts};
+use super::sink::{FileRead, RowSink, SinkCounts, SinkTemplate};
 use super::table::TableBuilder;
 use super::{Format, LoadOptions};
 
@@ -102,72 +102,28 @@ fn read_blocks(
     if first.is_empty() || super::detect(&first, path).ok() != Some(Format::Csv) {
         return Ok(None);
     }
-    let bom = Encoding::for_bom(&first);
-    let bom_len = match (options.encoding, bom) {
-        (EncodingChoice::Auto | EncodingChoice::Utf8, Some((encoding, len)))
-            if encoding == UTF_8 =>
-        {
-            len
-        }
-        (EncodingChoice::Auto, Some(_)) => return Ok(None),
-        (EncodingChoice::Auto | EncodingChoice::Utf8 | EncodingChoice::Windows1252, _) => 0,
-        (EncodingChoice::Utf16Le | EncodingChoice::Utf16Be, _) => return Ok(None),
+    let Some(bom_len) = bom_length(&first, options.encoding) else {
+        return Ok(None);
     };
-    // The first block must hold a line end and the lines the separator is sniffed from; the
-    // encoding is decided on its whole lines.
-    let (kind, separator) = loop {
-        let lines_end = match memchr::memrchr(b'\n', &first) {
-            _ if blocks.eof => first.len(),
-            Some(at) => at + 1,
-            None => 0,
-        };
-        let head = first.get(bom_len..lines_end).unwrap_or_default();
-        let kind = match options.encoding {
-            EncodingChoice::Windows1252 => Text::Windows1252,
-            EncodingChoice::Auto if bom_len == 0 && simdutf8::basic::from_utf8(head).is_err() => {
-                Text::Windows1252
-            }
-            _ => Text::Utf8,
-        };
-        let Some(head) = kind.decode(head) else {
-            return Ok(None);
-        };
-        let enough = blocks.eof
-            || (lines_end > 0
-                && (options.separator.is_some()
-                    || head
-                        .lines()
-                        .filter(|l| !l.trim().is_empty())
-                        .take(SNIFF_LINES)
-                        .count()
-                        == SNIFF_LINES));
-        if enough {
-            let separator = options
-                .separator
-                .unwrap_or_else(|| delimited::sniff_separator(&head));
-            break (kind, separator);
-        }
-        let grown = first.len() * 2;
-        blocks
-            .fill(&mut first, grown, progress)
-            .map_err(read_error)?;
+    let head = Head {
+        bom_len,
+        options,
+        progress,
+    };
+    let Some((kind, separator)) = head
+        .settle_text(&mut blocks, &mut first)
+        .map_err(read_error)?
+    else {
+        return Ok(None);
+    };
+    let Some(carry) = head
+        .cut_first(&mut blocks, &mut first, separator)
+        .map_err(read_error)?
+    else {
+        return Ok(None);
     };
 
     // The first block of whole records: header and first ratings, read on this thread.
-    let cut = loop {
-        match last_record_end(&first[bom_len..], separator) {
-            Err(_) => return Ok(None),
-            Ok(Some(end)) => break bom_len + end,
-            Ok(None) if blocks.eof => break first.len(),
-            Ok(None) => {
-                let grown = first.len() * 2;
-                blocks
-                    .fill(&mut first, grown, progress)
-                    .map_err(read_error)?;
-            }
-        }
-    };
-    let carry = first.split_off(cut);
     blocks.lines = memchr::memchr_iter(b'\n', &first).count() as u64;
     let Some(text) = kind.decode(&first[bom_len..]) else {
         return Ok(None);
@@ -184,73 +140,19 @@ fn read_blocks(
     delimited::read_body(&mut records, &mut sink, separator, &Silent)?;
     drop(text);
     if !blocks.eof {
-        // The rest of the file will hold about as many ratings per byte as this block.
-        let size = std::fs::metadata(path).map_or(0, |m| m.len()) as f64;
-        let per_byte = sink.table().height() as f64 / first.len().max(1) as f64;
-        let rest = (size - first.len() as f64).max(0.0) * per_byte * 1.05;
-        sink.table().reserve(rest as usize);
+        reserve_rest(&mut sink, path, first.len());
     }
-
-    // The other blocks: read on a thread of their own, parsed by the pool.
-    let template = sink.template();
-    let abandon = AtomicBool::new(false);
-    let merge = Mutex::new(Merge {
-        sink,
-        next: 1,
-        pending: BTreeMap::new(),
-    });
-    let (work, queue) = mpsc::sync_channel::<Block>(AHEAD);
-    let (free, recycled) = mpsc::channel::<Vec<u8>>();
-    let first_buffer = first;
-    let reading = std::thread::scope(|scope| {
-        let abandon = &abandon;
-        let reader = scope.spawn(move || {
-            let sent = blocks.run(carry, &work, &recycled, abandon, progress);
-            drop(work); // the parsers stop when the queue is closed
-            sent.map(|sent| (sent, blocks))
-        });
-        let _ = free.send(first_buffer);
-        queue.into_iter().par_bridge().for_each(|block| {
-            if abandon.load(Ordering::Relaxed) {
-                return;
-            }
-            let Some(text) = kind.decode(&block.bytes) else {
-                abandon.store(true, Ordering::Relaxed);
-                return;
-            };
-            let mut part = TableBuilder::new();
-            let mut part_sink = template.sink(&mut part);
-            let mut records = Records::new(&text, separator, block.first_line, false);
-            // The block was cut by quote parity, which a quote that does not open a field
-            // misleads: then the whole file is read again, in one piece.
-            if delimited::read_body(&mut records, &mut part_sink, separator, &Silent).is_err()
-                || !records.quotes_regular()
-            {
-                abandon.store(true, Ordering::Relaxed);
-                return;
-            }
-            let counts = part_sink.into_counts();
-            drop(text);
-            let _ = free.send(block.bytes);
-            let mut merge = merge
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            merge.add(block.index, part, counts);
-        });
-        reader.join().unwrap_or(Err(Stop::GaveUp))
-    });
-    let (sent, blocks) = match reading {
-        Ok(done) => done,
-        Err(Stop::GaveUp) => return Ok(None),
+    let parser = Parser {
+        kind,
+        separator,
+        progress,
+    };
+    let (blocks, sink) = match parser.parse_rest(blocks, carry, first, sink) {
+        Ok(Some(done)) => done,
+        Ok(None) | Err(Stop::GaveUp) => return Ok(None),
         Err(Stop::Read(source)) => return Err(read_error(source)),
     };
-    let merge = merge
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if abandon.load(Ordering::Relaxed) || merge.next != sent + 1 || !merge.pending.is_empty() {
-        return Ok(None);
-    }
-    let read = merge.sink.finish()?;
+    let read = sink.finish()?;
     Ok(Some(Streamed {
         table,
         read,
@@ -263,6 +165,195 @@ fn read_blocks(
         },
         separator,
     }))
+}
+
+/// The length of the byte-order mark the stream skips (0 without one); `None` when the stream
+/// cannot read this encoding (UTF-16) and the file must be read whole.
+fn bom_length(first: &[u8], choice: EncodingChoice) -> Option<usize> {
+    match (choice, Encoding::for_bom(first)) {
+        (EncodingChoice::Auto | EncodingChoice::Utf8, Some((encoding, len)))
+            if encoding == UTF_8 =>
+        {
+            Some(len)
+        }
+        (EncodingChoice::Auto, Some(_)) => None,
+        (EncodingChoice::Auto | EncodingChoice::Utf8 | EncodingChoice::Windows1252, _) => Some(0),
+        (EncodingChoice::Utf16Le | EncodingChoice::Utf16Be, _) => None,
+    }
+}
+
+/// Reserves room for the ratings of the rest of the file, which will hold about as many per
+/// byte as the first block of `first_len` bytes.
+fn reserve_rest(sink: &mut RowSink<'_>, path: &Path, first_len: usize) {
+    let size = std::fs::metadata(path).map_or(0, |m| m.len()) as f64;
+    let per_byte = sink.table().height() as f64 / first_len.max(1) as f64;
+    let rest = (size - first_len as f64).max(0.0) * per_byte * 1.05;
+    sink.table().reserve(rest as usize);
+}
+
+/// How the first block is read: after a byte-order mark of `bom_len` bytes.
+struct Head<'o> {
+    bom_len: usize,
+    options: &'o LoadOptions,
+    progress: &'o dyn Progress,
+}
+
+impl Head<'_> {
+    /// The text encoding and the separator. The first block grows until it holds a line end
+    /// and the lines the separator is sniffed from; the encoding is decided on its whole
+    /// lines. `None` when they are not text.
+    fn settle_text(
+        &self,
+        blocks: &mut Blocks,
+        first: &mut Vec<u8>,
+    ) -> std::io::Result<Option<(Text, u8)>> {
+        let options = self.options;
+        loop {
+            let lines_end = match memchr::memrchr(b'\n', first) {
+                _ if blocks.eof => first.len(),
+                Some(at) => at + 1,
+                None => 0,
+            };
+            let head = first.get(self.bom_len..lines_end).unwrap_or_default();
+            let kind = match options.encoding {
+                EncodingChoice::Windows1252 => Text::Windows1252,
+                EncodingChoice::Auto
+                    if self.bom_len == 0 && simdutf8::basic::from_utf8(head).is_err() =>
+                {
+                    Text::Windows1252
+                }
+                _ => Text::Utf8,
+            };
+            let Some(head) = kind.decode(head) else {
+                return Ok(None);
+            };
+            let enough = blocks.eof
+                || (lines_end > 0
+                    && (options.separator.is_some()
+                        || head
+                            .lines()
+                            .filter(|l| !l.trim().is_empty())
+                            .take(SNIFF_LINES)
+                            .count()
+                            == SNIFF_LINES));
+            if enough {
+                let separator = options
+                    .separator
+                    .unwrap_or_else(|| delimited::sniff_separator(&head));
+                return Ok(Some((kind, separator)));
+            }
+            let grown = first.len() * 2;
+            blocks.fill(first, grown, self.progress)?;
+        }
+    }
+
+    /// Cuts the first block after its last whole record (growing it until it holds one) and
+    /// returns the rest; `None` when a quote misleads the cut.
+    fn cut_first(
+        &self,
+        blocks: &mut Blocks,
+        first: &mut Vec<u8>,
+        separator: u8,
+    ) -> std::io::Result<Option<Vec<u8>>> {
+        let cut = loop {
+            match last_record_end(&first[self.bom_len..], separator) {
+                Err(_) => return Ok(None),
+                Ok(Some(end)) => break self.bom_len + end,
+                Ok(None) if blocks.eof => break first.len(),
+                Ok(None) => {
+                    let grown = first.len() * 2;
+                    blocks.fill(first, grown, self.progress)?;
+                }
+            }
+        };
+        Ok(Some(first.split_off(cut)))
+    }
+}
+
+/// How the blocks after the first are parsed.
+struct Parser<'p> {
+    kind: Text,
+    separator: u8,
+    progress: &'p dyn Progress,
+}
+
+impl Parser<'_> {
+    /// Reads the rest of the file on a thread of its own, starting with `carry`, while the
+    /// pool parses its blocks into `sink`'s table; `first_buffer` is the first block's buffer,
+    /// for reuse. `None` when a parser gave up.
+    fn parse_rest<'s>(
+        &self,
+        mut blocks: Blocks,
+        carry: Vec<u8>,
+        first_buffer: Vec<u8>,
+        sink: RowSink<'s>,
+    ) -> std::result::Result<Option<(Blocks, RowSink<'s>)>, Stop> {
+        let template = sink.template();
+        let abandon = AtomicBool::new(false);
+        let merge = Mutex::new(Merge {
+            sink,
+            next: 1,
+            pending: BTreeMap::new(),
+        });
+        let (work, queue) = mpsc::sync_channel::<Block>(AHEAD);
+        let (free, recycled) = mpsc::channel::<Vec<u8>>();
+        let progress = self.progress;
+        let sent = std::thread::scope(|scope| {
+            let abandon = &abandon;
+            let reader = scope.spawn(move || {
+                let sent = blocks.run(carry, &work, &recycled, abandon, progress);
+                drop(work); // the parsers stop when the queue is closed
+                sent.map(|sent| (sent, blocks))
+            });
+            let _ = free.send(first_buffer);
+            queue.into_iter().par_bridge().for_each(|block| {
+                if abandon.load(Ordering::Relaxed) {
+                    return;
+                }
+                match self.parse_block(&block, &template) {
+                    Some((part, counts)) => {
+                        let _ = free.send(block.bytes);
+                        let mut merge = merge
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        merge.add(block.index, part, counts);
+                    }
+                    None => abandon.store(true, Ordering::Relaxed),
+                }
+            });
+            reader.join().unwrap_or(Err(Stop::GaveUp))
+        });
+        let (sent, blocks) = sent?;
+        let merge = merge
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if abandon.load(Ordering::Relaxed) || merge.next != sent + 1 || !merge.pending.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((blocks, merge.sink)))
+    }
+
+    /// One block parsed into a part of the table; `None` if it cannot be (the file is then
+    /// read again, whole).
+    fn parse_block(
+        &self,
+        block: &Block,
+        template: &SinkTemplate<'_>,
+    ) -> Option<(TableBuilder, SinkCounts)> {
+        let text = self.kind.decode(&block.bytes)?;
+        let mut part = TableBuilder::new();
+        let mut part_sink = template.sink(&mut part);
+        let mut records = Records::new(&text, self.separator, block.first_line, false);
+        // The block was cut by quote parity, which a quote that does not open a field
+        // misleads: then the whole file is read again, in one piece.
+        if delimited::read_body(&mut records, &mut part_sink, self.separator, &Silent).is_err()
+            || !records.quotes_regular()
+        {
+            return None;
+        }
+        let counts = part_sink.into_counts();
+        Some((part, counts))
+    }
 }
 
 /// The text encoding of the blocks.

@@ -2,9 +2,10 @@
 //! holds. This is the only place that maps [`Analysis`] onto the figure inputs; it copies
 //! numbers, it never computes one.
 
-use crate::analysis::{Analysis, ThemeMean, VisitProfile};
+use crate::analysis::{Analysis, ThemeMean};
 use crate::error::Result;
 use crate::model::QualityModel;
+use crate::profile::VisitProfile;
 use crate::stats::deviation::DeviationInference;
 
 use super::style::Label;

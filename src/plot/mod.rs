@@ -69,6 +69,7 @@ pub struct Figure {
 
 /// Language of all text in a figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Lang {
     /// Danish (decimal comma, "62,7 %").
     #[default]

@@ -212,6 +212,19 @@ pub fn render(
     lang: Lang,
 ) -> Vec<u8> {
     let mut h = String::new();
+    page_head(&mut h, font_css, lang);
+    input_section(&mut h, analysis, lang);
+    filter_section(&mut h, analysis, lang);
+    authorities_section(&mut h, analysis, lang);
+    figures_section(&mut h, figures, lang);
+    pairs_section(&mut h, analysis, lang);
+    deviations_section(&mut h, analysis, lang);
+    page_tail(&mut h, lang);
+    h.into_bytes()
+}
+
+/// The page up to its title, with the style and the version.
+fn page_head(h: &mut String, font_css: &str, lang: Lang) {
     let lang_code = match lang {
         Lang::Da => "da",
         Lang::En => "en",
@@ -229,8 +242,10 @@ pub fn render(
         "<p class=\"meta\">losstat {}</p>",
         env!("CARGO_PKG_VERSION")
     );
+}
 
-    // Input and parameters.
+/// The inputs with their hashes, and the parameters of the run.
+fn input_section(h: &mut String, analysis: &Analysis, lang: Lang) {
     let _ = write!(h, "<h2>{}</h2>\n<table>\n", t(Text::Input, lang));
     for s in &analysis.sources {
         let detected = match (&s.encoding, &s.separator, &s.sheet) {
@@ -269,8 +284,10 @@ pub fn render(
         o.pairwise.seed,
         escape(&analysis.model.origin)
     );
+}
 
-    // Filter log.
+/// The filter log: what each rule removed or flagged.
+fn filter_section(h: &mut String, analysis: &Analysis, lang: Lang) {
     let s = &analysis.filtered.summary;
     let _ = write!(
         h,
@@ -308,8 +325,10 @@ pub fn render(
         );
     }
     let _ = writeln!(h, "</table>");
+}
 
-    // Per-authority summary.
+/// The per-authority summary.
+fn authorities_section(h: &mut String, analysis: &Analysis, lang: Lang) {
     let _ = write!(
         h,
         "<h2>{}</h2>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>1</th><th>2</th><th>3</th><th>4</th><th>5</th><th>{}</th><th>{}</th><th>sd</th></tr>\n",
@@ -340,8 +359,10 @@ pub fn render(
         );
     }
     let _ = writeln!(h, "</table>");
+}
 
-    // Figures.
+/// The figures with their captions.
+fn figures_section(h: &mut String, figures: &[(Figure, String)], lang: Lang) {
     let _ = writeln!(h, "<h2>{}</h2>", t(Text::Figures, lang));
     for (figure, caption) in figures {
         let _ = write!(
@@ -352,8 +373,10 @@ pub fn render(
             escape(caption)
         );
     }
+}
 
-    // Pairwise table.
+/// The pairwise comparisons of the overall scores.
+fn pairs_section(h: &mut String, analysis: &Analysis, lang: Lang) {
     let _ = write!(
         h,
         "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr><th>{}</th><th>n</th><th>D</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
@@ -391,8 +414,10 @@ pub fn render(
         );
     }
     let _ = writeln!(h, "</table>");
+}
 
-    // Largest deviations.
+/// The 15 largest per-indicator deviations, significant ones first.
+fn deviations_section(h: &mut String, analysis: &Analysis, lang: Lang) {
     let mut rows: Vec<_> = analysis.deviation.iter().collect();
     rows.sort_by(|a, b| {
         b.significant
@@ -424,11 +449,15 @@ pub fn render(
             escape(&r.q_value.map_or("–".to_string(), super::format_p))
         );
     }
+    let _ = writeln!(h, "</table>");
+}
+
+/// The method notes, and the end of the page.
+fn page_tail(h: &mut String, lang: Lang) {
     let _ = write!(
         h,
-        "</table>\n<h2>{}</h2>\n{}\n</body>\n</html>\n",
+        "<h2>{}</h2>\n{}\n</body>\n</html>\n",
         t(Text::Method, lang),
         method_notes(lang)
     );
-    h.into_bytes()
 }

@@ -16,6 +16,7 @@ use crate::analysis::{
 use crate::error::Result;
 use crate::filter::FilterSummary;
 use crate::load::{Layout, Source};
+use crate::profile::VisitProfile;
 use crate::stats::descriptive::Summary;
 use crate::stats::deviation::DeviationRow;
 use crate::stats::kde::Bandwidth;
@@ -297,6 +298,14 @@ fn parameters(analysis: &Analysis) -> Parameters {
         rng: "ChaCha8",
         deviation_adjustment: Adjustment::BenjaminiHochberg,
     }
+}
+
+/// `profile.json` (`losstat spider`): the visit profile as pretty-printed bytes, ending in a
+/// newline.
+pub fn profile_bytes(profile: &VisitProfile) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(profile)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 /// `results.json` as pretty-printed bytes, ending in a newline.

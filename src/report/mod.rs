@@ -19,9 +19,12 @@ pub mod terminal;
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::analysis::Analysis;
 use crate::error::{Error, Result};
 use crate::plot::{self, Figure, Lang};
+use crate::profile::VisitProfile;
 
 /// A p-value for people: four decimals, scientific notation below 1e-4, `< 1e-300` when it
 /// underflowed to 0, `-` when undefined.
@@ -136,6 +139,47 @@ pub fn render(analysis: &Analysis, figures: &[Figure], lang: Lang) -> Result<Vec
     Ok(files)
 }
 
+/// The files `spider --out` writes: the spider chart as SVG and PNG, and `profile.json`.
+pub fn visit_files(profile: &VisitProfile, figure: Figure) -> Result<Vec<OutputFile>> {
+    Ok(vec![
+        OutputFile::new(format!("{}.svg", figure.name), figure.svg.into_bytes()),
+        OutputFile::new(format!("{}.png", figure.name), figure.png),
+        OutputFile::new("profile.json", json::profile_bytes(profile)?),
+    ])
+}
+
+/// Writes one file whole (`simulate --out`, `--anonymize-key`): into a temporary sibling,
+/// then renamed over `path`, so a failed run leaves the old file or the new one. An existing
+/// file is replaced only with `force`.
+pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
+    let refuse = |reason: &str| Error::OutputRefused {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    if path.exists() && !force {
+        return Err(refuse("exists; give --force to overwrite it"));
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| refuse("is not a file name"))?;
+    let staging = path.with_file_name(format!(
+        ".{}.losstat-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&staging, bytes).map_err(|source| Error::Write {
+        path: staging.clone(),
+        source,
+    })?;
+    std::fs::rename(&staging, path).map_err(|source| {
+        let _ = std::fs::remove_file(&staging);
+        Error::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
 /// Writes `files` into `dir` as a whole (see the module docs). `inputs` are never touched:
 /// a `dir` that holds one is refused.
 pub fn write_dir(dir: &Path, files: &[OutputFile], inputs: &[PathBuf], force: bool) -> Result<()> {
@@ -207,7 +251,6 @@ pub fn write_dir(dir: &Path, files: &[OutputFile], inputs: &[PathBuf], force: bo
             }
         }
         // The files are written side by side (the large tables take the most time).
-        use rayon::prelude::*;
         files.par_iter().try_for_each(|f| {
             use std::io::Write as _;
             let path = staging.join(&f.name);

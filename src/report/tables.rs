@@ -8,6 +8,7 @@
 use polars::prelude::*;
 
 use crate::analysis::Analysis;
+use crate::anonymize::Anonymization;
 use crate::error::Result;
 use crate::filter::Filtered;
 use crate::load::Source;
@@ -40,6 +41,10 @@ fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
     })
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "called as `map_err(csv_err)`, which hands the error over by value"
+)]
 fn csv_err(e: csv::Error) -> crate::Error {
     crate::Error::Csv {
         path: "(table)".into(),
@@ -557,6 +562,18 @@ pub fn completeness(filtered: &Filtered) -> Result<Vec<u8>> {
             &r.share.to_string(),
         ])
         .map_err(csv_err)?;
+    }
+    finish(w)
+}
+
+/// The anonymisation key as CSV (`label,authority`, one row per name, by label): which real
+/// name became which label. Written only on request (`--anonymize-key`), never into `--out`.
+pub fn anonymization_key(key: &Anonymization) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record(["label", "authority"]).map_err(csv_err)?;
+    for (name, label) in &key.pairs {
+        w.write_record([safe_text(label).as_ref(), safe_text(name).as_ref()])
+            .map_err(csv_err)?;
     }
     finish(w)
 }

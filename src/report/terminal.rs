@@ -5,10 +5,11 @@
 
 use comfy_table::{Cell, CellAlignment, Table, presets::ASCII_MARKDOWN};
 
-use crate::analysis::{Analysis, Screening, VisitProfile};
+use crate::analysis::{Analysis, Screening};
 use crate::filter::{Filtered, Scope};
 use crate::load::{Format, Source};
 use crate::model::QualityModel;
+use crate::profile::VisitProfile;
 
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -17,8 +18,8 @@ fn table(header: &[&str]) -> Table {
     t
 }
 
-fn right(text: impl ToString) -> Cell {
-    Cell::new(text.to_string()).set_alignment(CellAlignment::Right)
+fn right(text: impl std::fmt::Display) -> Cell {
+    Cell::new(text).set_alignment(CellAlignment::Right)
 }
 
 fn describe_source(s: &Source) -> String {
@@ -217,6 +218,61 @@ fn short(name: &str) -> &str {
 /// How many exclusions `check` lists on the terminal.
 pub const CHECK_LISTED: usize = 25;
 
+/// How many exclusions the `--strict` listing shows.
+pub const STRICT_LISTED: usize = 20;
+
+/// What `--strict` prints on standard error when ratings were excluded: a count, then the
+/// first exclusions as `FILE:LINE: rule: detail`, one line per rating-level exclusion and one
+/// per visit for visit-level rules. Empty when nothing was excluded.
+pub fn strict_listing(filtered: &Filtered, sources: &[Source]) -> String {
+    let excluded = filtered.summary.ratings_excluded();
+    if excluded == 0 {
+        return String::new();
+    }
+    // (line, ratings it stands for)
+    let mut lines: Vec<(String, u64)> = Vec::new();
+    let mut last_visit: Option<(crate::filter::Rule, &str)> = None;
+    for e in filtered
+        .exclusions
+        .iter()
+        .filter(|e| e.rule.scope() != Scope::Flag)
+    {
+        let key = (e.rule, e.visit_id.as_str());
+        if e.rule.scope() == Scope::Visit && last_visit == Some(key) {
+            if let Some(line) = lines.last_mut() {
+                line.1 += 1;
+            }
+            continue;
+        }
+        last_visit = (e.rule.scope() == Scope::Visit).then_some(key);
+        let file = sources
+            .get(e.file as usize)
+            .map_or_else(String::new, |s| s.path.display().to_string());
+        let detail: String = e
+            .detail
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(200)
+            .collect();
+        lines.push((format!("{file}:{}: {}: {detail}", e.line, e.rule), 1));
+    }
+    let mut out = format!("losstat: --strict: {excluded} ratings were excluded:\n");
+    for (text, ratings) in lines.iter().take(STRICT_LISTED) {
+        out.push_str(text);
+        if *ratings > 1 {
+            out.push_str(&format!(" ({ratings} ratings)"));
+        }
+        out.push('\n');
+    }
+    let more = lines.len().saturating_sub(STRICT_LISTED);
+    if more > 0 {
+        out.push_str(&format!(
+            "… and {more} more (losstat check --format csv lists them all)\n"
+        ));
+    }
+    out
+}
+
 /// The `check` report: what would be excluded, why, where, per authority.
 pub fn check_report(screening: &Screening) -> String {
     let filtered = &screening.filtered;
@@ -234,7 +290,7 @@ pub fn check_report(screening: &Screening) -> String {
         .collect();
     if !authorities.is_empty() {
         let mut header = vec!["rule".to_string()];
-        header.extend(authorities.iter().map(|a| a.to_string()));
+        header.extend(authorities.iter().map(|a| (*a).clone()));
         let mut t = Table::new();
         t.load_preset(ASCII_MARKDOWN);
         t.set_header(header);

@@ -64,6 +64,31 @@ pub enum Bandwidth {
     Factor(f64),
 }
 
+impl std::str::FromStr for Bandwidth {
+    type Err = String;
+
+    /// `scott`, `silverman` (any case), or a positive factor such as `0.3`.
+    ///
+    /// ```
+    /// use losstat::stats::kde::Bandwidth;
+    /// assert_eq!("Silverman".parse(), Ok(Bandwidth::Silverman));
+    /// assert_eq!("0.3".parse(), Ok(Bandwidth::Factor(0.3)));
+    /// assert!("-1".parse::<Bandwidth>().is_err());
+    /// ```
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.to_lowercase().as_str() {
+            "scott" => Ok(Bandwidth::Scott),
+            "silverman" => Ok(Bandwidth::Silverman),
+            other => match other.parse::<f64>() {
+                Ok(f) if f.is_finite() && f > 0.0 => Ok(Bandwidth::Factor(f)),
+                _ => Err(format!(
+                    "`{raw}` is not scott, silverman or a positive number"
+                )),
+            },
+        }
+    }
+}
+
 /// A kernel density estimate evaluated on a grid.
 #[derive(Debug, Clone, Serialize)]
 pub struct KdeCurve {

@@ -19,11 +19,16 @@ use serde::Serialize;
 /// The adjustment method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Adjustment {
     /// Holm's step-down family-wise error control.
     #[default]
     Holm,
     /// Benjamini–Hochberg false-discovery-rate q-values.
+    #[cfg_attr(
+        feature = "cli",
+        value(name = "bh", alias = "benjamini-hochberg", alias = "fdr")
+    )]
     BenjaminiHochberg,
     /// No adjustment.
     None,

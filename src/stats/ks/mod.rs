@@ -67,6 +67,7 @@ pub const MAX_TIE_EXACT_CELLS: u64 = 50_000_000;
 /// statistic `D⁺ = max(F_a − F_b)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Alternative {
     /// The two distributions differ (statistic D = max |F_a − F_b|).
     TwoSided,
@@ -79,12 +80,14 @@ pub enum Alternative {
 /// How SciPy's p-value is computed. `Auto` means exact when `max(n_a, n_b) <= 10000`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum KsMethod {
     /// Exact when max(n_a, n_b) ≤ 10000, else asymptotic (SciPy's `auto`).
     Auto,
     /// The exact null distribution for continuous data.
     Exact,
     /// The large-sample approximation.
+    #[cfg_attr(feature = "cli", value(alias = "asymp"))]
     Asymptotic,
 }
 

@@ -1,0 +1,308 @@
+//! The command line's arguments (clap derive) and their translation into the library's
+//! options. The option enums (`--adjust`, `--lang`, `--encoding` …) are the library's own
+//! types, which derive clap's `ValueEnum` under the `cli` feature; only the choices that
+//! exist for the command line alone (what to print) are declared here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use losstat::analysis::{AdjustScope, AnalysisOptions, Levels, StatsOptions, Stratify};
+use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions};
+use losstat::plot::{Lang, PlotOptions};
+use losstat::simulate::{CsvStyle, SimulationOptions};
+use losstat::stats::kde::Bandwidth;
+use losstat::stats::ks::{Alternative, KsMethod};
+use losstat::stats::multitest::Adjustment;
+use losstat::stats::pairwise::PairwiseOptions;
+
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 error (unreadable input, missing columns, \
+unwritable output); 2 usage error; 3 --strict was given and rows were excluded.";
+
+/// Compare how the five Danish socialtilsyn score the services they supervise.
+#[derive(Parser)]
+#[command(name = "losstat", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Quality model CSV (indicator, criterion, theme, universal) replacing the embedded one.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// No progress bars and no "wrote …" notes on standard error (warnings and errors still
+    /// show). Progress bars are drawn only when standard error is a terminal.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Print how long each step took, on standard error (for benchmarking).
+    #[arg(long, global = true)]
+    pub timings: bool,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Load, filter, roll up and compare the authorities.
+    Compare(CompareArgs),
+    /// Load and filter only: report what would be excluded, why, and where.
+    Check(CheckArgs),
+    /// Write a synthetic export calibrated to the LOS paper.
+    Simulate(SimulateArgs),
+    /// One visit (or an offer's latest visit) at a glance: scores, theme scores, spider chart,
+    /// missing universal indicators, against the authority's and the national means.
+    Spider(SpiderArgs),
+    /// Print the quality model in use.
+    Model(ModelArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["visit", "offer"])))]
+pub struct SpiderArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The visit id.
+    #[arg(long)]
+    pub visit: Option<String>,
+    /// The offer id (its most recent visit is shown).
+    #[arg(long)]
+    pub offer: Option<String>,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the spider chart (SVG, PNG) and profile.json into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace --out even if losstat did not create it.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub figures: FigureArgs,
+}
+
+#[derive(Args)]
+pub struct InputArgs {
+    /// Input files (CSV/TSV or Excel; long or wide layout); `-` reads standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Sheet to read from Excel workbooks (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Text encoding of CSV inputs.
+    #[arg(long, value_enum, default_value_t = EncodingChoice::Auto)]
+    pub encoding: EncodingChoice,
+    /// Field separator of CSV inputs (default: sniffed from `,` `;` tab `|`).
+    #[arg(long, value_parser = parse_separator)]
+    pub separator: Option<u8>,
+    /// Map a field to a column, e.g. `--column score=Vurdering`; repeatable. Fields:
+    /// authority, visit_id, indicator, score, offer_id, offer_type, visit_date.
+    #[arg(long = "column", value_name = "FIELD=NAME")]
+    pub columns: Vec<String>,
+    /// Exit with code 3 if any rating was excluded.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Language and resolution of the figures.
+#[derive(Args)]
+pub struct FigureArgs {
+    /// Language of figures and report.html.
+    #[arg(long, value_enum, default_value_t = Lang::Da)]
+    pub lang: Lang,
+    /// Resolution of the PNG figures (300 for print).
+    #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u32).range(48..=1200))]
+    pub dpi: u32,
+}
+
+impl FigureArgs {
+    pub fn options(&self) -> PlotOptions {
+        PlotOptions {
+            lang: self.lang,
+            dpi: self.dpi,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write results.json and the CSV tables into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace --out even if losstat did not create it.
+    #[arg(long)]
+    pub force: bool,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub stats: StatsArgs,
+    /// Replace authority names by "Socialtilsyn 1" … "Socialtilsyn 5" in every output (the
+    /// order is drawn from --seed).
+    #[arg(long)]
+    pub anonymize: bool,
+    #[command(flatten)]
+    pub figures: FigureArgs,
+    /// With --anonymize: write which name became which label to this CSV file (keep it apart
+    /// from the outputs you share).
+    #[arg(long, value_name = "FILE", requires = "anonymize")]
+    pub anonymize_key: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct StatsArgs {
+    /// Significance level for the pairwise tests and the deviation FDR.
+    #[arg(long, default_value_t = 0.05, value_parser = parse_unit_interval)]
+    alpha: f64,
+    /// Adjustment of the pairwise p-values across the 10 pairs.
+    #[arg(long, value_enum, default_value_t = Adjustment::Holm)]
+    adjust: Adjustment,
+    /// What one adjustment spans: the 10 pairs of each family (one level and unit), or all
+    /// pairs of a level together (e.g. 70 theme × pair tests with --level theme).
+    #[arg(long, value_enum, default_value_t = AdjustScope::Family)]
+    adjust_scope: AdjustScope,
+    /// KS alternative: two-sided (LOS), less or greater (SciPy's meaning, for the first-named authority).
+    #[arg(long, value_enum, default_value_t = Alternative::TwoSided)]
+    alternative: Alternative,
+    /// How SciPy's KS p is computed (auto: exact when both samples have at most 10000 values).
+    #[arg(long, value_enum, default_value_t = KsMethod::Auto)]
+    ks_method: KsMethod,
+    /// KDE bandwidth: scott, silverman, or a factor (a multiple of the data's sd).
+    #[arg(long, default_value = "scott")]
+    bandwidth: Bandwidth,
+    /// Monte Carlo permutations per pair (0: none); the permutation p then drives the adjustment.
+    #[arg(long, default_value_t = 0)]
+    permutations: u64,
+    /// Permute authority labels only within offer types (needs --permutations).
+    #[arg(long, value_enum, default_value_t = Stratify::None)]
+    stratify: Stratify,
+    /// RNG seed for the permutations.
+    #[arg(long, default_value_t = 2024)]
+    pub seed: u64,
+    /// Levels of the pairwise comparisons besides the overall score.
+    #[arg(long, value_enum, default_value_t = Levels::Overall)]
+    level: Levels,
+    /// Confidence level of the deviation and effect-size intervals.
+    #[arg(long, default_value_t = 0.95, value_parser = parse_unit_interval)]
+    confidence: f64,
+}
+
+impl StatsArgs {
+    pub fn options(&self) -> anyhow::Result<StatsOptions> {
+        if self.stratify == Stratify::OfferType && self.permutations == 0 {
+            anyhow::bail!("--stratify offer-type needs --permutations N (e.g. 10000)");
+        }
+        Ok(StatsOptions {
+            pairwise: PairwiseOptions {
+                alternative: self.alternative,
+                ks_method: self.ks_method,
+                adjustment: self.adjust,
+                alpha: self.alpha,
+                permutations: self.permutations,
+                seed: self.seed,
+            },
+            bandwidth: self.bandwidth,
+            confidence: self.confidence,
+            levels: self.level,
+            stratify: self.stratify,
+            adjust_scope: self.adjust_scope,
+        })
+    }
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// `table`: summary and the first exclusions; `csv`: every exclusion as CSV.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+}
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// The CSV file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Multiply the LOS visit counts (575/473/254/335/344) by this.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// RNG seed.
+    #[arg(long, default_value_t = 2024)]
+    seed: u64,
+    /// Inject every kind of bad row the filters exist for.
+    #[arg(long)]
+    dirty: bool,
+    /// `canonical`: UTF-8, `,`, English headers; `danish`: Windows-1252, `;`, Danish headers, decimal comma.
+    #[arg(long, value_enum, default_value_t = CsvStyle::Canonical)]
+    pub style: CsvStyle,
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl SimulateArgs {
+    pub fn options(&self) -> SimulationOptions {
+        SimulationOptions {
+            scale: self.scale,
+            seed: self.seed,
+            dirty: self.dirty,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct ModelArgs {
+    /// `table` for reading, `csv` for a model file to edit and pass back with --model.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+}
+
+/// What `compare` and `spider` print on standard output.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// What `check` and `model` print on standard output.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    Table,
+    Csv,
+}
+
+fn parse_unit_interval(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!("`{raw}` is not a number strictly between 0 and 1")),
+    }
+}
+
+fn parse_separator(raw: &str) -> Result<u8, String> {
+    match raw {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\\t" | "\t" | "tab" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        other => Err(format!("`{other}` is not one of , ; tab |")),
+    }
+}
+
+impl InputArgs {
+    /// The run's options with default statistics.
+    pub fn options(&self) -> anyhow::Result<AnalysisOptions> {
+        let columns = self
+            .columns
+            .iter()
+            .map(|spec| ColumnMapping::parse(spec))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(AnalysisOptions {
+            load: LoadOptions {
+                encoding: self.encoding,
+                separator: self.separator,
+                sheet: self.sheet.clone(),
+                columns,
+            },
+            stats: StatsOptions::default(),
+            anonymize: None,
+        })
+    }
+}

@@ -1,0 +1,200 @@
+//! The `losstat` command line: parses arguments ([`args`]), calls the library, prints what
+//! the library rendered, exits. Everything that computes, renders or writes files is in the
+//! library (`losstat::analysis`, `losstat::report`, `losstat::plot`).
+//!
+//! Exit codes: 0 success; 1 error (bad input file, unwritable output …); 2 usage error;
+//! 3 `--strict` was given and rows were excluded.
+
+#![allow(
+    clippy::print_stderr,
+    reason = "the command line's notes, warnings and errors go to standard error"
+)]
+
+mod args;
+mod bars;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use args::{CheckArgs, CheckFormat, Cli, Command, CompareArgs, Format, SimulateArgs, SpiderArgs};
+use bars::Bars;
+use losstat::filter::Filtered;
+use losstat::load::Source;
+use losstat::model::QualityModel;
+use losstat::profile::VisitSelector;
+use losstat::progress::{self, Step};
+use losstat::report::{self, terminal};
+use losstat::{analysis, plot, profile, simulate};
+
+/// mimalloc instead of the system allocator: the pipeline makes and frees millions of small
+/// buffers, and glibc's consolidation of freed chunks showed up as pauses of 0.1 s and more
+/// at 10 million ratings (benches/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            let broken_pipe = err
+                .chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>())
+                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
+            if broken_pipe {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("losstat: error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let model = match &cli.model {
+        Some(path) => QualityModel::from_path(path)?,
+        None => QualityModel::embedded()?,
+    };
+    if model.universal().next().is_none() {
+        eprintln!(
+            "losstat: warning: the model {} has no universal indicator, so the LOS rule missing_universal removes nothing",
+            model.origin
+        );
+    }
+    let note = |text: String| {
+        if !cli.quiet {
+            eprintln!("losstat: {text}");
+        }
+    };
+    let bars = Bars::new(cli.quiet, cli.timings);
+    match cli.command {
+        Command::Compare(args) => compare(&args, model, &bars, note),
+        Command::Check(args) => check(&args, &model, &bars),
+        Command::Simulate(args) => simulate(&args, &model, note),
+        Command::Spider(args) => spider(&args, &model, note),
+        Command::Model(args) => {
+            print(&match args.format {
+                CheckFormat::Table => terminal::model_listing(&model),
+                CheckFormat::Csv => model.to_csv(),
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn compare(
+    args: &CompareArgs,
+    model: QualityModel,
+    bars: &Bars,
+    note: impl Fn(String),
+) -> Result<ExitCode> {
+    let mut options = args.input.options()?;
+    options.stats = args.stats.options()?;
+    options.anonymize = args.anonymize.then_some(args.stats.seed);
+    let analysis = analysis::analyze_with_progress(&args.input.inputs, model, &options, bars)?;
+    if let (Some(path), Some(key)) = (&args.anonymize_key, &analysis.anonymization) {
+        report::write_file(path, &report::tables::anonymization_key(key)?, args.force)?;
+        note(format!("wrote the anonymisation key to {}", path.display()));
+    }
+    if let Some(dir) = &args.out {
+        let plot_options = args.figures.options();
+        let figures = progress::run(bars, Step::Figures, || {
+            plot::compare::compare_figures(&analysis, &plot_options)
+        })?;
+        let files = progress::run(bars, Step::Write, || -> Result<_> {
+            let files = report::render(&analysis, &figures, plot_options.lang)?;
+            report::write_dir(dir, &files, &args.input.inputs, args.force)
+                .with_context(|| format!("writing the outputs to {}", dir.display()))?;
+            Ok(files)
+        })?;
+        note(format!("wrote {} files to {}", files.len(), dir.display()));
+    }
+    match args.format {
+        Format::Table => print(&terminal::compare_summary(&analysis))?,
+        Format::Json => print_bytes(&report::json::to_bytes(&analysis)?)?,
+    }
+    Ok(strict_code(
+        args.input.strict,
+        &analysis.filtered,
+        &analysis.sources,
+    ))
+}
+
+fn check(args: &CheckArgs, model: &QualityModel, bars: &Bars) -> Result<ExitCode> {
+    let options = args.input.options()?;
+    let screening = analysis::screen_with_progress(&args.input.inputs, model, &options, bars)?;
+    match args.format {
+        CheckFormat::Table => print(&terminal::check_report(&screening))?,
+        CheckFormat::Csv => print_bytes(&report::tables::exclusions(
+            &screening.filtered,
+            &screening.sources,
+        )?)?,
+    }
+    Ok(strict_code(
+        args.input.strict,
+        &screening.filtered,
+        &screening.sources,
+    ))
+}
+
+fn spider(args: &SpiderArgs, model: &QualityModel, note: impl Fn(String)) -> Result<ExitCode> {
+    let options = args.input.options()?;
+    let selector = match (&args.visit, &args.offer) {
+        (Some(visit), _) => VisitSelector::Visit(visit.clone()),
+        (None, Some(offer)) => VisitSelector::Offer(offer.clone()),
+        (None, None) => anyhow::bail!("give --visit ID or --offer ID"),
+    };
+    let profile = profile::visit_profile(&args.input.inputs, model, &options, &selector)?;
+    if let Some(dir) = &args.out {
+        let figure = plot::compare::visit_spider(&profile, model, &args.figures.options())?;
+        let files = report::visit_files(&profile, figure)?;
+        report::write_dir(dir, &files, &args.input.inputs, args.force)
+            .with_context(|| format!("writing the outputs to {}", dir.display()))?;
+        note(format!("wrote {} files to {}", files.len(), dir.display()));
+    }
+    match args.format {
+        Format::Table => print(&terminal::visit_profile(&profile, model))?,
+        Format::Json => print_bytes(&report::json::profile_bytes(&profile)?)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn simulate(args: &SimulateArgs, model: &QualityModel, note: impl Fn(String)) -> Result<ExitCode> {
+    let simulation = simulate::simulate(model, &args.options())?;
+    let bytes = simulate::to_csv(&simulation, args.style)?;
+    report::write_file(&args.out, &bytes, args.force)?;
+    let (ratings, path) = (simulation.records.len(), args.out.display());
+    note(format!("wrote {ratings} ratings to {path}"));
+    for (rule, n) in &simulation.injected {
+        note(format!("  injected {n} x {rule}"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Exit code 3 under `--strict` when ratings were excluded, after listing the first
+/// exclusions on standard error.
+fn strict_code(strict: bool, filtered: &Filtered, sources: &[Source]) -> ExitCode {
+    let listing = terminal::strict_listing(filtered, sources);
+    if !strict || listing.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    eprint!("{listing}");
+    ExitCode::from(3)
+}
+
+fn print(text: &str) -> Result<()> {
+    print_bytes(text.as_bytes())
+}
+
+fn print_bytes(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}
