@@ -23,7 +23,7 @@ fn fails(input: &Path, extra: &[&str], out: &Path) -> String {
     let parent = out.parent().expect("parent");
     let leftovers: Vec<String> = std::fs::read_dir(parent)
         .expect("read parent")
-        .filter_map(|e| e.ok())
+        .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains("losstat-"))
         .collect();

@@ -3,6 +3,7 @@
 //! panicked. Data problems are run with `--strict`, which exits 3 and lists each exclusion as
 //! `FILE:LINE: rule: detail`; broken files exit 1 with one message naming the file.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use predicates::prelude::PredicateBooleanExt;
@@ -13,10 +14,11 @@ const HEADER: &str = "authority,visit_id,indicator,score\n";
 
 /// One complete, valid visit (every universal indicator, score 4) as CSV rows.
 fn visit(authority: &str, id: &str) -> String {
-    UNIVERSAL
-        .iter()
-        .map(|ind| format!("{authority},{id},{ind},4\n"))
-        .collect()
+    let mut rows = String::new();
+    for ind in UNIVERSAL {
+        writeln!(rows, "{authority},{id},{ind},4").expect("a String takes text");
+    }
+    rows
 }
 
 /// A valid export with two authorities and four visits; `extra` rows are appended.
@@ -62,7 +64,7 @@ fn case(
         },
         args: Vec::new(),
         code,
-        stderr: stderr.iter().map(|s| s.to_string()).collect(),
+        stderr: stderr.iter().map(ToString::to_string).collect(),
     }
 }
 
@@ -78,7 +80,7 @@ fn bad_rows(name: &'static str, extra: &str, rule: &str) -> Case {
 }
 
 fn with_args(mut c: Case, args: &[&str]) -> Case {
-    c.args = args.iter().map(|s| s.to_string()).collect();
+    c.args = args.iter().map(ToString::to_string).collect();
     c
 }
 
@@ -107,28 +109,57 @@ fn utf16le(text: &str, bom: bool) -> Vec<u8> {
     out
 }
 
-fn cases(dir: &Path) -> Vec<Case> {
-    let valid = export_with("");
-    let valid_text = String::from_utf8(valid.clone()).expect("utf-8");
-    let xlsx_rows: Vec<Vec<String>> = valid_text
-        .lines()
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect();
-    let xlsx_refs: Vec<Vec<&str>> = xlsx_rows
-        .iter()
-        .map(|r| r.iter().map(String::as_str).collect())
-        .collect();
-    let xlsx_slices: Vec<&[&str]> = xlsx_refs.iter().map(Vec::as_slice).collect();
-    let xlsx = xlsx_bytes(&xlsx_slices, dir);
-    let long_label = "x".repeat(10_000);
-    let mut huge_field = String::from("Nord,A9,1.a,\"");
-    huge_field.push_str(&"4".repeat(10 * 1024 * 1024));
-    huge_field.push_str("\"\n");
-    let mut no_newline = String::from(HEADER);
-    no_newline.push_str(&"a".repeat(50 * 1024 * 1024));
+/// Inputs several cases share.
+struct Fixtures {
+    /// A valid export: two authorities, four complete visits.
+    valid: Vec<u8>,
+    valid_text: String,
+    /// The valid export as a workbook.
+    xlsx: Vec<u8>,
+}
 
+impl Fixtures {
+    fn new(dir: &Path) -> Fixtures {
+        let valid = export_with("");
+        let valid_text = String::from_utf8(valid.clone()).expect("utf-8");
+        let xlsx_rows: Vec<Vec<String>> = valid_text
+            .lines()
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect();
+        let xlsx_refs: Vec<Vec<&str>> = xlsx_rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let xlsx_slices: Vec<&[&str]> = xlsx_refs.iter().map(Vec::as_slice).collect();
+        let xlsx = xlsx_bytes(&xlsx_slices, dir);
+        Fixtures {
+            valid,
+            valid_text,
+            xlsx,
+        }
+    }
+}
+
+/// Every case, group by group.
+fn cases(dir: &Path) -> Vec<Case> {
+    let f = Fixtures::new(dir);
+    [
+        broken_files(&f),
+        unusable_tables(dir),
+        bad_options(&f),
+        data_problems(),
+        accepted_files(&f),
+        accepted_shapes(&f),
+        models(&f),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Files that are not a usable export at all: exit 1, one message.
+fn broken_files(f: &Fixtures) -> Vec<Case> {
     vec![
-        // Files that are not a usable export at all: exit 1, one message.
         case(
             "empty file",
             "empty.csv",
@@ -206,7 +237,7 @@ fn cases(dir: &Path) -> Vec<Case> {
         case(
             "UTF-16 without BOM",
             "utf16.csv",
-            utf16le(&valid_text, false),
+            utf16le(&f.valid_text, false),
             1,
             &["utf16.csv:1:", "UTF-16"],
         ),
@@ -232,6 +263,14 @@ fn cases(dir: &Path) -> Vec<Case> {
             1,
             &["nul.csv:2:13", "control character"],
         ),
+    ]
+}
+
+/// Readable files whose table cannot be used (headers, columns, nothing left): exit 1.
+fn unusable_tables(dir: &Path) -> Vec<Case> {
+    let mut no_newline = String::from(HEADER);
+    no_newline.push_str(&"a".repeat(50 * 1024 * 1024));
+    vec![
         case(
             "duplicate header names",
             "dup.csv",
@@ -288,11 +327,17 @@ fn cases(dir: &Path) -> Vec<Case> {
             1,
             &["empty.xlsx", "empty"],
         ),
+    ]
+}
+
+/// Options that do not fit the file: exit 1, naming the option.
+fn bad_options(f: &Fixtures) -> Vec<Case> {
+    vec![
         with_args(
             case(
                 "unknown sheet",
                 "book.xlsx",
-                xlsx.clone(),
+                f.xlsx.clone(),
                 1,
                 &["book.xlsx", "Ark9", "\"Sheet1\""],
             ),
@@ -302,7 +347,7 @@ fn cases(dir: &Path) -> Vec<Case> {
             case(
                 "mapping to a missing column",
                 "map.csv",
-                valid.clone(),
+                f.valid.clone(),
                 1,
                 &["score=Vurdering", "no column `Vurdering`", "\"score\""],
             ),
@@ -312,7 +357,7 @@ fn cases(dir: &Path) -> Vec<Case> {
             case(
                 "mapping with an unknown field",
                 "map2.csv",
-                valid.clone(),
+                f.valid.clone(),
                 1,
                 &["colour=score", "unknown field", "authority, visit_id"],
             ),
@@ -322,7 +367,7 @@ fn cases(dir: &Path) -> Vec<Case> {
             case(
                 "wrong forced separator",
                 "sep.csv",
-                valid.clone(),
+                f.valid.clone(),
                 1,
                 &["sep.csv:1", "no column for"],
             ),
@@ -338,7 +383,15 @@ fn cases(dir: &Path) -> Vec<Case> {
             ),
             &["--encoding", "utf-8"],
         ),
-        // Data problems: check --strict exits 3 and names file:line and the rule.
+    ]
+}
+
+/// Data problems: check --strict exits 3 and names file:line and the rule.
+fn data_problems() -> Vec<Case> {
+    let mut huge_field = String::from("Nord,A9,1.a,\"");
+    huge_field.push_str(&"4".repeat(10 * 1024 * 1024));
+    huge_field.push_str("\"\n");
+    vec![
         bad_rows(
             "ragged row (too few fields)",
             "Nord,A1,1.a\n",
@@ -420,25 +473,30 @@ fn cases(dir: &Path) -> Vec<Case> {
             &visit("Nord", "C1").replace("Nord,C1,1.a,4\n", ""),
             "missing_universal",
         ),
-        // Accepted inputs: exit 0 (these are the awkward but legitimate shapes).
+    ]
+}
+
+/// Accepted files: exit 0 (awkward but legitimate formats, encodings and cells).
+fn accepted_files(f: &Fixtures) -> Vec<Case> {
+    vec![
         case(
             "xlsx that is really CSV",
             "really-csv.xlsx",
-            valid.clone(),
+            f.valid.clone(),
             0,
             &[],
         ),
         case(
             "CSV that is really xlsx",
             "really-xlsx.csv",
-            xlsx.clone(),
+            f.xlsx.clone(),
             0,
             &[],
         ),
         case(
             "UTF-16 with BOM",
             "utf16bom.csv",
-            utf16le(&valid_text, true),
+            utf16le(&f.valid_text, true),
             0,
             &[],
         ),
@@ -446,7 +504,7 @@ fn cases(dir: &Path) -> Vec<Case> {
             "Windows-1252 with Danish letters",
             "cp1252.csv",
             {
-                let danish = valid_text.replace("Syd", "Øst");
+                let danish = f.valid_text.replace("Syd", "Øst");
                 encoding_rs::WINDOWS_1252.encode(&danish).0.into_owned()
             },
             0,
@@ -455,14 +513,14 @@ fn cases(dir: &Path) -> Vec<Case> {
         case(
             "CRLF line ends",
             "crlf.csv",
-            valid_text.replace('\n', "\r\n").into_bytes(),
+            f.valid_text.replace('\n', "\r\n").into_bytes(),
             0,
             &[],
         ),
         case(
             "trailing separators",
             "trail.csv",
-            valid_text.replace('\n', ",\n").into_bytes(),
+            f.valid_text.replace('\n', ",\n").into_bytes(),
             0,
             &[],
         ),
@@ -480,6 +538,13 @@ fn cases(dir: &Path) -> Vec<Case> {
             0,
             &[],
         ),
+    ]
+}
+
+/// Accepted contents: exit 0 (awkward but legitimate shapes and labels).
+fn accepted_shapes(f: &Fixtures) -> Vec<Case> {
+    let long_label = "x".repeat(10_000);
+    vec![
         case(
             "only one authority",
             "one-authority.csv",
@@ -538,7 +603,7 @@ fn cases(dir: &Path) -> Vec<Case> {
         case(
             "indicator ids as LOS writes them",
             "ids.csv",
-            valid_text
+            f.valid_text
                 .replace(",1.a,", ",1 A,")
                 .replace(",8.b,", ",Indikator 8b,")
                 .into_bytes(),
@@ -548,43 +613,47 @@ fn cases(dir: &Path) -> Vec<Case> {
         case(
             "blank lines between rows",
             "gaps.csv",
-            valid_text
+            f.valid_text
                 .replace("\nNord,A2", "\n\n\nNord,A2")
                 .into_bytes(),
             0,
             &[],
         ),
+    ]
+}
+
+/// Model files (`model_for`): a model without universal indicators warns; a broken one fails.
+fn models(f: &Fixtures) -> Vec<Case> {
+    vec![
         with_args(
             case(
                 "model without universal indicators",
                 "nouniv.csv",
-                valid.clone(),
+                f.valid.clone(),
                 0,
                 &["warning", "no universal indicator"],
             ),
             &[],
         ),
+        Case {
+            name: "model with an indicator in two criteria",
+            file: "model-input.csv",
+            bytes: f.valid.clone(),
+            command: &["compare"],
+            args: Vec::new(),
+            code: 1,
+            stderr: vec!["bad-model.csv:3".into(), "listed twice".into()],
+        },
+        Case {
+            name: "model with a criterion under two themes (a cycle)",
+            file: "model-input2.csv",
+            bytes: f.valid.clone(),
+            command: &["compare"],
+            args: Vec::new(),
+            code: 1,
+            stderr: vec!["cycle-model.csv:3".into(), "exactly one theme".into()],
+        },
     ]
-    .into_iter()
-    .chain([Case {
-        name: "model with an indicator in two criteria",
-        file: "model-input.csv",
-        bytes: valid.clone(),
-        command: &["compare"],
-        args: Vec::new(),
-        code: 1,
-        stderr: vec!["bad-model.csv:3".into(), "listed twice".into()],
-    }])
-    .chain([Case {
-        name: "model with a criterion under two themes (a cycle)",
-        file: "model-input2.csv",
-        bytes: valid,
-        command: &["compare"],
-        args: Vec::new(),
-        code: 1,
-        stderr: vec!["cycle-model.csv:3".into(), "exactly one theme".into()],
-    }])
-    .collect()
 }
 
 /// Model files some cases point at (by the case's name).

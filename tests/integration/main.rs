@@ -1,5 +1,12 @@
 //! losstat's integration tests, compiled into one binary (links are expensive on two cores).
 
+// clippy.toml allows these in `#[test]` functions only; the helpers here are test code as well.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "a test fails loudly on what it cannot do"
+)]
+
 mod common;
 
 mod atomic;
@@ -10,4 +17,5 @@ mod hostile;
 mod progress;
 mod report;
 mod rollup_by_hand;
+mod snapshots;
 mod statistics;

@@ -64,7 +64,7 @@ fn criterion_theme_and_overall_means_are_exact() {
         assert!(
             (got - want).abs() <= 1e-12 * want.abs(),
             "got {got}, want {want}"
-        )
+        );
     };
     // Criteria: means of their indicators.
     for (criterion, want) in [
