@@ -28,21 +28,27 @@ pub fn compare_out(input: &Path, out: &Path, extra: &[&str]) {
         .success();
 }
 
+/// Runs `command`, expects success (`what` names the run in the failure message), and
+/// returns its standard output and standard error.
+pub fn succeed(command: &mut Command, what: &str) -> std::process::Output {
+    let output = command.output().expect("losstat runs");
+    assert!(
+        output.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// Runs `losstat compare PATH --format json` and returns the parsed results.
 pub fn compare_json(path: &Path, extra: &[&str]) -> serde_json::Value {
-    let output = losstat()
+    let mut command = losstat();
+    command
         .arg("compare")
         .arg(path)
         .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .expect("losstat runs");
-    assert!(
-        output.status.success(),
-        "compare {} failed: {}",
-        path.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .args(extra);
+    let output = succeed(&mut command, &format!("compare {}", path.display()));
     serde_json::from_slice(&output.stdout).expect("stdout is JSON")
 }
 

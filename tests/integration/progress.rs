@@ -1,7 +1,7 @@
 //! What losstat says on standard error while it works: progress bars only on a terminal,
 //! `--quiet` silences the notes, `--timings` names every step once, in pipeline order.
 
-use crate::common::losstat;
+use crate::common::{losstat, succeed};
 
 /// A small synthetic export in a fresh directory.
 fn export() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -22,19 +22,14 @@ fn run(
     name: &str,
     extra: &[&str],
 ) -> (String, String) {
-    let output = losstat()
+    let mut command = losstat();
+    command
         .arg("compare")
         .arg(input)
         .arg("--out")
         .arg(dir.join(name))
-        .args(extra)
-        .output()
-        .expect("losstat runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .args(extra);
+    let output = succeed(&mut command, &format!("compare {}", input.display()));
     (
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),

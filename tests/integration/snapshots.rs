@@ -12,7 +12,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::common::losstat;
+use crate::common::{losstat, succeed};
 
 /// The repository root: the shipped sample is `data/sample.csv` from here.
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -25,17 +25,9 @@ const WORKBOOK: &str = "dirty.xlsx";
 
 /// Runs `losstat ARGS` in `dir`, expects success and returns standard output.
 fn run(dir: &Path, args: &[&str]) -> String {
-    let output = losstat()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("losstat runs");
-    assert!(
-        output.status.success(),
-        "losstat {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut command = losstat();
+    command.current_dir(dir).args(args);
+    let output = succeed(&mut command, &format!("losstat {}", args.join(" ")));
     String::from_utf8(output.stdout).expect("standard output is UTF-8")
 }
 
