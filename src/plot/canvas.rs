@@ -1,9 +1,11 @@
-//! The drawing layer shared by the figures: primitives in logical coordinates (pixels
-//! at 96 dpi, origin top left), scaled to the backend by [`Style`], plus legends and
-//! label wrapping.
+//! The drawing layer shared by the figures: rectangles, solid and dashed lines, polygons,
+//! dots, text, titles, notes and legends, drawn from logical coordinates (pixels at 96
+//! dpi, origin top left), plus the label wrapping the layouts use.
 //!
-//! Figures lay themselves out in logical units once, then draw through a [`Canvas`], so
-//! the SVG and the PNG are the same picture at two resolutions.
+//! Method: figures lay themselves out in logical units once, then draw through a
+//! [`Canvas`], which turns every logical length into device pixels with the backend's
+//! [`Style`]; so the SVG and the PNG are the same picture at two resolutions. Text is
+//! measured in the embedded font ([`style::text_width`]) for legends and wrapping.
 
 use plotters::coord::Shift;
 use plotters::element::{Circle, DashedPathElement, PathElement, Polygon, Rectangle, Text};
@@ -132,11 +134,10 @@ impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
         h: HPos,
         line_height: f64,
     ) -> DrawResult {
-        #[allow(clippy::cast_precision_loss)] // a handful of lines
+        // A handful of lines: every count below is exact as f64.
         let n = lines.len() as f64;
         let top = y - line_height * (n - 1.0) / 2.0;
         for (i, line) in lines.iter().enumerate() {
-            #[allow(clippy::cast_precision_loss)]
             let yi = top + line_height * i as f64;
             self.text(line, (x, yi), role, colour, (h, VPos::Center))?;
         }
@@ -157,7 +158,6 @@ impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
     /// Note lines, left-aligned, starting at logical `y` (top of the first line).
     pub(crate) fn notes(&self, notes: &[String], x: f64, y: f64) -> DrawResult {
         for (i, note) in notes.iter().enumerate() {
-            #[allow(clippy::cast_precision_loss)]
             let yi = y + size::NOTE_LINE * (i as f64 + 0.5);
             self.text(
                 note,
@@ -173,7 +173,6 @@ impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
     /// A vertical legend with its top-left corner at `(x, y)`.
     pub(crate) fn legend(&self, entries: &[LegendEntry], x: f64, y: f64) -> DrawResult {
         for (i, entry) in entries.iter().enumerate() {
-            #[allow(clippy::cast_precision_loss)]
             let cy = y + size::LEGEND_LINE * (i as f64 + 0.5);
             let sx = x + size::SWATCH + 2.0;
             match entry.mark {
@@ -243,7 +242,6 @@ pub fn legend_width(entries: &[LegendEntry]) -> f64 {
 /// Logical height a legend needs.
 #[must_use]
 pub fn legend_height(entries: &[LegendEntry]) -> f64 {
-    #[allow(clippy::cast_precision_loss)]
     let n = entries.len() as f64;
     size::LEGEND_LINE * n
 }

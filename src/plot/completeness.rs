@@ -6,6 +6,9 @@
 //! `fig6_completeness`, a heat-table with themes as rows and authorities as columns, the
 //! percentage printed in each cell and the cell tinted more strongly the more visits lack
 //! a score (white at 100 %, full colour at 50 % and below).
+//!
+//! Method: the cells are laid out and drawn as a heat-table by [`super::table`]; the tint
+//! is [`style::completeness_fill`] and the text colour [`style::text_on`] the tint.
 
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, DrawingBackend};
@@ -33,11 +36,11 @@ pub struct CompletenessInput {
 /// [`crate::error::Error::InvalidParameter`] if there are no authorities or themes, the
 /// share matrix does not match them, or a finite share is outside 0..=1;
 /// [`crate::error::Error::Plot`] if drawing fails.
-pub fn completeness(data: &CompletenessInput, options: &PlotOptions) -> Result<Figure> {
+pub fn completeness(data: &CompletenessInput, options: PlotOptions) -> Result<Figure> {
     if data.authorities.is_empty() || data.themes.is_empty() {
         return Err(invalid(
             "authorities/themes",
-            format!("{} x {}", data.authorities.len(), data.themes.len()),
+            &format!("{} x {}", data.authorities.len(), data.themes.len()),
             "at least one authority and one theme",
         ));
     }
@@ -46,7 +49,7 @@ pub fn completeness(data: &CompletenessInput, options: &PlotOptions) -> Result<F
     {
         return Err(invalid(
             "share",
-            format!("{} rows", data.share.len()),
+            &format!("{} rows", data.share.len()),
             "one row per authority with one share per theme",
         ));
     }
@@ -118,8 +121,8 @@ impl Drawing for Completeness {
         self.layout.size()
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: &Style) -> DrawResult {
-        let c = Canvas::new(root, *s);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: Style) -> DrawResult {
+        let c = Canvas::new(root, s);
         self.layout.draw(&c, &self.spec)
     }
 }

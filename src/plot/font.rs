@@ -195,7 +195,9 @@ fn build_name(name: &[u8]) -> std::result::Result<Vec<u8>, String> {
     push_u16(&mut out, 6 + 12 * n);
     let mut strings = Vec::new();
     for (key, text) in &records {
-        key.iter().for_each(|v| push_u16(&mut out, *v));
+        for &v in key {
+            push_u16(&mut out, v);
+        }
         push_u16(
             &mut out,
             u16::try_from(text.len()).map_err(|_| "name too long")?,
@@ -252,12 +254,12 @@ fn tables(font: &[u8]) -> std::result::Result<BTreeMap<[u8; 4], &[u8]>, String> 
 
 fn table<'a>(
     tables: &BTreeMap<[u8; 4], &'a [u8]>,
-    tag: &[u8; 4],
+    tag: [u8; 4],
 ) -> std::result::Result<&'a [u8], String> {
     tables
-        .get(tag)
+        .get(&tag)
         .copied()
-        .ok_or_else(|| format!("font has no {} table", String::from_utf8_lossy(tag)))
+        .ok_or_else(|| format!("font has no {} table", String::from_utf8_lossy(&tag)))
 }
 
 /// Composite glyph flags (OpenType `glyf` spec).
@@ -407,11 +409,19 @@ fn build_cmap(pairs: &[(u16, u16)]) -> std::result::Result<Vec<u8>, String> {
     push_u16(&mut sub, search_range);
     push_u16(&mut sub, selector);
     push_u16(&mut sub, seg_count * 2 - search_range);
-    segments.iter().for_each(|s| push_u16(&mut sub, s.1)); // endCode
+    for s in &segments {
+        push_u16(&mut sub, s.1); // endCode
+    }
     push_u16(&mut sub, 0); // reservedPad
-    segments.iter().for_each(|s| push_u16(&mut sub, s.0)); // startCode
-    segments.iter().for_each(|s| push_u16(&mut sub, s.2)); // idDelta
-    segments.iter().for_each(|_| push_u16(&mut sub, 0)); // idRangeOffset
+    for s in &segments {
+        push_u16(&mut sub, s.0); // startCode
+    }
+    for s in &segments {
+        push_u16(&mut sub, s.2); // idDelta
+    }
+    for _ in &segments {
+        push_u16(&mut sub, 0); // idRangeOffset
+    }
     let mut cmap = Vec::new();
     push_u16(&mut cmap, 0); // version
     push_u16(&mut cmap, 1); // numTables
@@ -430,13 +440,13 @@ fn build_cmap(pairs: &[(u16, u16)]) -> std::result::Result<Vec<u8>, String> {
 pub fn subset_font(font: &[u8], chars: &BTreeSet<char>) -> std::result::Result<Vec<u8>, String> {
     let face = ttf_parser::Face::parse(font, 0).map_err(|e| format!("cannot parse font: {e}"))?;
     let t = tables(font)?;
-    let head = table(&t, b"head")?;
-    let hhea = table(&t, b"hhea")?;
-    let maxp = table(&t, b"maxp")?;
-    let hmtx = table(&t, b"hmtx")?;
-    let loca = table(&t, b"loca")?;
-    let glyf = table(&t, b"glyf")?;
-    let post = table(&t, b"post")?;
+    let head = table(&t, *b"head")?;
+    let hhea = table(&t, *b"hhea")?;
+    let maxp = table(&t, *b"maxp")?;
+    let hmtx = table(&t, *b"hmtx")?;
+    let loca = table(&t, *b"loca")?;
+    let glyf = table(&t, *b"glyf")?;
+    let post = table(&t, *b"post")?;
     let long_loca = be_u16(head, 50)? == 1;
     let num_glyphs = be_u16(maxp, 4)?;
     let num_hmetrics = be_u16(hhea, 34)?;
@@ -549,7 +559,7 @@ pub fn subset_font(font: &[u8], chars: &BTreeSet<char>) -> std::result::Result<V
     out_tables.insert(*b"glyf", new_glyf);
     out_tables.insert(*b"post", new_post);
     out_tables.insert(*b"cmap", build_cmap(&cmap_pairs)?);
-    out_tables.insert(*b"name", build_name(table(&t, b"name")?)?);
+    out_tables.insert(*b"name", build_name(table(&t, *b"name")?)?);
     for tag in COPIED_TABLES {
         if let Some(data) = t.get(tag) {
             out_tables.insert(*tag, data.to_vec());

@@ -12,6 +12,9 @@
 //! Missing cells are blank (the `compare` figure also leaves blank the cells that have no
 //! test: one rating on a side, or no other authority). A colour bar on the right shows the
 //! scale.
+//!
+//! Method: the cells are laid out and drawn as a heat-table by [`super::table`]; the
+//! colour bar is drawn in the table's right panel as 64 steps of the same colour map.
 
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, DrawingBackend};
@@ -51,11 +54,11 @@ pub struct HeatmapInput {
 /// [`crate::error::Error::InvalidParameter`] if there are no indicators or authorities,
 /// the cell matrix does not match them, a deviation is not finite, or `limit` is not a
 /// positive finite number; [`crate::error::Error::Plot`] if drawing fails.
-pub fn deviation_heatmap(data: &HeatmapInput, options: &PlotOptions) -> Result<Figure> {
+pub fn deviation_heatmap(data: &HeatmapInput, options: PlotOptions) -> Result<Figure> {
     if data.indicators.is_empty() || data.authorities.is_empty() {
         return Err(invalid(
             "indicators/authorities",
-            format!("{} x {}", data.indicators.len(), data.authorities.len()),
+            &format!("{} x {}", data.indicators.len(), data.authorities.len()),
             "at least one indicator and one authority",
         ));
     }
@@ -64,7 +67,7 @@ pub fn deviation_heatmap(data: &HeatmapInput, options: &PlotOptions) -> Result<F
     {
         return Err(invalid(
             "cells",
-            format!("{} rows", data.cells.len()),
+            &format!("{} rows", data.cells.len()),
             "one row per indicator with one cell per authority",
         ));
     }
@@ -75,14 +78,14 @@ pub fn deviation_heatmap(data: &HeatmapInput, options: &PlotOptions) -> Result<F
         .flatten()
         .find(|c| !c.deviation.is_finite())
     {
-        return Err(invalid("deviation", bad.deviation, "a finite deviation"));
+        return Err(invalid("deviation", &bad.deviation, "a finite deviation"));
     }
     if let Some(limit) = data.limit
         && !(limit > 0.0 && limit.is_finite())
     {
         return Err(invalid(
             "limit",
-            limit,
+            &limit,
             "a positive finite colour-scale limit",
         ));
     }
@@ -151,7 +154,6 @@ impl Heatmap {
         let tick_w = style::text_width(&style::format_signed(-limit, 2, lang), TextRole::Tick);
         let right_panel =
             (canvas::max_width(&bar_title, TextRole::Tick)).max(BAR_WIDTH + 8.0 + tick_w);
-        #[allow(clippy::cast_precision_loss)]
         let grid_h = data.indicators.len() as f64 * TableLayout::cell_height(1);
         let (bar_top, bar_height) = bar_geometry(grid_h, bar_title.len());
         let spec = TableSpec {
@@ -179,9 +181,7 @@ impl Heatmap {
 
     fn colour_bar<DB: DrawingBackend>(&self, c: &Canvas<'_, DB>) -> DrawResult {
         let l = &self.layout;
-        #[allow(clippy::cast_precision_loss)]
         let grid_h = self.spec.rows.len() as f64 * l.cell_h;
-        #[allow(clippy::cast_precision_loss)]
         let title_h = self.bar_title.len() as f64 * size::HEADER_LINE;
         let (bar_top, height) = bar_geometry(grid_h, self.bar_title.len());
         let top = l.grid_y + bar_top;
@@ -231,7 +231,6 @@ impl Heatmap {
 /// Colour bar top (relative to the top of the cells) and height, for a grid `grid_h`
 /// tall and a bar title of `title_lines` lines.
 fn bar_geometry(grid_h: f64, title_lines: usize) -> (f64, f64) {
-    #[allow(clippy::cast_precision_loss)]
     let top = title_lines as f64 * size::HEADER_LINE + 16.0;
     (top, (grid_h - top).clamp(120.0, MAX_BAR_HEIGHT))
 }
@@ -245,8 +244,8 @@ impl Drawing for Heatmap {
         self.layout.size()
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: &Style) -> DrawResult {
-        let c = Canvas::new(root, *s);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: Style) -> DrawResult {
+        let c = Canvas::new(root, s);
         self.layout.draw(&c, &self.spec)?;
         self.colour_bar(&c)
     }

@@ -7,6 +7,8 @@
 //! (a, b) fills cells `[a][b]` and `[b][a]` with the adjusted p-value and D. Significant
 //! pairs get an asterisk, bold text and a coloured cell; the diagonal is grey with a
 //! dash; pairs not given are blank.
+//!
+//! Method: the cells are laid out and drawn as a heat-table by [`super::table`].
 
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, DrawingBackend};
@@ -48,24 +50,24 @@ pub struct KsMatrixInput {
 /// [`crate::error::Error::InvalidParameter`] if there are fewer than two authorities, a
 /// pair refers to an unknown authority or to itself, a pair occurs twice, or D or p is
 /// not in 0..=1; [`crate::error::Error::Plot`] if drawing fails.
-pub fn ks_matrix(data: &KsMatrixInput, options: &PlotOptions) -> Result<Figure> {
+pub fn ks_matrix(data: &KsMatrixInput, options: PlotOptions) -> Result<Figure> {
     let n = data.authorities.len();
     if n < 2 {
-        return Err(invalid("authorities", n, "at least two authorities"));
+        return Err(invalid("authorities", &n, "at least two authorities"));
     }
     let mut seen = vec![vec![false; n]; n];
     for p in &data.pairs {
         if p.a >= n || p.b >= n || p.a == p.b {
             return Err(invalid(
                 "pairs",
-                format!("({}, {})", p.a, p.b),
+                &format!("({}, {})", p.a, p.b),
                 "two different authority indices",
             ));
         }
         if seen[p.a][p.b] {
             return Err(invalid(
                 "pairs",
-                format!("({}, {})", p.a, p.b),
+                &format!("({}, {})", p.a, p.b),
                 "each pair at most once",
             ));
         }
@@ -73,14 +75,14 @@ pub fn ks_matrix(data: &KsMatrixInput, options: &PlotOptions) -> Result<Figure> 
         seen[p.b][p.a] = true;
         for (name, v) in [("statistic", p.statistic), ("p_adjusted", p.p_adjusted)] {
             if !(0.0..=1.0).contains(&v) {
-                return Err(invalid(name, v, "a value in 0..=1"));
+                return Err(invalid(name, &v, "a value in 0..=1"));
             }
         }
     }
     if let Some(alpha) = data.alpha
         && !(alpha > 0.0 && alpha < 1.0)
     {
-        return Err(invalid("alpha", alpha, "a level in (0, 1)"));
+        return Err(invalid("alpha", &alpha, "a level in (0, 1)"));
     }
     render(&KsMatrix::new(data, options.lang), options)
 }
@@ -155,8 +157,8 @@ impl Drawing for KsMatrix {
         self.layout.size()
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: &Style) -> DrawResult {
-        let c = super::canvas::Canvas::new(root, *s);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: Style) -> DrawResult {
+        let c = super::canvas::Canvas::new(root, s);
         self.layout.draw(&c, &self.spec)
     }
 }

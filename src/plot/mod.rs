@@ -1,48 +1,48 @@
-//! Stage 6: figures. Input: plain structs the caller fills from `Analysis` (this module
-//! never computes a statistic); output: [`Figure`] values holding an SVG string and a PNG
-//! byte vector. Nothing is written to disk here.
+//! Stage 6: figures. Input: the `Analysis` of a `compare` run, or the `VisitProfile` of
+//! one visit for `spider`; output: [`Figure`] values holding an SVG string and a PNG byte
+//! vector. Nothing is written to disk here, and no statistic is computed: [`compare`]
+//! copies the numbers the analysis holds into one plain input struct per figure, and
+//! each figure module draws its struct.
 //!
 //! Every figure is drawn by ONE function generic over the plotters backend, run twice:
 //! on an `SVGBackend` at the logical size (pixels at 96 dpi) and on a `BitMapBackend`
-//! at `dpi / 96` times that size, with every length scaled by the same factor
-//! ([`style::Style`]). The PNG is encoded in memory (`png` crate) with its resolution
-//! recorded in the `pHYs` chunk.
+//! at `dpi / 96` times that size, with every length scaled by the same factor. The PNG
+//! is encoded in memory (`png` crate) with its resolution recorded in the `pHYs` chunk.
 //!
-//! Figures (LOS = the LOS analysis, seed 003; seed 000 = the audit's minimum content):
+//! Figures (LOS = the LOS analysis, seed 003; seed 000 = the audit's minimum content), by
+//! file stem:
 //!
-//! | function | figure |
+//! | figure | what it shows |
 //! |---|---|
-//! | [`score_shares()`] | LOS figure 1: share of each score 1–5 per authority, grouped bars |
-//! | [`overall_distribution()`] | LOS figure 2: histogram + KDE of the overall score, [`Layout::SmallMultiples`] or [`Layout::Overlay`] |
-//! | [`deviation_heatmap()`] | LOS figure 3: indicator × authority deviation from the national mean |
-//! | [`ks_matrix()`] | authority × authority pairwise KS tests |
-//! | [`radar()`] | seed 000 spider chart, one axis per theme on a fixed 1–5 scale |
-//! | [`completeness()`] | seed 000: share of visits with every universal indicator scored |
+//! | `fig1_score_shares` | LOS figure 1: share of each score 1–5 per authority, grouped bars |
+//! | `fig2_overall_distribution` | LOS figure 2: histogram + KDE of the overall score, one panel per authority |
+//! | `fig2_overall_distribution_overlay` | LOS figure 2: the KDE curves in one panel, means marked |
+//! | `fig3_deviation_heatmap` | LOS figure 3: indicator × authority deviation from the national mean |
+//! | `fig4_ks_matrix` | authority × authority pairwise KS tests |
+//! | `fig5_spider_N`, `spider_<visit>` | seed 000 spider chart, one axis per theme on a fixed 1–5 scale |
+//! | `fig6_completeness` | seed 000: share of visits with every universal indicator scored |
 //!
 //! Determinism: elements are drawn in input order from plain vectors (never plotters'
 //! `Histogram`, which iterates a `HashMap`), so the same input gives byte-identical SVG
 //! and PNG. Text is set in the embedded DejaVu Sans; the SVG carries a subset of it as a
-//! base64 `@font-face` (see [`font`]), so it renders the same without installed fonts.
+//! base64 `@font-face`, so it renders the same without installed fonts (an HTML page
+//! that shows several figures shares one font: [`svg_without_font`], [`font_face_css`]).
 
-pub mod canvas;
+mod canvas;
 pub mod compare;
-pub mod completeness;
-pub mod distribution;
-pub mod font;
-pub mod heatmap;
-pub mod ks_matrix;
-pub mod radar;
-pub mod score_shares;
-pub mod style;
-pub mod table;
+mod completeness;
+mod distribution;
+mod font;
+mod heatmap;
+mod ks_matrix;
+mod radar;
+mod score_shares;
+mod style;
+mod table;
 
-pub use completeness::{CompletenessInput, completeness};
-pub use distribution::{AuthorityDistribution, DistributionInput, Layout, overall_distribution};
 pub use font::{font_face_css, svg_without_font};
-pub use heatmap::{HeatCell, HeatmapInput, deviation_heatmap};
-pub use ks_matrix::{KsMatrixInput, KsPairCell, ks_matrix};
-pub use radar::{RadarInput, RadarSeries, SeriesRole, radar, radar_vertices};
-pub use score_shares::{ScoreSharesInput, score_shares};
+
+use std::fmt::Display;
 
 use plotters::backend::RGBPixel;
 use plotters::coord::Shift;
@@ -102,7 +102,7 @@ pub const MIN_DPI: u32 = 48;
 /// Highest accepted [`PlotOptions::dpi`].
 pub const MAX_DPI: u32 = 1200;
 /// The resolution of the SVG's logical pixels.
-pub const LOGICAL_DPI: u32 = 96;
+const LOGICAL_DPI: u32 = 96;
 /// Largest PNG rendered, in pixels (about 300 MB of RGB buffer).
 const MAX_PNG_PIXELS: u64 = 100_000_000;
 
@@ -127,11 +127,11 @@ pub(crate) trait Drawing {
     /// Logical size (pixels at 96 dpi).
     fn size(&self) -> (u32, u32);
     /// Draws the figure on `root` (already filled with the background).
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: &Style) -> DrawResult;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, style: Style) -> DrawResult;
 }
 
 /// Builds the [`Error::InvalidParameter`] for input that does not fit a figure.
-pub(crate) fn invalid(name: &'static str, value: impl ToString, expected: &'static str) -> Error {
+pub(crate) fn invalid(name: &'static str, value: &impl Display, expected: &'static str) -> Error {
     Error::InvalidParameter {
         name,
         value: value.to_string(),
@@ -140,9 +140,9 @@ pub(crate) fn invalid(name: &'static str, value: impl ToString, expected: &'stat
 }
 
 /// Renders `drawing` as SVG and PNG.
-pub(crate) fn render<D: Drawing>(drawing: &D, options: &PlotOptions) -> Result<Figure> {
+pub(crate) fn render<D: Drawing>(drawing: &D, options: PlotOptions) -> Result<Figure> {
     if !(MIN_DPI..=MAX_DPI).contains(&options.dpi) {
-        return Err(invalid("dpi", options.dpi, "an integer in 48..=1200"));
+        return Err(invalid("dpi", &options.dpi, "an integer in 48..=1200"));
     }
     style::ensure_fonts()?;
     let name = drawing.name().to_owned();
@@ -155,7 +155,7 @@ pub(crate) fn render<D: Drawing>(drawing: &D, options: &PlotOptions) -> Result<F
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        draw_on(drawing, &root, &Style::new(1.0)).map_err(|e| plot_err(e.0))?;
+        draw_on(drawing, &root, Style::new(1.0)).map_err(|e| plot_err(e.0))?;
     }
 
     let scale = f64::from(options.dpi) / f64::from(LOGICAL_DPI);
@@ -174,7 +174,7 @@ pub(crate) fn render<D: Drawing>(drawing: &D, options: &PlotOptions) -> Result<F
             BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut buffer, (png_width, png_height))
                 .map_err(|e| plot_err(e.to_string()))?;
         let root = backend.into_drawing_area();
-        draw_on(drawing, &root, &Style::new(scale)).map_err(|e| plot_err(e.0))?;
+        draw_on(drawing, &root, Style::new(scale)).map_err(|e| plot_err(e.0))?;
     }
     let png = encode_png(&buffer, png_width, png_height, options.dpi).map_err(plot_err)?;
     let svg = font::embed_font(&svg).map_err(plot_err)?;
@@ -190,7 +190,7 @@ pub(crate) fn render<D: Drawing>(drawing: &D, options: &PlotOptions) -> Result<F
 fn draw_on<D: Drawing, DB: DrawingBackend>(
     drawing: &D,
     root: &DrawingArea<DB, Shift>,
-    style: &Style,
+    style: Style,
 ) -> DrawResult {
     root.fill(&style::BACKGROUND)?;
     drawing.draw(root, style)?;
@@ -200,9 +200,7 @@ fn draw_on<D: Drawing, DB: DrawingBackend>(
 
 fn scaled(logical: u32, scale: f64) -> u32 {
     // logical <= a few thousand and scale <= 12.5: the product fits u32.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let v = (f64::from(logical) * scale).round() as u32;
-    v.max(1)
+    ((f64::from(logical) * scale).round() as u32).max(1)
 }
 
 /// Encodes an RGB buffer as PNG, recording `dpi` in the pHYs chunk.
@@ -217,10 +215,8 @@ fn encode_png(
         let mut encoder = png::Encoder::new(&mut out, width, height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
-        // dots per inch -> dots per metre, rounded
-        let per_metre = (f64::from(dpi) / 0.0254).round();
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let per_metre = per_metre as u32;
+        // dots per inch -> dots per metre, rounded (at most 47 244 for 1200 dpi)
+        let per_metre = (f64::from(dpi) / 0.0254).round() as u32;
         encoder.set_pixel_dims(Some(png::PixelDimensions {
             xppu: per_metre,
             yppu: per_metre,
@@ -238,6 +234,12 @@ pub(crate) mod test_support;
 
 #[cfg(test)]
 mod tests {
+    use super::completeness::{CompletenessInput, completeness};
+    use super::distribution::{Layout, overall_distribution};
+    use super::heatmap::deviation_heatmap;
+    use super::ks_matrix::ks_matrix;
+    use super::radar::radar;
+    use super::score_shares::score_shares;
     use super::test_support::*;
     use super::*;
 
@@ -292,7 +294,7 @@ mod tests {
     #[test]
     fn danish_text_and_numbers_render_with_aeoeaa_and_decimal_comma() {
         let fig =
-            deviation_heatmap(&sample_heatmap(names()), &PlotOptions::default()).expect("fig3");
+            deviation_heatmap(&sample_heatmap(names()), PlotOptions::default()).expect("fig3");
         let texts = svg_texts(&fig.svg);
         assert!(
             texts
@@ -304,7 +306,7 @@ mod tests {
             "{texts:?}"
         );
         assert!(texts.iter().any(|t| t.starts_with('\u{2212}')), "{texts:?}");
-        let fig = completeness(&completeness_input(), &PlotOptions::default()).expect("fig6");
+        let fig = completeness(&completeness_input(), PlotOptions::default()).expect("fig6");
         let texts = svg_texts(&fig.svg);
         assert!(texts.iter().any(|t| t.contains("Målgruppe")));
         assert!(texts.iter().any(|t| t.ends_with(" %")));
@@ -396,32 +398,32 @@ mod tests {
         let mut s = sample_shares(names());
         s.shares.pop();
         assert!(matches!(
-            score_shares(&s, &o),
+            score_shares(&s, o),
             Err(Error::InvalidParameter { .. })
         ));
         let mut d = sample_distribution(names());
         d.authorities[0].kde = Some(vec![0.0; 3]);
-        assert!(overall_distribution(&d, Layout::Overlay, &o).is_err());
+        assert!(overall_distribution(&d, Layout::Overlay, o).is_err());
         let mut d = sample_distribution(names());
         d.edges.reverse();
-        assert!(overall_distribution(&d, Layout::SmallMultiples, &o).is_err());
+        assert!(overall_distribution(&d, Layout::SmallMultiples, o).is_err());
         let mut h = sample_heatmap(names());
         h.limit = Some(0.0);
-        assert!(deviation_heatmap(&h, &o).is_err());
+        assert!(deviation_heatmap(&h, o).is_err());
         let mut k = sample_ks(names());
         k.pairs[0].b = 9;
-        assert!(ks_matrix(&k, &o).is_err());
+        assert!(ks_matrix(&k, o).is_err());
         let mut r = sample_radar("x", false);
         r.series[0].values[0] = Some(7.0);
-        assert!(radar(&r, &o).is_err());
+        assert!(radar(&r, o).is_err());
         let bad_dpi = PlotOptions {
             lang: Lang::Da,
             dpi: 0,
         };
-        assert!(score_shares(&sample_shares(names()), &bad_dpi).is_err());
+        assert!(score_shares(&sample_shares(names()), bad_dpi).is_err());
         let mut c = completeness_input();
         c.share[0][0] = 1.5;
-        assert!(completeness(&c, &o).is_err());
+        assert!(completeness(&c, o).is_err());
     }
 
     #[test]
@@ -433,10 +435,10 @@ mod tests {
         let mut d = sample_distribution(anonymous());
         d.authorities[2].kde = None;
         for layout in [Layout::SmallMultiples, Layout::Overlay] {
-            let fig = overall_distribution(&d, layout, &o).expect("draws");
+            let fig = overall_distribution(&d, layout, o).expect("draws");
             svg_texts(&fig.svg);
         }
-        let fig = radar(&sample_radar("This visit", true), &o).expect("radar");
+        let fig = radar(&sample_radar("This visit", true), o).expect("radar");
         let texts = svg_texts(&fig.svg);
         assert!(texts.iter().any(|t| t.contains("Gap in a line")));
     }

@@ -73,15 +73,15 @@ pub struct RadarInput {
 /// [`crate::error::Error::InvalidParameter`] if there are fewer than 3 axes, a series
 /// does not have one value per axis, or a value is not a finite number in 1..=5;
 /// [`crate::error::Error::Plot`] if drawing fails.
-pub fn radar(data: &RadarInput, options: &PlotOptions) -> Result<Figure> {
+pub fn radar(data: &RadarInput, options: PlotOptions) -> Result<Figure> {
     if data.axes.len() < 3 {
-        return Err(invalid("axes", data.axes.len(), "at least 3 axes"));
+        return Err(invalid("axes", &data.axes.len(), "at least 3 axes"));
     }
     for s in &data.series {
         if s.values.len() != data.axes.len() {
             return Err(invalid(
                 "values",
-                format!(
+                &format!(
                     "{}: {} values for {} axes",
                     s.label,
                     s.values.len(),
@@ -98,7 +98,7 @@ pub fn radar(data: &RadarInput, options: &PlotOptions) -> Result<Figure> {
         {
             return Err(invalid(
                 "values",
-                format!("{}: {bad}", s.label),
+                &format!("{}: {bad}", s.label),
                 "scores in 1..=5",
             ));
         }
@@ -116,7 +116,7 @@ fn unit(k: usize, n: usize) -> (f64, f64) {
             _ => (-1.0, 0.0),
         };
     }
-    #[allow(clippy::cast_precision_loss)] // axis counts are tiny
+    // Axis counts are tiny, so they are exact as f64.
     let degrees = 90.0 - 360.0 * k as f64 / n as f64;
     let (sin, cos) = degrees.to_radians().sin_cos();
     (cos, sin)
@@ -262,14 +262,12 @@ impl<'a> Radar<'a> {
         let (mut above, mut below) = (UNIT, UNIT);
         for (k, lines) in labels.iter().enumerate() {
             let (_, uy) = unit(k, n);
-            #[allow(clippy::cast_precision_loss)]
             let block = lines.len() as f64 * size::HEADER_LINE;
             let centre_up = uy * LABEL_RADIUS * UNIT + label_shift(uy, block);
             above = above.max(centre_up + block / 2.0);
             below = below.max(-(centre_up - block / 2.0));
         }
         let centre = (width / 2.0, size::MARGIN + size::TITLE_HEIGHT + above + 4.0);
-        #[allow(clippy::cast_precision_loss)]
         let height = (centre.1
             + below
             + 12.0
@@ -323,7 +321,6 @@ impl<'a> Radar<'a> {
             } else {
                 HPos::Center
             };
-            #[allow(clippy::cast_precision_loss)]
             let block = self.labels[k].len() as f64 * size::HEADER_LINE;
             let dy = -label_shift(uy, block); // canvas y grows downwards
             let dx = match h {
@@ -423,13 +420,11 @@ impl Drawing for Radar<'_> {
     }
 
     fn size(&self) -> (u32, u32) {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let s = (self.width as u32, self.height as u32);
-        s
+        (self.width as u32, self.height as u32)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: &Style) -> DrawResult {
-        let c = Canvas::new(root, *s);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: Style) -> DrawResult {
+        let c = Canvas::new(root, s);
         c.title(&self.data.title, self.width)?;
         self.frame(&c)?;
         self.ring_labels(&c)?;

@@ -5,6 +5,9 @@
 //! authority within each score, coloured by the authority's position
 //! ([`style::series_colour`]); y = share of the authority's ratings, shown in percent;
 //! legend right of the plot, outside the data.
+//!
+//! Method: a plotters chart on x 0.5–5.5; the bars of one score share a group 0.8 wide,
+//! and the y axis ends at the next 10 % above the tallest bar (at most 100 %).
 
 use plotters::chart::ChartBuilder;
 use plotters::coord::Shift;
@@ -32,14 +35,14 @@ pub struct ScoreSharesInput {
 /// [`crate::error::Error::InvalidParameter`] if there are no authorities, the number of
 /// share rows differs from the number of authorities, or a share is not in 0..=1;
 /// [`crate::error::Error::Plot`] if drawing fails.
-pub fn score_shares(data: &ScoreSharesInput, options: &PlotOptions) -> Result<Figure> {
+pub fn score_shares(data: &ScoreSharesInput, options: PlotOptions) -> Result<Figure> {
     if data.authorities.is_empty() {
-        return Err(invalid("authorities", "[]", "at least one authority"));
+        return Err(invalid("authorities", &"[]", "at least one authority"));
     }
     if data.shares.len() != data.authorities.len() {
         return Err(invalid(
             "shares",
-            format!(
+            &format!(
                 "{} rows for {} authorities",
                 data.shares.len(),
                 data.authorities.len()
@@ -108,13 +111,11 @@ impl Drawing for ScoreShares<'_> {
     }
 
     fn size(&self) -> (u32, u32) {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let s = (self.width as u32, HEIGHT as u32);
-        s
+        (self.width as u32, HEIGHT as u32)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: &Style) -> DrawResult {
-        let c = Canvas::new(root, *s);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: Style) -> DrawResult {
+        let c = Canvas::new(root, s);
         let lang = self.lang;
         c.title(Label::ScoreSharesTitle.text(lang), self.width)?;
         let top = size::MARGIN + size::TITLE_HEIGHT;
@@ -151,13 +152,11 @@ impl Drawing for ScoreShares<'_> {
             .set_all_tick_mark_size(s.px(5.0))
             .draw()?;
 
-        #[allow(clippy::cast_precision_loss)]
         let n = self.data.authorities.len() as f64;
         let group = 0.8;
         let bar = group / n;
         for (i, row) in self.data.shares.iter().enumerate() {
             let colour = style::series_colour(i);
-            #[allow(clippy::cast_precision_loss)]
             let offset = -group / 2.0 + bar * i as f64;
             chart.draw_series((1..=5).zip(row.iter()).map(|(k, &share)| {
                 let x0 = f64::from(k) + offset + bar * 0.06;

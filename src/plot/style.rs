@@ -130,7 +130,6 @@ pub fn diverging(value: f64, limit: f64) -> RGBColor {
     let t = (value / limit).clamp(-1.0, 1.0); // -1 ..= 1
     let pos = (t + 1.0) * 3.0; // 0 ..= 6
     // pos is in 0..=6, so floor() fits usize; min(5) keeps the upper stop in range.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let lower = (pos.floor() as usize).min(5);
     let frac = pos - lower as f64;
     mix(DIVERGING_STOPS[lower], DIVERGING_STOPS[lower + 1], frac)
@@ -162,9 +161,7 @@ pub fn mix(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
     let channel = |x: u8, y: u8| -> u8 {
         let v = f64::from(x) + (f64::from(y) - f64::from(x)) * t;
         // v is within 0..=255 because t is clamped to 0..=1.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let out = v.round().clamp(0.0, 255.0) as u8;
-        out
+        v.round().clamp(0.0, 255.0) as u8
     };
     RGBColor(channel(a.0, b.0), channel(a.1, b.1), channel(a.2, b.2))
 }
@@ -276,9 +273,8 @@ pub fn text_width(text: &str, role: TextRole) -> f64 {
     match measured {
         Some((w, _)) => f64::from(w),
         None => {
-            #[allow(clippy::cast_precision_loss)] // label lengths are tiny
-            let chars = text.chars().count() as f64;
-            chars * role.size() * 0.6
+            // Label lengths are tiny, so the count is exact as f64.
+            text.chars().count() as f64 * role.size() * 0.6
         }
     }
 }
@@ -297,48 +293,34 @@ impl Style {
         Self { scale }
     }
 
-    /// Device pixels per logical pixel.
-    #[must_use]
-    pub fn scale(&self) -> f64 {
-        self.scale
-    }
-
     /// A logical length in device pixels, rounded.
     #[must_use]
-    pub fn px(&self, logical: f64) -> i32 {
+    pub fn px(self, logical: f64) -> i32 {
         // Figures are at most a few thousand logical pixels (checked in render).
-        #[allow(clippy::cast_possible_truncation)]
-        let v = (logical * self.scale).round() as i32;
-        v
+        (logical * self.scale).round() as i32
     }
 
     /// A logical point in device pixels.
     #[must_use]
-    pub fn pt(&self, x: f64, y: f64) -> (i32, i32) {
+    pub fn pt(self, x: f64, y: f64) -> (i32, i32) {
         (self.px(x), self.px(y))
     }
 
     /// A logical line width in device pixels (at least 1).
     #[must_use]
-    pub fn stroke(&self, logical: f64) -> u32 {
+    pub fn stroke(self, logical: f64) -> u32 {
         u32::try_from(self.px(logical)).unwrap_or(1).max(1)
     }
 
     /// A stroked (unfilled) line style.
     #[must_use]
-    pub fn line(&self, colour: RGBColor, width: f64) -> ShapeStyle {
+    pub fn line(self, colour: RGBColor, width: f64) -> ShapeStyle {
         colour.stroke_width(self.stroke(width))
-    }
-
-    /// A filled shape style.
-    #[must_use]
-    pub fn fill(&self, colour: RGBColor) -> ShapeStyle {
-        colour.filled()
     }
 
     /// Text in `role`'s font, `colour`, anchored at `h`/`v`.
     #[must_use]
-    pub fn text(&self, role: TextRole, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+    pub fn text(self, role: TextRole, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
         let font = FontDesc::new(
             FontFamily::Name(FONT_FAMILY),
             role.size() * self.scale,

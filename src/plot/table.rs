@@ -1,9 +1,13 @@
-//! Heat-table layout shared by [`super::deviation_heatmap()`], [`super::ks_matrix()`] and
-//! [`super::completeness()`]: a title, a header with column labels (wrapped to two lines),
-//! row labels on the left, one coloured cell per row × column with centred text, notes
-//! underneath and an optional panel on the right (the colour bar).
+//! Heat-table layout shared by the deviation heatmap ([`super::heatmap`]), the KS matrix
+//! ([`super::ks_matrix`]) and the completeness table ([`super::completeness`]): from a
+//! [`TableSpec`] (labels and ready-made cells), it draws a title, a header with column
+//! labels (wrapped to two lines), row labels on the left, one coloured cell per row ×
+//! column with centred text, notes underneath, and leaves room for an optional panel on
+//! the right (the colour bar, drawn by the figure).
 //!
-//! Layout is computed once in logical pixels ([`TableLayout::new`]), then drawn.
+//! Method: the layout is computed once in logical pixels ([`TableLayout::new`]: every
+//! column as wide as the widest cell text or column label needs, at least the spec's
+//! minimum), then drawn on a [`Canvas`].
 
 use plotters::prelude::DrawingBackend;
 use plotters::style::RGBColor;
@@ -134,7 +138,6 @@ impl TableLayout {
             .fold(0.0, f64::max);
         cell_w = cell_w.max(widest_col + 8.0);
         let header_lines = col_lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
-        #[allow(clippy::cast_precision_loss)]
         let header_h = header_lines as f64 * size::HEADER_LINE + 8.0;
 
         let row_w = spec
@@ -149,12 +152,10 @@ impl TableLayout {
         let col_axis_h = 24.0;
         let grid_y = size::MARGIN + size::TITLE_HEIGHT + col_axis_h + header_h;
         let cell_h = Self::cell_height(spec.cell_lines);
-        #[allow(clippy::cast_precision_loss)]
         let (n_rows, n_cols) = (spec.rows.len() as f64, spec.cols.len() as f64);
         let grid_bottom = grid_y + n_rows * cell_h;
         let panel_x = grid_x + n_cols * cell_w + 16.0;
         let notes_y = grid_bottom.max(grid_y + spec.right_panel_height) + 10.0;
-        #[allow(clippy::cast_precision_loss)]
         let notes_h = spec.notes.len() as f64 * size::NOTE_LINE;
         let notes_w = spec
             .notes
@@ -182,18 +183,14 @@ impl TableLayout {
     /// Logical height of a row of cells with `lines` text lines.
     #[must_use]
     pub fn cell_height(lines: usize) -> f64 {
-        #[allow(clippy::cast_precision_loss)]
-        let h = lines.max(1) as f64 * CELL_LINE + CELL_PAD;
-        h
+        lines.max(1) as f64 * CELL_LINE + CELL_PAD
     }
 
     /// Logical size rounded to whole pixels.
     #[must_use]
     pub fn size(&self) -> (u32, u32) {
         // Widths are at most a few thousand logical pixels.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let s = (self.width as u32, self.height as u32);
-        s
+        (self.width as u32, self.height as u32)
     }
 
     /// Draws the table (everything except the right panel).
@@ -203,7 +200,6 @@ impl TableLayout {
         spec: &TableSpec,
     ) -> DrawResult {
         c.title(&spec.title, self.width)?;
-        #[allow(clippy::cast_precision_loss)]
         let n_cols = spec.cols.len() as f64;
         let header_top = size::MARGIN + size::TITLE_HEIGHT;
         c.text(
@@ -224,9 +220,7 @@ impl TableLayout {
             (HPos::Right, VPos::Center),
         )?;
         for (j, lines) in self.col_lines.iter().enumerate() {
-            #[allow(clippy::cast_precision_loss)]
             let cx = self.grid_x + (j as f64 + 0.5) * self.cell_w;
-            #[allow(clippy::cast_precision_loss)]
             let block = lines.len() as f64 * size::HEADER_LINE;
             let cy = self.grid_y - 4.0 - block / 2.0;
             c.text_lines(
@@ -239,7 +233,6 @@ impl TableLayout {
             )?;
         }
         for (i, label) in spec.rows.iter().enumerate() {
-            #[allow(clippy::cast_precision_loss)]
             let y0 = self.grid_y + i as f64 * self.cell_h;
             c.text(
                 label,
@@ -252,7 +245,6 @@ impl TableLayout {
                 continue;
             };
             for (j, cell) in row.iter().enumerate().take(spec.cols.len()) {
-                #[allow(clippy::cast_precision_loss)]
                 let x0 = self.grid_x + j as f64 * self.cell_w;
                 if let Some(fill) = cell.fill {
                     // 1-pixel white gutters between cells

@@ -5,7 +5,13 @@
 
 use std::collections::BTreeSet;
 
-use super::*;
+use super::completeness::{CompletenessInput, completeness};
+use super::distribution::{AuthorityDistribution, DistributionInput, Layout, overall_distribution};
+use super::heatmap::{HeatCell, HeatmapInput, deviation_heatmap};
+use super::ks_matrix::{KsMatrixInput, KsPairCell, ks_matrix};
+use super::radar::{RadarInput, RadarSeries, SeriesRole, radar};
+use super::score_shares::{ScoreSharesInput, score_shares};
+use super::{Figure, Lang, PlotOptions, style};
 
 /// The five authorities by name.
 pub(crate) const NAMES: [&str; 5] = [
@@ -32,9 +38,7 @@ pub(crate) fn noise(seed: u64) -> impl FnMut() -> f64 {
         state = state
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        #[allow(clippy::cast_precision_loss)]
-        let v = (state >> 11) as f64 / (1u64 << 53) as f64;
-        v
+        (state >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -112,7 +116,6 @@ pub(crate) fn sample_heatmap(authorities: Vec<String>) -> HeatmapInput {
                     if ind == "2.d" && a == 1 {
                         return None; // no ratings
                     }
-                    #[allow(clippy::cast_precision_loss)]
                     let bias = (a as f64 - 2.0) * 0.08;
                     let deviation = bias + (next() - 0.5) * 0.5;
                     Some(HeatCell {
@@ -245,23 +248,23 @@ pub(crate) fn all_figures(authorities: &[String], lang: Lang, dpi: u32) -> Vec<F
         Lang::En => "This visit",
     };
     vec![
-        score_shares(&sample_shares(names.clone()), &options).expect("fig1"),
+        score_shares(&sample_shares(names.clone()), options).expect("fig1"),
         overall_distribution(
             &sample_distribution(names.clone()),
             Layout::SmallMultiples,
-            &options,
+            options,
         )
         .expect("fig2"),
         overall_distribution(
             &sample_distribution(names.clone()),
             Layout::Overlay,
-            &options,
+            options,
         )
         .expect("fig2 overlay"),
-        deviation_heatmap(&sample_heatmap(names.clone()), &options).expect("fig3"),
-        ks_matrix(&sample_ks(names.clone()), &options).expect("fig4"),
-        radar(&sample_radar(label, true), &options).expect("fig5"),
-        completeness(&sample_completeness(names), &options).expect("fig6"),
+        deviation_heatmap(&sample_heatmap(names.clone()), options).expect("fig3"),
+        ks_matrix(&sample_ks(names.clone()), options).expect("fig4"),
+        radar(&sample_radar(label, true), options).expect("fig5"),
+        completeness(&sample_completeness(names), options).expect("fig6"),
     ]
 }
 
