@@ -41,20 +41,20 @@ fn bench(c: &mut Criterion) {
     let cont = continuous(1, 5000);
     let tied5k = tied(2, 5000);
     c.bench_function("kde 5k continuous x 512 grid", |b| {
-        b.iter(|| gaussian_kde(black_box(&cont), None, Bandwidth::Scott, black_box(&grid)))
+        b.iter(|| gaussian_kde(black_box(&cont), None, Bandwidth::Scott, black_box(&grid)));
     });
     c.bench_function("kde 5k tied x 512 grid", |b| {
-        b.iter(|| gaussian_kde(black_box(&tied5k), None, Bandwidth::Scott, black_box(&grid)))
+        b.iter(|| gaussian_kde(black_box(&tied5k), None, Bandwidth::Scott, black_box(&grid)));
     });
     let a = tied(3, 600);
     let bb = tied(4, 500);
     c.bench_function("compare_ranks 600 x 500 tied", |b| {
-        b.iter(|| compare_ranks(black_box(&a), black_box(&bb)))
+        b.iter(|| compare_ranks(black_box(&a), black_box(&bb)));
     });
     let ca = continuous(5, 600);
     let cb = continuous(6, 500);
     c.bench_function("compare_ranks 600 x 500 continuous", |b| {
-        b.iter(|| compare_ranks(black_box(&ca), black_box(&cb)))
+        b.iter(|| compare_ranks(black_box(&ca), black_box(&cb)));
     });
 }
 

@@ -43,10 +43,10 @@ fn benches(c: &mut Criterion) {
                 Alternative::TwoSided,
                 KsMethod::Exact,
             )
-        })
+        });
     });
     c.bench_function("ks_p_ties two-sided, 600x500 tied", |bench| {
-        bench.iter(|| ks_p_ties(black_box(&a), black_box(&b), Alternative::TwoSided))
+        bench.iter(|| ks_p_ties(black_box(&a), black_box(&b), Alternative::TwoSided));
     });
     let national_a = tied_scores(575, 6, lenient, 3);
     let national_b = tied_scores(473, 6, strict, 4);
@@ -63,7 +63,7 @@ fn benches(c: &mut Criterion) {
                 7,
                 0,
             )
-        })
+        });
     });
     group.finish();
 }

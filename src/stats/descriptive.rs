@@ -1,4 +1,4 @@
-//! Descriptive statistics of a sample: n, mean, sd, quartiles.
+//! Descriptive statistics of a sample: n, mean, sd, quartiles (stage 4, statistics).
 //!
 //! Input: a slice of finite values. Output: [`Summary`].
 //!
@@ -33,6 +33,24 @@ pub struct Summary {
 }
 
 /// Summarises `values`; `what` names the sample in errors.
+///
+/// # Errors
+/// An empty sample or a non-finite value.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::descriptive::summarize;
+/// # fn main() -> losstat::Result<()> {
+/// let s = summarize(&[4.5, 3.0, 5.0, 4.25, 3.5], "scores")?;
+/// // By hand: mean 20.25/5 = 4.05; deviations 0.45, −1.05, 0.95, 0.2, −0.55 give SS = 2.55
+/// // and variance 2.55/4 = 0.6375; sorted [3, 3.5, 4.25, 4.5, 5], type 7 puts Q1, median
+/// // and Q3 on the 2nd, 3rd and 4th order statistics.
+/// assert_eq!((s.n, s.min, s.q1, s.median, s.q3, s.max), (5, 3.0, 3.5, 4.25, 4.5, 5.0));
+/// assert!((s.mean - 4.05).abs() <= 1e-12 * 4.05);
+/// assert!(s.sd.is_some_and(|sd| (sd * sd - 0.6375).abs() <= 1e-12 * 0.6375));
+/// # Ok(()) }
+/// ```
 pub fn summarize(values: &[f64], what: &str) -> Result<Summary> {
     if values.is_empty() {
         return Err(Error::EmptySample {
@@ -66,7 +84,7 @@ pub fn summarize(values: &[f64], what: &str) -> Result<Summary> {
 }
 
 /// Type-7 quantile of an ascending, non-empty slice; `p` in [0, 1].
-pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     let Some(last) = sorted.len().checked_sub(1) else {
         return f64::NAN;
     };
@@ -77,6 +95,15 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Share of each score 1–5 among `counts[0..5]` (counts of 1s … 5s); zeros when empty.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::descriptive::shares;
+/// // By hand: 1, 1 and 2 of 4 ratings.
+/// assert_eq!(shares(&[1, 1, 2, 0, 0]), [0.25, 0.25, 0.5, 0.0, 0.0]);
+/// assert_eq!(shares(&[0; 5]), [0.0; 5]);
+/// ```
 pub fn shares(counts: &[u64; 5]) -> [f64; 5] {
     let total: u64 = counts.iter().sum();
     if total == 0 {

@@ -1,5 +1,5 @@
 //! Per-indicator deviation of each authority from the national mean, with uncertainty
-//! (LOS figure 3; DESIGN §2.2).
+//! (stage 4, statistics; LOS figure 3; DESIGN §2.2).
 //!
 //! Role: for one indicator, how far each authority's mean score lies from the national mean,
 //! with a confidence interval and a p-value for "this authority vs the rest" (LOS computed no
@@ -111,6 +111,27 @@ fn moments(x: &[f64]) -> Moments {
 /// Deviation cells for one indicator at `confidence` (0 < level < 1; [`DEFAULT_CONFIDENCE`]).
 ///
 /// Errors: no ratings at all ([`Error::EmptySample`]), a non-finite score, or an invalid level.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::deviation::{DeviationInference, deviation_cells};
+/// # fn main() -> losstat::Result<()> {
+/// let (a, b) = ([1.0, 3.0], [3.0, 5.0]);
+/// let cells = deviation_cells(&[("A", &a[..]), ("B", &b[..])], 0.95)?;
+/// // By hand: national mean 12/4 = 3, A's mean 2, deviation −1. Welch for A against the
+/// // rest [3, 5]: se² = 2/2 + 2/2, t = (2 − 4)/√2 = −√2, df = 2²/(1 + 1) = 2; the t₂ cdf is
+/// // ½ + t/(2√(t² + 2)), so p = 2·P(T₂ > √2) = 1 − √2/2.
+/// let cell = &cells[0];
+/// assert_eq!((cell.national_mean, cell.deviation), (3.0, -1.0));
+/// assert_eq!(cell.inference, DeviationInference::Welch);
+/// let p = 1.0 - 2f64.sqrt() / 2.0;
+/// assert!(cell.p_value.is_some_and(|got| (got - p).abs() <= 1e-12 * p));
+/// // CI: −1 ± (n_rest/N)·t₂(0.975)·se, with the t₂ quantile t₂(q) = (2q − 1)/√(2q(1 − q)).
+/// let half = 0.5 * (0.95 / (2.0 * 0.975 * 0.025f64).sqrt()) * 2f64.sqrt();
+/// assert!(cell.ci_high.is_some_and(|got| (got - (half - 1.0)).abs() <= 1e-12 * half));
+/// # Ok(()) }
+/// ```
 pub fn deviation_cells(groups: &[(&str, &[f64])], confidence: f64) -> Result<Vec<DeviationCell>> {
     if !(confidence > 0.0 && confidence < 1.0) {
         return Err(Error::InvalidParameter {
@@ -254,6 +275,30 @@ pub struct IndicatorScores {
 /// The deviation table: [`deviation_cells`] for every indicator, then Benjamini–Hochberg
 /// (1995) q-values across all cells with a p-value, and `significant` at `alpha` (FDR
 /// control across the whole figure, not per indicator). Indicators with no ratings are skipped.
+///
+/// # Errors
+/// As [`deviation_cells`], for any indicator.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::deviation::{DEFAULT_CONFIDENCE, IndicatorScores, deviation_table};
+/// # fn main() -> losstat::Result<()> {
+/// let scores = |indicator: &str, a: &[f64], b: &[f64]| IndicatorScores {
+///     indicator: indicator.to_string(),
+///     by_authority: vec![("A".to_string(), a.to_vec()), ("B".to_string(), b.to_vec())],
+/// };
+/// let table = [scores("1.a", &[1.0, 3.0], &[3.0, 5.0]), scores("1.b", &[4.0; 2], &[4.0; 2])];
+/// let rows = deviation_table(&table, DEFAULT_CONFIDENCE, 0.05)?;
+/// // By hand: on 1.a, A and B each have Welch p = 1 − √2/2 (see `deviation_cells`); 1.b is
+/// // constant and equal everywhere, p = 1. Benjamini–Hochberg over the four p-values gives
+/// // the two smallest min(4/2·p, 4/3·1, 4/4·1) = 2 − √2 and the other two 1.
+/// let q = 2.0 - 2f64.sqrt();
+/// assert_eq!(rows.len(), 4);
+/// assert!(rows[..2].iter().all(|r| r.q_value.is_some_and(|got| (got - q).abs() <= 1e-12 * q)));
+/// assert!(rows[2..].iter().all(|r| r.q_value == Some(1.0) && !r.significant));
+/// # Ok(()) }
+/// ```
 pub fn deviation_table(
     indicators: &[IndicatorScores],
     confidence: f64,

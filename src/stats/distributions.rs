@@ -1,4 +1,5 @@
-//! Normal and Student t tail probabilities and quantiles for the rank and deviation tests.
+//! Normal and Student t tail probabilities and quantiles for the rank and deviation tests
+//! (stage 4, statistics; private to `stats`).
 //!
 //! Role: the p-values of Mann–Whitney (normal approximation), Brunner–Munzel and Welch (Student t)
 //! and the quantiles of their confidence intervals. Input: a statistic (or a tail probability)
@@ -83,7 +84,7 @@ fn erfc_cf(x: f64) -> f64 {
 }
 
 /// The error function erf(x).
-pub fn erf(x: f64) -> f64 {
+pub(crate) fn erf(x: f64) -> f64 {
     if x.is_nan() {
         return f64::NAN;
     }
@@ -97,7 +98,7 @@ pub fn erf(x: f64) -> f64 {
 }
 
 /// The complementary error function erfc(x) = 1 − erf(x), accurate in the upper tail.
-pub fn erfc(x: f64) -> f64 {
+pub(crate) fn erfc(x: f64) -> f64 {
     if x.is_nan() {
         return f64::NAN;
     }
@@ -114,7 +115,7 @@ pub fn erfc(x: f64) -> f64 {
 }
 
 /// Standard normal survival function P(Z > z).
-pub fn normal_sf(z: f64) -> f64 {
+pub(crate) fn normal_sf(z: f64) -> f64 {
     if z.is_nan() {
         return f64::NAN;
     }
@@ -128,17 +129,12 @@ pub fn normal_sf(z: f64) -> f64 {
     }
 }
 
-/// Standard normal cumulative distribution function P(Z ≤ z).
-pub fn normal_cdf(z: f64) -> f64 {
-    normal_sf(-z)
-}
-
 fn normal_pdf(z: f64) -> f64 {
     (-0.5 * z * z).exp() / (2.0 * PI).sqrt()
 }
 
 /// Inverse of the normal survival function: z with P(Z > z) = q. NaN outside [0, 1].
-pub fn normal_isf(q: f64) -> f64 {
+pub(crate) fn normal_isf(q: f64) -> f64 {
     if !(0.0..=1.0).contains(&q) {
         return f64::NAN;
     }
@@ -173,8 +169,9 @@ pub fn normal_isf(q: f64) -> f64 {
     x
 }
 
-/// Standard normal quantile (inverse cdf). NaN outside [0, 1].
-pub fn normal_quantile(p: f64) -> f64 {
+/// Standard normal quantile (inverse cdf). NaN outside [0, 1]. (Only the tests use it.)
+#[cfg(test)]
+pub(crate) fn normal_quantile(p: f64) -> f64 {
     if !(0.0..=1.0).contains(&p) {
         return f64::NAN;
     }
@@ -295,7 +292,7 @@ pub(crate) fn beta_reg(a: f64, b: f64, x: f64, y: f64) -> f64 {
 
 /// Student t survival function P(T > t) with `df` degrees of freedom (df may be fractional).
 /// NaN when df is not positive.
-pub fn t_sf(t: f64, df: f64) -> f64 {
+pub(crate) fn t_sf(t: f64, df: f64) -> f64 {
     if t.is_nan() || df.is_nan() || df <= 0.0 {
         return f64::NAN;
     }
@@ -316,13 +313,8 @@ pub fn t_sf(t: f64, df: f64) -> f64 {
     if t > 0.0 { tail } else { 1.0 - tail }
 }
 
-/// Student t cumulative distribution function P(T ≤ t).
-pub fn t_cdf(t: f64, df: f64) -> f64 {
-    t_sf(-t, df)
-}
-
 /// Two-sided p-value 2·P(T > |t|), capped at 1.
-pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
+pub(crate) fn t_two_sided_p(t: f64, df: f64) -> f64 {
     let p = 2.0 * t_sf(t.abs(), df);
     // `f64::min` would turn a NaN into 1.0; an undefined p stays undefined.
     if p.is_nan() { p } else { p.min(1.0) }
@@ -333,7 +325,7 @@ fn t_pdf(t: f64, df: f64) -> f64 {
 }
 
 /// Inverse of the t survival function: t with P(T > t) = q. NaN for q outside [0, 1] or df ≤ 0.
-pub fn t_isf(q: f64, df: f64) -> f64 {
+pub(crate) fn t_isf(q: f64, df: f64) -> f64 {
     if !(0.0..=1.0).contains(&q) || df.is_nan() || df <= 0.0 {
         return f64::NAN;
     }
@@ -399,8 +391,9 @@ pub fn t_isf(q: f64, df: f64) -> f64 {
     x
 }
 
-/// Student t quantile (inverse cdf).
-pub fn t_quantile(p: f64, df: f64) -> f64 {
+/// Student t quantile (inverse cdf). (Only the tests use it.)
+#[cfg(test)]
+pub(crate) fn t_quantile(p: f64, df: f64) -> f64 {
     if !(0.0..=1.0).contains(&p) {
         return f64::NAN;
     }

@@ -1,4 +1,5 @@
-//! Gaussian kernel density estimate and histogram of overall scores (LOS figure 2).
+//! Gaussian kernel density estimate and histogram of overall scores (stage 4, statistics;
+//! LOS figure 2).
 //!
 //! Role: the smooth and the binned view of each authority's overall-score distribution.
 //! Input: the overall scores (plain `f64` slice), optional weights, a bandwidth rule and the
@@ -116,6 +117,17 @@ pub struct Histogram {
 
 /// `n` evenly spaced points from `lo` to `hi` inclusive, bit-for-bit as `numpy.linspace`
 /// (`lo + i·step`, with the last point set to `hi`; one point gives `[lo]`, zero gives `[]`).
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::kde::linspace;
+/// // By hand: step (1 − 0)/4 = 0.25 and every i·0.25 is exact in binary, so the points are
+/// // exact (numpy.linspace(0, 1, 5) prints the same).
+/// assert_eq!(linspace(0.0, 1.0, 5), [0.0, 0.25, 0.5, 0.75, 1.0]);
+/// assert_eq!(linspace(2.0, 3.0, 1), [2.0]);
+/// assert!(linspace(2.0, 3.0, 0).is_empty());
+/// ```
 pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     match n {
         0 => Vec::new(),
@@ -138,11 +150,32 @@ pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 }
 
 /// The default KDE grid: 512 evenly spaced points on [1, 5].
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::kde::default_grid;
+/// let grid = default_grid();
+/// // By hand: 512 points from 1 to 5 are 511 steps of 4/511.
+/// assert_eq!((grid.len(), grid[0], grid[511]), (512, 1.0, 5.0));
+/// let step = 4.0 / 511.0;
+/// assert!((grid[1] - grid[0] - step).abs() <= 1e-12 * step);
+/// ```
 pub fn default_grid() -> Vec<f64> {
     linspace(DEFAULT_GRID_LO, DEFAULT_GRID_HI, DEFAULT_GRID_POINTS)
 }
 
 /// Histogram edges for overall scores: 1, 1.25, …, 5 (16 bins of width [`SCORE_BIN_WIDTH`]).
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::kde::score_histogram_edges;
+/// let edges = score_histogram_edges();
+/// // By hand: edge k is 1 + k/4, an exact binary fraction.
+/// assert_eq!(edges.len(), 17);
+/// assert!(edges.iter().enumerate().all(|(k, &e)| e == 1.0 + k as f64 / 4.0));
+/// ```
 pub fn score_histogram_edges() -> Vec<f64> {
     linspace(DEFAULT_GRID_LO, DEFAULT_GRID_HI, 17)
 }
@@ -178,23 +211,66 @@ fn check_finite(values: &[f64], what: &str) -> Result<()> {
 /// Errors: empty data, fewer than two points, zero variance (or all weight on one point),
 /// non-finite data or grid values, weights that are not one finite non-negative number per data
 /// point with a positive sum, and a non-positive or non-finite [`Bandwidth::Factor`].
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::kde::{Bandwidth, gaussian_kde, linspace};
+/// # fn main() -> losstat::Result<()> {
+/// // SciPy 1.17.1 gaussian_kde([-7, -5, 1, 4, 5]) at linspace(-10, 10, 5), Scott's rule
+/// // (stats_reference.md §4.6; SciPy's test_gaussian_kde_covariance_caching, §4.5).
+/// let data = [-7.0, -5.0, 1.0, 4.0, 5.0];
+/// let curve = gaussian_kde(&data, None, Bandwidth::Scott, &linspace(-10.0, 10.0, 5))?;
+/// let close = |got: f64, want: f64| (got - want).abs() <= 1e-12 * want;
+/// assert!(close(curve.bandwidth, 0.724_779_663_677_695_5));
+/// assert!(close(curve.kernel_sd, 3.889_575_832_062_629_7));
+/// assert!(close(curve.density[0], 0.024_633_857_550_968_42));
+/// assert!(close(curve.density[2], 0.053_954_438_692_189_17));
+/// // Unweighted, the effective sample size is n (by definition, 1/Σ(1/n)²).
+/// assert!(close(curve.neff, 5.0));
+/// # Ok(()) }
+/// ```
 pub fn gaussian_kde(
     data: &[f64],
     weights: Option<&[f64]>,
     bandwidth: Bandwidth,
     grid: &[f64],
 ) -> Result<KdeCurve> {
-    const WHAT: &str = "kernel density estimate";
+    check_kde_input(data, bandwidth, grid)?;
+    let w = normalised_weights(data.len(), weights)?;
+    let spread = weighted_spread(data, &w)?;
+    let factor = match bandwidth {
+        Bandwidth::Scott => spread.neff.powf(-1.0 / 5.0),
+        Bandwidth::Silverman => (spread.neff * 3.0 / 4.0).powf(-1.0 / 5.0),
+        Bandwidth::Factor(f) => f,
+    };
+    let h = kernel_sd(spread.variance, factor, data, grid)?;
+    let (z, zw) = merged_scaled_points(data, &w, h);
+    let density = kernel_sums(&z, &zw, grid, h);
+    Ok(KdeCurve {
+        bandwidth: factor,
+        kernel_sd: h,
+        neff: spread.neff,
+        density,
+    })
+}
+
+/// What a KDE error is about.
+const KDE: &str = "kernel density estimate";
+
+/// The checks that need no arithmetic: data present, finite, at least two points; a finite
+/// grid; a finite, positive fixed factor.
+fn check_kde_input(data: &[f64], bandwidth: Bandwidth, grid: &[f64]) -> Result<()> {
     if data.is_empty() {
         return Err(Error::EmptySample {
-            what: WHAT.to_string(),
+            what: KDE.to_string(),
         });
     }
-    check_finite(data, WHAT)?;
+    check_finite(data, KDE)?;
     check_finite(grid, "kernel density grid")?;
     if data.len() < 2 {
         return Err(Error::DegenerateSample {
-            what: WHAT.to_string(),
+            what: KDE.to_string(),
             reason: "needs at least two data points".to_string(),
         });
     }
@@ -207,45 +283,58 @@ pub fn gaussian_kde(
             expected: "a finite number > 0",
         });
     }
+    Ok(())
+}
 
-    // Normalised weights.
-    let n = data.len();
-    let w: Vec<f64> = match weights {
-        None => vec![1.0 / n as f64; n],
-        Some(raw) => {
-            if raw.len() != n {
-                return Err(Error::InvalidParameter {
-                    name: "weights",
-                    value: format!("{} weights for {} data points", raw.len(), n),
-                    expected: "one weight per data point",
-                });
-            }
-            if let Some(&bad) = raw.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-                return Err(Error::InvalidParameter {
-                    name: "weights",
-                    value: bad.to_string(),
-                    expected: "finite, non-negative weights",
-                });
-            }
-            let total = accurate_sum(raw.iter().copied());
-            if !(total > 0.0 && total.is_finite()) {
-                return Err(Error::InvalidParameter {
-                    name: "weights",
-                    value: total.to_string(),
-                    expected: "weights with a positive, finite sum",
-                });
-            }
-            raw.iter().map(|v| v / total).collect()
-        }
+/// The weights divided by their sum (`1/n` each when unweighted), after checking that there
+/// is one finite, non-negative weight per data point with a positive, finite sum.
+fn normalised_weights(n: usize, weights: Option<&[f64]>) -> Result<Vec<f64>> {
+    let Some(raw) = weights else {
+        return Ok(vec![1.0 / n as f64; n]);
     };
+    if raw.len() != n {
+        return Err(Error::InvalidParameter {
+            name: "weights",
+            value: format!("{} weights for {} data points", raw.len(), n),
+            expected: "one weight per data point",
+        });
+    }
+    if let Some(&bad) = raw.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+        return Err(Error::InvalidParameter {
+            name: "weights",
+            value: bad.to_string(),
+            expected: "finite, non-negative weights",
+        });
+    }
+    let total = accurate_sum(raw.iter().copied());
+    if !(total > 0.0 && total.is_finite()) {
+        return Err(Error::InvalidParameter {
+            name: "weights",
+            value: total.to_string(),
+            expected: "weights with a positive, finite sum",
+        });
+    }
+    Ok(raw.iter().map(|v| v / total).collect())
+}
 
+/// Effective sample size and weighted, bias-corrected variance of the data.
+struct Spread {
+    /// `1/Σw²`.
+    neff: f64,
+    /// `Σ w_i (x_i − μ)² / (1 − Σ w_i²)` (NumPy's `cov(…, aweights=w)`).
+    variance: f64,
+}
+
+/// [`Spread`] of `data` under the normalised weights `w`; a zero or non-finite variance is
+/// an error (SciPy: `LinAlgError`).
+fn weighted_spread(data: &[f64], w: &[f64]) -> Result<Spread> {
     // Compensated sums: NumPy sums pairwise, so both sides are accurate to a few ulp and the
     // far tails of the density (which amplify an error in h by r²) still agree to 1e-12.
     let v1 = accurate_sum(w.iter().copied());
     let v2 = accurate_sum(w.iter().map(|v| v * v));
     let neff = 1.0 / v2;
-    let mean = accurate_sum(data.iter().zip(&w).map(|(x, wi)| x * wi)) / v1;
-    let ss = accurate_sum(data.iter().zip(&w).map(|(x, wi)| {
+    let mean = accurate_sum(data.iter().zip(w).map(|(x, wi)| x * wi)) / v1;
+    let ss = accurate_sum(data.iter().zip(w).map(|(x, wi)| {
         let d = x - mean;
         d * (d * wi)
     }));
@@ -261,16 +350,16 @@ pub fn gaussian_kde(
             "all data points are equal (zero variance), so no bandwidth can be derived".to_string()
         };
         return Err(Error::DegenerateSample {
-            what: WHAT.to_string(),
+            what: KDE.to_string(),
             reason,
         });
     }
+    Ok(Spread { neff, variance })
+}
 
-    let factor = match bandwidth {
-        Bandwidth::Scott => neff.powf(-1.0 / 5.0),
-        Bandwidth::Silverman => (neff * 3.0 / 4.0).powf(-1.0 / 5.0),
-        Bandwidth::Factor(f) => f,
-    };
+/// The kernel standard deviation `h = √variance·factor`, provided it can divide every data
+/// and grid value in floating point.
+fn kernel_sd(variance: f64, factor: f64, data: &[f64], grid: &[f64]) -> Result<f64> {
     let h = variance.sqrt() * factor;
     // A subnormal or huge h passes `h > 0` but overflows x / h (fuzz regression
     // kde-subnormal-bandwidth-factor-nan): every scaled point must stay finite too.
@@ -278,15 +367,19 @@ pub fn gaussian_kde(
         (1.0 / h).is_finite() && data.iter().chain(grid.iter()).all(|x| (x / h).is_finite());
     if !(h.is_finite() && h > 0.0 && scalable) {
         return Err(Error::DegenerateSample {
-            what: WHAT.to_string(),
+            what: KDE.to_string(),
             reason: format!(
                 "the kernel standard deviation {h} cannot scale the data in floating point"
             ),
         });
     }
+    Ok(h)
+}
 
-    // Scaled data, sorted, with equal values merged (weights summed).
-    let mut pts: Vec<(f64, f64)> = data.iter().zip(&w).map(|(x, wi)| (x / h, *wi)).collect();
+/// The data divided by `h`, sorted, with equal values merged (their weights summed): the
+/// distinct scaled points and their weights.
+fn merged_scaled_points(data: &[f64], w: &[f64], h: f64) -> (Vec<f64>, Vec<f64>) {
+    let mut pts: Vec<(f64, f64)> = data.iter().zip(w).map(|(x, wi)| (x / h, *wi)).collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut z: Vec<f64> = Vec::with_capacity(pts.len());
     let mut zw: Vec<f64> = Vec::with_capacity(pts.len());
@@ -303,11 +396,15 @@ pub fn gaussian_kde(
             }
         }
     }
+    (z, zw)
+}
 
+/// The density at each grid point: the kernel sum over the sorted scaled points `z` with
+/// weights `zw`, skipping the terms beyond the cutoff (exactly 0.0 in `f64`).
+fn kernel_sums(z: &[f64], zw: &[f64], grid: &[f64], h: f64) -> Vec<f64> {
     let norm = 1.0 / (2.0 * std::f64::consts::PI).sqrt() / h;
     let reach = CUTOFF_SQ.sqrt();
-    let density = grid
-        .iter()
+    grid.iter()
         .map(|&x| {
             let g = x / h;
             let start = z.partition_point(|&zi| zi < g - reach);
@@ -321,18 +418,28 @@ pub fn gaussian_kde(
             }
             sum * norm
         })
-        .collect();
-
-    Ok(KdeCurve {
-        bandwidth: factor,
-        kernel_sd: h,
-        neff,
-        density,
-    })
+        .collect()
 }
 
 /// Histogram of `data` with the given strictly increasing `edges` (`numpy.histogram` semantics:
 /// half-open bins, the last one closed, values outside the edges ignored).
+///
+/// # Errors
+/// An empty or non-finite sample, non-finite edges, or fewer than two strictly increasing
+/// edges.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::kde::histogram;
+/// # fn main() -> losstat::Result<()> {
+/// let h = histogram(&[1.0, 1.5, 2.0, 3.0, 3.5], &[1.0, 2.0, 3.0])?;
+/// // By hand: [1, 2) holds 1.0 and 1.5; the last bin [2, 3] is closed and holds 2.0 and
+/// // 3.0; 3.5 lies outside. Density = 2 / width 1 / 4 counted = 0.5 in each bin.
+/// assert_eq!(h.counts, [2, 2]);
+/// assert_eq!(h.density, [0.5, 0.5]);
+/// # Ok(()) }
+/// ```
 pub fn histogram(data: &[f64], edges: &[f64]) -> Result<Histogram> {
     const WHAT: &str = "histogram";
     if data.is_empty() {
@@ -499,7 +606,8 @@ mod tests {
 
     #[test]
     fn kde_matches_scipy_test_suite_and_reference_note() {
-        // stats_reference.md §4.5/§4.6 (SciPy 1.17.1, test_kdeoth.py), full-precision values.
+        // stats_reference.md §4.5/§4.6 (SciPy 1.17.1, test_kdeoth.py), full-precision values;
+        // the weighted cases are in the next test.
         let d = [-7.0, -5.0, 1.0, 4.0, 5.0];
         let c = gaussian_kde(&d, None, Bandwidth::Scott, &linspace(-10.0, 10.0, 5)).expect("kde");
         assert_rel(
@@ -580,6 +688,10 @@ mod tests {
             1e-12,
             "integer input",
         );
+    }
+
+    #[test]
+    fn weighted_and_two_point_kde_match_scipy() {
         // test_weights_integer / §4.6 weighted: neff 31²/341, Scott and Silverman.
         let x = [0.2, 13.5, 21.0, 75.0, 99.0];
         let w = [1.0, 2.0, 4.0, 8.0, 16.0];

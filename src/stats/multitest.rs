@@ -1,4 +1,4 @@
-//! Multiple-testing adjustment of p-values, as R's `p.adjust`.
+//! Multiple-testing adjustment of p-values, as R's `p.adjust` (stage 4, statistics).
 //!
 //! Role: adjust the 10 pairwise KS p-values (Holm by default) and the per-indicator deviation
 //! p-values (Benjamini–Hochberg q-values). Input: p-values, NaN for "no test". Output: adjusted
@@ -35,6 +35,21 @@ pub enum Adjustment {
 }
 
 /// Adjusted p-values in input order (R `p.adjust`); NaN in, NaN out.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::multitest::{Adjustment, adjust};
+/// let p = [0.01, 0.04, 0.03, 0.005, 0.20];
+/// // R 4.2.2 p.adjust(p, "holm") (stats_reference.md §4.7).
+/// let expected = [0.04, 0.09, 0.09, 0.025, 0.2];
+/// let holm = adjust(&p, Adjustment::Holm);
+/// assert_eq!(holm.len(), 5);
+/// assert!(holm.iter().zip(expected).all(|(got, want)| (got - want).abs() <= 1e-12 * want));
+/// // A NaN ("no test") stays NaN and does not count: one p-value is left unchanged.
+/// let one = adjust(&[0.03, f64::NAN], Adjustment::Holm);
+/// assert!(one[0] == 0.03 && one[1].is_nan());
+/// ```
 pub fn adjust(p: &[f64], method: Adjustment) -> Vec<f64> {
     let mut out = p.to_vec();
     let mut idx: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
@@ -68,6 +83,19 @@ pub fn adjust(p: &[f64], method: Adjustment) -> Vec<f64> {
 }
 
 /// [`adjust`] for optional p-values (`None` = no test, passed through).
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::multitest::{Adjustment, adjust_optional};
+/// let p = [Some(0.01), None, Some(0.04), Some(0.03), Some(0.005), Some(0.20)];
+/// // R p.adjust(p, "BH"), which drops the NA (stats_reference.md §4.7).
+/// let expected = [0.025, 0.05, 0.05, 0.025, 0.2];
+/// let q = adjust_optional(&p, Adjustment::BenjaminiHochberg);
+/// assert_eq!((q.len(), q[1], q.iter().flatten().count()), (6, None, 5));
+/// let close = |(got, want): (&f64, f64)| (got - want).abs() <= 1e-12 * want;
+/// assert!(q.iter().flatten().zip(expected).all(close));
+/// ```
 pub fn adjust_optional(p: &[Option<f64>], method: Adjustment) -> Vec<Option<f64>> {
     let raw: Vec<f64> = p.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
     adjust(&raw, method)

@@ -1,4 +1,5 @@
-//! Pairwise comparison of the authorities' score distributions (LOS footnote 10, corrected).
+//! Pairwise comparison of the authorities' score distributions (stage 4, statistics; LOS
+//! footnote 10, corrected).
 //!
 //! Input: one sample per authority (overall scores, or the scores of one theme or
 //! criterion), optionally a stratum code per observation (the offer type), and
@@ -141,6 +142,34 @@ pub struct PairComparison {
 
 /// Compares every pair of `groups` (groups with no observations are skipped). `stream_base`
 /// makes the permutation streams of different families distinct.
+///
+/// # Errors
+/// A non-finite score, or parameters the KS and rank tests refuse (see
+/// [`ks_2samp`](ks::ks_2samp), [`ks_permutation`](ks::ks_permutation) and
+/// [`compare_ranks`](rank::compare_ranks)).
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::pairwise::{Group, PairwiseOptions, PrimaryP, compare_pairs};
+/// # fn main() -> losstat::Result<()> {
+/// let groups = [
+///     Group { name: "A", values: &[1.01, 2.01], strata: None },
+///     Group { name: "B", values: &[1.0, 2.0, 3.0, 4.0], strata: None },
+/// ];
+/// let pairs = compare_pairs(&groups, &PairwiseOptions::default(), 0)?;
+/// let ab = &pairs[0];
+/// // KS p = 14/15 (SciPy testTwoVsFour, stats_reference.md §4.1/§4.2). Without ties the
+/// // primary (tie-exact) p is 14/15 too, and Holm leaves a family of one pair unchanged.
+/// let p = 14.0 / 15.0;
+/// assert_eq!((pairs.len(), ab.primary), (1, PrimaryP::TiesExact));
+/// assert!((ab.p_value_adjusted - p).abs() <= 1e-12 * p && !ab.significant);
+/// // Mann–Whitney by hand: U_a = #(a > b) = 1 + 2 = 3; of the C(6, 2) = 15 orderings, 6
+/// // have U ≤ 3, so the exact p is 2·6/15 = 0.8; Cliff's δ = (2·3 − 8)/8.
+/// assert!((ab.mann_whitney_p - 0.8).abs() <= 1e-12 * 0.8);
+/// assert_eq!(ab.cliffs_delta, -0.25);
+/// # Ok(()) }
+/// ```
 pub fn compare_pairs(
     groups: &[Group<'_>],
     options: &PairwiseOptions,
@@ -150,6 +179,32 @@ pub fn compare_pairs(
 }
 
 /// [`compare_pairs`], advancing `progress` by one as each pair is done.
+///
+/// # Errors
+/// As [`compare_pairs`].
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use losstat::progress::{Progress, Step};
+/// use losstat::stats::pairwise::{Group, PairwiseOptions, compare_pairs_with_progress};
+/// # fn main() -> losstat::Result<()> {
+/// struct Count(AtomicU64);
+/// impl Progress for Count {
+///     fn start(&self, _: Step, _: u64) {}
+///     fn advance(&self, units: u64) { self.0.fetch_add(units, Ordering::Relaxed); }
+///     fn finish(&self) {}
+/// }
+/// let group = |name, values| Group { name, values, strata: None };
+/// let (a, b, c) = ([1.0, 2.0], [2.0, 3.0], [4.0, 5.0]);
+/// let groups = [group("A", &a[..]), group("B", &b), group("C", &c), group("D", &[])];
+/// let done = Count(AtomicU64::new(0));
+/// let pairs = compare_pairs_with_progress(&groups, &PairwiseOptions::default(), 0, &done)?;
+/// // By hand: D is empty and skipped, leaving the C(3, 2) = 3 pairs AB, AC, BC.
+/// assert_eq!((pairs.len(), done.0.load(Ordering::Relaxed)), (3, 3));
+/// # Ok(()) }
+/// ```
 pub fn compare_pairs_with_progress(
     groups: &[Group<'_>],
     options: &PairwiseOptions,
@@ -180,6 +235,25 @@ pub fn compare_pairs_with_progress(
 /// Adjusts the primary and the SciPy p-values of `pairs` as one family
 /// (`options.adjustment`), and marks `significant` at `options.alpha` on the adjusted primary
 /// p. [`compare_pairs`] does this for its pairs; a caller may do it again over a larger family.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::pairwise::{Group, PairwiseOptions, adjust_pairs, compare_pairs};
+/// # fn main() -> losstat::Result<()> {
+/// let groups = [
+///     Group { name: "A", values: &[1.01, 2.01], strata: None },
+///     Group { name: "B", values: &[1.0, 2.0, 3.0, 4.0], strata: None },
+/// ];
+/// let options = PairwiseOptions::default();
+/// let mut both = compare_pairs(&groups, &options, 0)?;
+/// both.extend(compare_pairs(&groups, &options, 1)?);
+/// adjust_pairs(both.iter_mut(), &options);
+/// // By hand: both primary p are 14/15 (SciPy testTwoVsFour, stats_reference.md §4.1);
+/// // Holm over the family of two gives min(1, 2·14/15) = 1 to each.
+/// assert!(both.iter().all(|pair| pair.p_value_adjusted == 1.0 && !pair.significant));
+/// # Ok(()) }
+/// ```
 pub fn adjust_pairs<'p>(
     pairs: impl IntoIterator<Item = &'p mut PairComparison>,
     options: &PairwiseOptions,
@@ -210,7 +284,7 @@ fn compare_one(
         _ => None,
     };
     let permutation = if options.permutations > 0 {
-        Some(ks::permutation::ks_permutation(
+        Some(ks::ks_permutation(
             a.values,
             b.values,
             strata,
@@ -269,6 +343,14 @@ impl PairComparison {
 
 /// Stratum codes for labels (e.g. offer types): equal labels get equal codes, in sorted
 /// label order; a missing label is a stratum of its own.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::pairwise::stratum_codes;
+/// // By hand: the distinct labels in order are None < "a" < "b", coded 0, 1, 2.
+/// assert_eq!(stratum_codes([Some("b"), None, Some("a"), Some("b")]), [2, 0, 1, 2]);
+/// ```
 pub fn stratum_codes<'a>(labels: impl IntoIterator<Item = Option<&'a str>>) -> Vec<u32> {
     let labels: Vec<Option<&str>> = labels.into_iter().collect();
     let distinct: BTreeMap<Option<&str>, u32> = labels

@@ -1,4 +1,5 @@
-//! Rank-based two-sample comparison: Mann–Whitney U, Brunner–Munzel and Cliff's delta.
+//! Rank-based two-sample comparison: Mann–Whitney U, Brunner–Munzel and Cliff's delta
+//! (stage 4, statistics).
 //!
 //! Role: beside the KS test, a shift test and an ordinal effect size for a pair of authorities'
 //! overall scores (or any two samples of scores). Input: two finite samples `a`, `b`.
@@ -222,11 +223,57 @@ fn validate(x: &[f64], what: &str) -> Result<()> {
 }
 
 /// Mann–Whitney, Brunner–Munzel and Cliff's delta for `a` versus `b`, with a 95 % interval.
+///
+/// # Errors
+/// An empty sample or a non-finite value.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::rank::{MannWhitneyMethod, compare_ranks};
+/// # fn main() -> losstat::Result<()> {
+/// // The ordinal samples A1, A2 of stats_reference.md §2.5, as counts of the scores 1..5.
+/// let from_counts = |c: [usize; 5]| -> Vec<f64> {
+///     (1..=5).zip(c).flat_map(|(s, k)| std::iter::repeat_n(f64::from(s), k)).collect()
+/// };
+/// let r = compare_ranks(&from_counts([2, 5, 8, 4, 1]), &from_counts([1, 2, 6, 8, 3]))?;
+/// // SciPy 1.17.1 = R 4.2.2 (§4.7): U = 129.5, Mann–Whitney p (continuity and tie
+/// // correction) = 0.0488471846959108, Cliff's δ = −0.3525.
+/// assert_eq!((r.u_statistic, r.mann_whitney_method), (129.5, MannWhitneyMethod::Asymptotic));
+/// let p = 0.048_847_184_695_910_8;
+/// assert!((r.mann_whitney_p - p).abs() <= 1e-12 * p);
+/// assert!((r.cliffs_delta + 0.3525).abs() <= 1e-12 * 0.3525);
+/// # Ok(()) }
+/// ```
 pub fn compare_ranks(a: &[f64], b: &[f64]) -> Result<RankComparison> {
     compare_ranks_at(a, b, DEFAULT_CONFIDENCE)
 }
 
 /// As [`compare_ranks`], with the confidence level of the Cliff's delta interval (0 < level < 1).
+///
+/// # Errors
+/// As [`compare_ranks`], and a level outside (0, 1).
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::rank::compare_ranks_at;
+/// # fn main() -> losstat::Result<()> {
+/// let (a, b) = ([1.0, 2.0, 2.0, 3.0], [2.0, 3.0, 3.0, 4.0, 5.0]);
+/// let r95 = compare_ranks_at(&a, &b, 0.95)?;
+/// // tools/reference/kde_rank_reference.py, bm_df_and_delta_ci(a, b) (case "small_ties" of
+/// // tests/data/reference/kde_rank_scipy.json): the interval is clipped at −1 below.
+/// let high = -0.102_088_053_454_233;
+/// assert_eq!(r95.cliffs_delta_ci_low, Some(-1.0));
+/// assert!(r95.cliffs_delta_ci_high.is_some_and(|got| (got - high).abs() <= 1e-12 * -high));
+/// // By hand, U = 0 + ½ + ½ + 2 = 3 and δ = (2·3 − 20)/20 = −0.7 at any level; a lower
+/// // level narrows the interval.
+/// let r80 = compare_ranks_at(&a, &b, 0.80)?;
+/// assert!((r80.cliffs_delta + 0.7).abs() <= 1e-12 * 0.7);
+/// let highs = r80.cliffs_delta_ci_high.zip(r95.cliffs_delta_ci_high);
+/// assert!(highs.is_some_and(|(h80, h95)| h80 < h95));
+/// # Ok(()) }
+/// ```
 pub fn compare_ranks_at(a: &[f64], b: &[f64], confidence: f64) -> Result<RankComparison> {
     validate(a, "rank comparison, first sample")?;
     validate(b, "rank comparison, second sample")?;

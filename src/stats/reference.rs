@@ -1,5 +1,6 @@
-//! Test support: the SciPy reference values written by `tools/reference/kde_rank_reference.py`
-//! (committed in `tests/data/reference/`), shared by the statistics modules' unit tests.
+//! Test support for stage 4 (statistics): the SciPy reference values written by
+//! `tools/reference/kde_rank_reference.py` (committed in `tests/data/reference/`), shared by
+//! the statistics modules' unit tests.
 
 use serde_json::Value;
 

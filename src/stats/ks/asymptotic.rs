@@ -1,5 +1,6 @@
 //! Asymptotic KS p-values as SciPy computes them, and the finite-n Kolmogorov
-//! distribution `kstwo` that SciPy's two-sided "asymptotic" p-value actually uses.
+//! distribution `kstwo` that SciPy's two-sided "asymptotic" p-value actually uses
+//! (stage 4, part of [`super`]; the distributions are re-exported there).
 //!
 //! Input: a statistic `D` (a fraction) and the sample sizes. Output: a p-value.
 //!
@@ -34,7 +35,12 @@ const PI_SQUARED: f64 = std::f64::consts::PI * std::f64::consts::PI;
 /// # Errors
 /// [`Error::DegenerateSample`] for the two-sided case when `round_half_even(en) = 0`
 /// (only `n_a = n_b = 1`), where SciPy returns NaN.
-pub fn scipy_asymptotic_p(d: f64, n_a: usize, n_b: usize, alternative: Alternative) -> Result<f64> {
+pub(crate) fn scipy_asymptotic_p(
+    d: f64,
+    n_a: usize,
+    n_b: usize,
+    alternative: Alternative,
+) -> Result<f64> {
     let m = n_a.max(n_b) as f64;
     let n = n_a.min(n_b) as f64;
     let en = m * n / (m + n);
@@ -70,6 +76,19 @@ fn clip_prob(p: f64) -> f64 {
 
 /// Survival function of the finite-n two-sided one-sample Kolmogorov statistic
 /// `P(D_n ≥ d)` — `scipy.stats.kstwo.sf(d, n)`. `n = 0` or NaN `d` gives NaN.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::ks::kstwo_sf;
+/// // SciPy 1.17.1 kstwo.sf(3/7, 3) (stats_reference.md §4.3, "computed here").
+/// let expected = 0.516_034_985_422_740_6;
+/// assert!((kstwo_sf(3.0 / 7.0, 3) - expected).abs() <= 1e-12 * expected);
+/// // Closed form sf(1 − 1/n) = 2/nⁿ (SciPy TestKSTwo, §4.3): n = 5 gives 2/3125.
+/// let expected = 2.0 / 3125.0;
+/// assert!((kstwo_sf(1.0 - 1.0 / 5.0, 5) - expected).abs() <= 1e-12 * expected);
+/// assert!(kstwo_sf(0.5, 0).is_nan());
+/// ```
 pub fn kstwo_sf(d: f64, n: u64) -> f64 {
     if n == 0 || d.is_nan() {
         return f64::NAN;
@@ -393,7 +412,9 @@ fn pomeranz_cdf(n: u64, d: f64) -> f64 {
         }
         let max = current.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if max > 0.0 && max < EM128 {
-            current.iter_mut().for_each(|v| *v *= EP128);
+            for v in &mut current {
+                *v *= EP128;
+            }
             exponent -= 128;
         }
         cur_start = prev_start + j1 - k1;
@@ -570,6 +591,16 @@ impl DoubleDouble {
 /// `x·Σ_{j=0}^{⌊n(1−x)⌋} C(n,j)(1−x−j/n)^{n−j}(x+j/n)^{j−1}` evaluated term by term in
 /// logarithms with double-double bases; for `n > 10⁶` the asymptotic
 /// `exp(−(6nx+1)²/(18n))`, as SciPy.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::ks::smirnov_sf;
+/// // scipy.special.smirnov(4, 0.5) = 0.09375 (SciPy test_kolmogorov.py, stats_reference.md
+/// // §4.3). By hand, only j = 0, 1 of the sum are non-zero: 0.5·(0.5⁴/0.5 + 4·0.25³) = 3/32.
+/// let expected = 3.0 / 32.0;
+/// assert!((smirnov_sf(4, 0.5) - expected).abs() <= 1e-12 * expected);
+/// ```
 pub fn smirnov_sf(n: u64, x: f64) -> f64 {
     if n == 0 || x.is_nan() {
         return f64::NAN;
@@ -615,6 +646,18 @@ pub fn smirnov_sf(n: u64, x: f64) -> f64 {
 /// Survival function of the Kolmogorov limit distribution, `P(K > x)`
 /// (`scipy.special.kolmogorov`, `kstwobign.sf`): `2Σ(−1)^{k−1}e^{−2k²x²}` for `x > 0.82`,
 /// `1 − √(2π)/x·Σ_{k odd} e^{−k²π²/(8x²)}` below.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::ks::kolmogorov_sf;
+/// // scipy.special.kolmogorov(1) and kolmogorov(0.5), SciPy test_kolmogorov.py (stats_reference.md
+/// // §4.3); relative 1e-10 as in that test (both branches of the series).
+/// let expected = 0.269_999_671_677_354_56;
+/// assert!((kolmogorov_sf(1.0) - expected).abs() <= 1e-10 * expected);
+/// let expected = 0.963_945_243_664_875_1;
+/// assert!((kolmogorov_sf(0.5) - expected).abs() <= 1e-10 * expected);
+/// ```
 pub fn kolmogorov_sf(x: f64) -> f64 {
     if x.is_nan() {
         return f64::NAN;

@@ -1,5 +1,6 @@
 //! SciPy-compatible p-value of the two-sample KS test: method choice, exact lattice
-//! probabilities without ties, and the fall-back to the asymptotic formulas.
+//! probabilities without ties, and the fall-back to the asymptotic formulas (stage 4, part
+//! of [`super`]; private).
 //!
 //! Input: the integer statistic ([`KsStatistic`], [`KsExtreme`]), the alternative and the
 //! requested [`KsMethod`]. Output: [`ScipyPValue`], the p-value and the method used.
@@ -33,11 +34,11 @@ use super::{Alternative, KsMethod, MAX_AUTO_N};
 
 /// SciPy's p-value and the method that produced it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ScipyPValue {
+pub(crate) struct ScipyPValue {
     /// The p-value `scipy.stats.ks_2samp` reports.
-    pub p_value: f64,
+    pub(crate) p_value: f64,
     /// The method SciPy actually used (after any fallback).
-    pub method: KsMethod,
+    pub(crate) method: KsMethod,
 }
 
 /// Which side(s) of the diagonal band end a path.
@@ -85,7 +86,7 @@ impl Lattice {
 ///
 /// # Errors
 /// Propagates [`scipy_asymptotic_p`]'s error for `n_a = n_b = 1` with the asymptotic method.
-pub fn scipy_p_value(
+pub(crate) fn scipy_p_value(
     stat: &KsStatistic,
     chosen: &KsExtreme,
     alternative: Alternative,
@@ -120,7 +121,7 @@ fn lcm_exceeds_int32(n_a: usize, n_b: usize) -> bool {
 
 /// The exact p-value without ties for a statistic of `units/(n_a·n_b)`, or `None` where
 /// SciPy's exact attempt fails (it then falls back to the asymptotic p).
-pub fn exact_p(n_a: usize, n_b: usize, units: u64, alternative: Alternative) -> Option<f64> {
+pub(crate) fn exact_p(n_a: usize, n_b: usize, units: u64, alternative: Alternative) -> Option<f64> {
     let lattice = Lattice::new(n_a, n_b);
     let g = gcd(n_a as i64, n_b as i64);
     let h = i64::try_from(units).ok()? / g;

@@ -1,28 +1,30 @@
-//! Two-sample Kolmogorov–Smirnov test (statistics stage).
+//! Two-sample Kolmogorov–Smirnov test (stage 4, statistics).
 //!
 //! Input: two plain slices of finite `f64` (in losstat, the overall scores of two
 //! authorities), an [`Alternative`] and a [`KsMethod`].
 //! Output: a [`KsTest`] with the statistic, SciPy's p-value and the exact p-value
-//! conditional on the tie pattern.
+//! conditional on the tie pattern; [`ks_p_ties`] and [`ks_permutation`] give the tie-aware
+//! p-values on their own, [`kstwo_sf`], [`smirnov_sf`] and [`kolmogorov_sf`] the
+//! one-sample distributions SciPy's asymptotic p-values use.
 //!
 //! Method:
 //! * The statistic is built from integer counts at the ends of tie blocks of the pooled
 //!   sample: `k = max_t (n_b·c_a(t) − n_a·c_b(t))` (or its negative), `D = k/(n_a·n_b)`
-//!   ([`statistic`]). Location and sign follow `scipy.stats.ks_2samp` (SciPy ≥ 1.10).
+//!   ([`KsStatistic`]). Location and sign follow `scipy.stats.ks_2samp` (SciPy ≥ 1.10).
 //! * `p_value` reproduces `scipy.stats.ks_2samp` (SciPy 1.17): `Auto` is exact when
 //!   `max(n_a, n_b) ≤ 10000`. Exact two-sided uses the reflection series for equal sizes
 //!   and the Viehmann (2021) outside-probability recursion otherwise; exact one-sided
 //!   uses the same stable recursion with a one-sided boundary (SciPy counts paths with
 //!   Hodges' (1958) first-passage method; the values agree to ~1e-11, ours being exact
 //!   to ~1e-15), and falls back to the asymptotic p exactly where SciPy's path count
-//!   overflows ([`exact`]). The asymptotic two-sided p is `kstwo.sf(D, round_half_even(en))`
-//!   (Simard & L'Ecuyer 2011), the one-sided one is Hodges' (1957/58) eq. 5.3
-//!   ([`asymptotic`]).
+//!   overflows (private module `exact`). The asymptotic two-sided p is
+//!   `kstwo.sf(D, round_half_even(en))` ([`kstwo_sf`]; Simard & L'Ecuyer 2011), the
+//!   one-sided one is Hodges' (1957/58) eq. 5.3 (private module `asymptotic`).
 //! * `p_value_ties` is the exact permutation p-value given the tie pattern, as R ≥ 4.4's
 //!   `psmirnov(exact = TRUE, z = ...)` (Schröer & Trenkler 1995, with Viehmann's
-//!   recursion) ([`ties`]). SciPy's p assumes continuous data and is conservative on tied
-//!   scores; losstat reports both.
-//! * [`permutation`] gives a seeded, thread-count-independent Monte Carlo permutation p,
+//!   recursion) ([`ks_p_ties`]). SciPy's p assumes continuous data and is conservative on
+//!   tied scores; losstat reports both.
+//! * [`ks_permutation`] gives a seeded, thread-count-independent Monte Carlo permutation p,
 //!   optionally permuting only within strata.
 //!
 //! References: Hodges, J. L. (1958), "The significance probability of the Smirnov
@@ -32,11 +34,11 @@
 //! two-sample Kolmogorov–Smirnov test", arXiv:2102.08037; Simard, R. & L'Ecuyer, P.
 //! (2011), "Computing the two-sided Kolmogorov–Smirnov distribution", J. Stat. Softw. 39.
 
-pub mod asymptotic;
-pub mod exact;
-pub mod permutation;
-pub mod statistic;
-pub mod ties;
+mod asymptotic;
+mod exact;
+mod permutation;
+mod statistic;
+mod ties;
 
 #[cfg(test)]
 mod reference_tests;
@@ -46,8 +48,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 pub use asymptotic::{kolmogorov_sf, kstwo_sf, smirnov_sf};
-pub use permutation::{PermutationTest, ks_permutation};
-pub use statistic::KsStatistic;
+pub use permutation::{MAX_PERMUTATIONS, PermutationTest, ks_permutation};
+pub use statistic::{KsExtreme, KsStatistic};
 pub use ties::ks_p_ties;
 
 /// SciPy's largest sample size for which `method='auto'` computes the exact p-value.
@@ -126,6 +128,27 @@ pub struct KsTest {
 /// ±inf, [`Error::InvalidParameter`] if the samples are too large for the integer
 /// lattice, [`Error::DegenerateSample`] when SciPy's asymptotic two-sided p-value is
 /// undefined (`n_a = n_b = 1` with the asymptotic method: `round(en) = 0`, SciPy gives NaN).
+///
+/// # Examples
+///
+/// SciPy's `testTwoVsFour`: the two values of `a` lie just right of 1 and 2.
+///
+/// ```
+/// use losstat::stats::ks::{Alternative, KsMethod, ks_2samp};
+/// # fn main() -> losstat::Result<()> {
+/// let (a, b) = ([1.01, 2.01], [1.0, 2.0, 3.0, 4.0]);
+/// let test = ks_2samp(&a, &b, Alternative::TwoSided, KsMethod::Auto)?;
+/// // D = 1/2 by hand: at x = 2.01, F_a = 2/2 and F_b = 2/4 (4 lattice units of 1/(2·4)).
+/// assert_eq!((test.statistic, test.statistic_units), (0.5, 4));
+/// assert_eq!((test.statistic_location, test.statistic_sign), (2.01, 1));
+/// // p = 14/15: stats_reference.md §4.1 (testTwoVsFour) and §4.2 (exact fractions).
+/// let expected = 14.0 / 15.0;
+/// assert!((test.p_value - expected).abs() <= 1e-12 * expected);
+/// assert_eq!(test.method, KsMethod::Exact);
+/// // No ties: the tie-exact p is R's 0.93333333333333335 = 14/15 too (§4.4, R 4.2.2).
+/// assert!((test.p_value_ties - expected).abs() <= 1e-12 * expected);
+/// # Ok(()) }
+/// ```
 pub fn ks_2samp(
     a: &[f64],
     b: &[f64],

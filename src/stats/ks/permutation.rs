@@ -1,5 +1,6 @@
 //! Monte Carlo permutation p-value of the two-sample KS statistic, optionally
-//! stratified, reproducible for any thread count.
+//! stratified, reproducible for any thread count (stage 4, part of [`super`]; the entry
+//! point is re-exported there).
 //!
 //! Input: two samples, optional stratum codes per observation of each, the alternative,
 //! the number of random permutations, a seed and a stream number.
@@ -32,10 +33,11 @@ use super::Alternative;
 use super::statistic::KsStatistic;
 
 /// Permutations per independently seeded block (the unit of parallel work).
-pub const BLOCK_SIZE: u64 = 256;
+pub(crate) const BLOCK_SIZE: u64 = 256;
 /// log2 of the ChaCha word offset between consecutive blocks.
 const BLOCK_WORDS_LOG2: u32 = 36;
-/// Largest number of permutations: 2^32 blocks fit in ChaCha's 2^68-word stream.
+/// Largest number of permutations [`ks_permutation`] accepts (2^40): 2^32 blocks of 256
+/// fit in ChaCha's 2^68-word stream.
 pub const MAX_PERMUTATIONS: u64 = BLOCK_SIZE << 32;
 /// Largest pooled sample: a block must stay within its 2^36 words (≤ 4 words per draw).
 const MAX_POOLED: usize = 1 << (BLOCK_WORDS_LOG2 - 8 - 2);
@@ -61,14 +63,38 @@ pub struct PermutationTest {
     pub stratified: bool,
 }
 
-/// Monte Carlo permutation p-value for the KS statistic; see the module docs.
+/// Monte Carlo permutation p-value for the KS statistic of `alternative`:
+/// `p = (b + 1)/(m + 1)`, `b` the number of the `m = permutations` random relabellings of
+/// the pooled sample whose statistic (at tie-block ends, in exact lattice units) reaches
+/// the observed one (Phipson & Smyth 2010). Unstratified, it converges to
+/// [`ks_p_ties`](super::ks_p_ties).
 ///
 /// `strata`, if given, holds one stratum code per observation of `a` and of `b`; labels
-/// are then permuted only among observations with the same code.
+/// are then permuted only among observations with the same code. The draws depend only on
+/// `(data, seed, stream, permutations)`, never on the number of threads; give each
+/// comparison its own `stream` so that comparisons are independent.
 ///
 /// # Errors
 /// Empty or non-finite samples; `permutations` outside `1..=MAX_PERMUTATIONS`; strata
 /// whose lengths differ from the samples'; a pooled sample above 2^26 values.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::ks::{Alternative, ks_permutation};
+/// # fn main() -> losstat::Result<()> {
+/// let (x, y) = ([1.0, 2.0, 2.0, 3.0, 3.0], [1.0, 2.0, 3.0, 3.0, 4.0, 5.0, 6.0]);
+/// let m = 20_000;
+/// let test = ks_permutation(&x, &y, None, Alternative::TwoSided, m, 2024, 0)?;
+/// // The Monte Carlo p estimates the tie-exact p 8/33 (R psmirnov, stats_reference.md §4.3):
+/// // allow four standard errors.
+/// let exact = 8.0 / 33.0;
+/// let se = (exact * (1.0 - exact) / m as f64).sqrt();
+/// assert!((test.p_value - exact).abs() <= 4.0 * se);
+/// // D = 3/7 by hand: at x = 3, F_x = 5/5 and F_y = 4/7.
+/// assert_eq!((test.statistic, test.permutations), (3.0 / 7.0, m));
+/// # Ok(()) }
+/// ```
 pub fn ks_permutation(
     a: &[f64],
     b: &[f64],

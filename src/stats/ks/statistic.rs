@@ -1,4 +1,5 @@
-//! The two-sample KS statistic from integer counts at the ends of tie blocks.
+//! The two-sample KS statistic from integer counts at the ends of tie blocks (stage 4,
+//! part of [`super`]; the type is re-exported there).
 //!
 //! Input: two samples (validated here: non-empty, finite).
 //! Output: [`KsStatistic`]: `D⁺` and `D⁻` in lattice units of `1/(n_a·n_b)`, where SciPy
@@ -41,6 +42,27 @@ pub struct KsExtreme {
 }
 
 /// Both one-sided statistics of two samples, with the tie structure of the pooled sample.
+///
+/// The ECDF difference is evaluated only at the ends of tie blocks of the pooled sample,
+/// as the exact integer `n_b·c_a − n_a·c_b` over `n_a·n_b`, so equal fractions are equal
+/// (SciPy and R compute it in floats and can be an ulp off). Location and sign follow
+/// SciPy 1.17 `ks_2samp`.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::ks::{Alternative, KsStatistic};
+/// # fn main() -> losstat::Result<()> {
+/// let s = KsStatistic::compute(&[1.01, 2.01], &[1.0, 2.0, 3.0, 4.0])?;
+/// // By hand, in units of 1/(2·4): D⁺ = F_a − F_b = 1 − 2/4 at 2.01 (4 units), and
+/// // D⁻ = F_b − F_a = 1/4 − 0 at 1 (2 units); SciPy testTwoVsFour (stats_reference.md
+/// // §4.1) has D = 2/4, 2/4, 1/4 for two-sided, greater, less.
+/// assert_eq!((s.d_plus.units, s.d_minus.units), (4, 2));
+/// assert_eq!(s.choose(Alternative::TwoSided), s.d_plus);
+/// assert_eq!((s.to_fraction(s.d_minus.units), s.lattice_size()), (0.25, 8));
+/// assert!(!s.has_ties());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct KsStatistic {
     /// Size of the first sample.

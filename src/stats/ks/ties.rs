@@ -1,5 +1,5 @@
 //! Exact KS p-value conditional on the tie pattern (R ≥ 4.4 `psmirnov(exact = TRUE,
-//! z = ...)`).
+//! z = ...)`; stage 4, part of [`super`]; the entry point is re-exported there).
 //!
 //! Input: two samples (or sizes, a tie pattern and a threshold) and the alternative.
 //! Output: `P(D ≥ d_obs)` under the permutation null: all `C(n_a+n_b, n_a)` assignments of
@@ -32,7 +32,24 @@ use super::statistic::KsStatistic;
 /// (D = 0) give 1 at once.
 ///
 /// # Errors
-/// As [`super::ks_2samp`]: empty samples or non-finite values.
+/// As [`ks_2samp`](super::ks_2samp): empty samples or non-finite values.
+///
+/// # Examples
+///
+/// The Schröer–Trenkler example, heavily tied (`ks.test(c(1,2,2,3,3), c(1,2,3,3,4,5,6))`).
+///
+/// ```
+/// use losstat::stats::ks::{Alternative, ks_p_ties};
+/// # fn main() -> losstat::Result<()> {
+/// let (x, y) = ([1.0, 2.0, 2.0, 3.0, 3.0], [1.0, 2.0, 3.0, 3.0, 4.0, 5.0, 6.0]);
+/// // R psmirnov(z = c(x, y), sizes = c(5, 7), q = 3/7, lower.tail = FALSE) = 8/33, and
+/// // 47/264 with alternative = "greater" (stats_reference.md §4.3 and §2.5).
+/// let two_sided = ks_p_ties(&x, &y, Alternative::TwoSided)?;
+/// assert!((two_sided - 8.0 / 33.0).abs() <= 1e-12 * (8.0 / 33.0));
+/// let greater = ks_p_ties(&x, &y, Alternative::Greater)?;
+/// assert!((greater - 47.0 / 264.0).abs() <= 1e-12 * (47.0 / 264.0));
+/// # Ok(()) }
+/// ```
 pub fn ks_p_ties(a: &[f64], b: &[f64], alternative: Alternative) -> Result<f64> {
     let stat = KsStatistic::compute(a, b)?;
     Ok(p_ties_for_statistic(&stat, alternative))
@@ -51,13 +68,13 @@ pub(crate) fn p_ties_for_statistic(stat: &KsStatistic, alternative: Alternative)
 
 /// Which pooled positions `0..=N` end a tie block (position k = k values consumed).
 #[derive(Debug, Clone)]
-pub struct TiePattern {
+pub(crate) struct TiePattern {
     ends: Vec<bool>,
 }
 
 impl TiePattern {
     /// From the ascending list of block-end positions (the last being `total`).
-    pub fn from_block_ends(total: usize, block_ends: &[usize]) -> Self {
+    pub(crate) fn from_block_ends(total: usize, block_ends: &[usize]) -> Self {
         let mut ends = vec![false; total + 1];
         for &k in block_ends {
             if let Some(slot) = ends.get_mut(k) {
@@ -68,7 +85,8 @@ impl TiePattern {
     }
 
     /// From pooled values in any order (R's `z` argument of `psmirnov`).
-    pub fn from_values(values: &[f64]) -> Self {
+    #[cfg(test)]
+    pub(crate) fn from_values(values: &[f64]) -> Self {
         let sorted = super::statistic::sorted(values);
         let total = sorted.len();
         let mut ends = vec![false; total + 1];
@@ -79,7 +97,8 @@ impl TiePattern {
     }
 
     /// No ties: every position ends a block.
-    pub fn untied(total: usize) -> Self {
+    #[cfg(test)]
+    pub(crate) fn untied(total: usize) -> Self {
         let mut ends = vec![true; total + 1];
         ends[0] = false;
         Self { ends }
@@ -98,7 +117,7 @@ impl TiePattern {
 /// block end in each column, so each column is a run of plain mixing steps
 /// `u[j] ← w_i·u[j] + w_j·u[j−1]` (weights from a table of `1/(i+j)`, no division or
 /// branch per cell) broken only at those few candidate cells.
-pub fn upper_tail(
+pub(crate) fn upper_tail(
     n_a: usize,
     n_b: usize,
     pattern: &TiePattern,
