@@ -74,7 +74,7 @@ impl Fixture {
             &SimulationOptions {
                 scale,
                 seed: SEED,
-                dirty: false,
+                ..SimulationOptions::default()
             },
         )
         .expect("simulate");

@@ -172,6 +172,27 @@ pub enum Error {
         summary: String,
     },
 
+    /// The authority column names far more authorities than there are: most likely another
+    /// column was read as the authority.
+    #[error(
+        "{files}: the authority column \"{column}\" holds {count} different authorities, more than \
+         the {limit} a real export can have (Denmark has five socialtilsyn); the most frequent are \
+         {examples}. Is it the right column? Name the right one with --column authority=NAME, or \
+         give --max-authorities {count} to go on with these"
+    )]
+    TooManyAuthorities {
+        /// The input files, comma separated.
+        files: String,
+        /// The header the authority was read from.
+        column: String,
+        /// Distinct authorities found.
+        count: usize,
+        /// The limit.
+        limit: usize,
+        /// The most frequent values with their row counts.
+        examples: String,
+    },
+
     /// An output could not be written.
     #[error("cannot write {}: {source}", path.display())]
     Write {

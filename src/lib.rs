@@ -15,6 +15,7 @@
 //! | 2 | [`mod@filter`] | [`filter()`] | raw ratings → [`Filtered`] (the LOS filters; every exclusion listed; kept ratings and visits as polars tables) |
 //! | 2b | [`mod@anonymize`] | [`anonymize()`] | [`Filtered`] → the same with "Socialtilsyn 1–5", and the key |
 //! | 3 | [`mod@rollup`] | [`rollup()`] | kept ratings → [`Rollup`] (criterion, theme, overall score per visit) |
+//! | 3b | [`export_check`] | [`export_check::check`] | the export's own criterion, theme and overall scores vs the roll-up → [`export_check::ExportCheck`] |
 //! | 4 | [`stats`] | [`ks_2samp`], [`ks_p_ties`], [`ks_permutation`], [`gaussian_kde`], [`histogram`], [`deviation_table`], [`adjust`], [`compare_pairs`], [`compare_ranks`], [`summarize`] | plain slices → named results |
 //! | 5 | [`analysis`] | [`analyze`], [`screen`] | all of the above → one [`Analysis`]; writes nothing |
 //! | 5 | [`profile`] | [`visit_profile`] | one visit → [`VisitProfile`] (seed 000's single-visit report) |
@@ -46,6 +47,7 @@
 pub mod analysis;
 pub mod anonymize;
 pub mod error;
+pub mod export_check;
 pub mod filter;
 pub mod frame;
 pub mod load;

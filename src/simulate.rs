@@ -46,6 +46,12 @@ pub struct SimulationOptions {
     pub seed: u64,
     /// Inject bad rows of every kind.
     pub dirty: bool,
+    /// After each visit's ratings, write the export's own criterion, theme and overall
+    /// scores as rows (`Kriterium 3`, `Tema 4`, `Samlet`), rounded to two decimals, as the
+    /// real export does.
+    pub levels: bool,
+    /// How visit dates are written.
+    pub dates: DateStyle,
 }
 
 impl Default for SimulationOptions {
@@ -54,8 +60,21 @@ impl Default for SimulationOptions {
             scale: 1.0,
             seed: 2024,
             dirty: false,
+            levels: false,
+            dates: DateStyle::Iso,
         }
     }
+}
+
+/// How the simulated visit dates are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum DateStyle {
+    /// `2023-05-12`.
+    #[default]
+    Iso,
+    /// `12-05-2023`, as Danish Excel writes dates.
+    Danish,
 }
 
 /// How the CSV is written.
@@ -79,6 +98,8 @@ pub struct Simulation {
     pub records: Vec<Vec<String>>,
     /// What `dirty` injected, by the filter rule each bad row is for.
     pub injected: BTreeMap<Rule, u64>,
+    /// How many of the records are criterion, theme or overall scores (`levels`).
+    pub level_rows: usize,
 }
 
 /// Authorities with visit counts and base distribution over the scores 1–5. The shares of 5
@@ -249,12 +270,27 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
     ]
     .map(|field| field.name().to_string())
     .to_vec();
-    let mut records = records(&visits, &offers);
+    let written = Written {
+        offers: &offers,
+        model,
+        options,
+    };
+    let mut records = Vec::new();
+    let mut level_rows = 0;
+    for v in &visits {
+        records.extend(written.ratings(v));
+        if options.levels {
+            let levels = written.levels(v);
+            level_rows += levels.len();
+            records.extend(levels);
+        }
+    }
     records.extend(extra);
     Ok(Simulation {
         header,
         records,
         injected,
+        level_rows,
     })
 }
 
@@ -366,32 +402,96 @@ impl Draw<'_> {
     }
 }
 
-/// One record per rating of `visits`.
-fn records(visits: &[Visit], offers: &[Offer]) -> Vec<Vec<String>> {
-    let mut records = Vec::new();
-    for v in visits {
-        let offer = &offers[v.offer];
-        let last = v.ratings.len().saturating_sub(1);
-        for (k, (indicator, score)) in v.ratings.iter().enumerate() {
-            let authority = if v.blank_authority_last && k == last {
-                String::new()
-            } else {
-                AUTHORITIES
-                    .get(v.authority)
-                    .map_or(String::new(), |a| a.0.to_string())
-            };
-            records.push(vec![
-                authority,
-                v.id.clone(),
-                offer.id.clone(),
-                OFFER_TYPES[offer.kind_index].0.to_string(),
-                v.date.clone(),
-                indicator.clone(),
-                score.clone(),
-            ]);
-        }
+/// How the records of a visit are written.
+struct Written<'a> {
+    offers: &'a [Offer],
+    model: &'a QualityModel,
+    options: &'a SimulationOptions,
+}
+
+impl Written<'_> {
+    /// The visit's fields before the indicator and score: authority, visit, offer, type, date.
+    fn visit_fields(&self, v: &Visit, blank_authority: bool) -> Vec<String> {
+        let offer = &self.offers[v.offer];
+        let authority = if blank_authority {
+            String::new()
+        } else {
+            AUTHORITIES
+                .get(v.authority)
+                .map_or(String::new(), |a| a.0.to_string())
+        };
+        let date = match self.options.dates {
+            DateStyle::Iso => v.date.clone(),
+            DateStyle::Danish => danish_date(&v.date),
+        };
+        vec![
+            authority,
+            v.id.clone(),
+            offer.id.clone(),
+            OFFER_TYPES[offer.kind_index].0.to_string(),
+            date,
+        ]
     }
-    records
+
+    /// One record per rating of the visit.
+    fn ratings(&self, v: &Visit) -> Vec<Vec<String>> {
+        let last = v.ratings.len().saturating_sub(1);
+        v.ratings
+            .iter()
+            .enumerate()
+            .map(|(k, (indicator, score))| {
+                let mut record = self.visit_fields(v, v.blank_authority_last && k == last);
+                record.extend([indicator.clone(), score.clone()]);
+                record
+            })
+            .collect()
+    }
+
+    /// The export's own criterion, theme and overall scores of the visit (from its ratings
+    /// that are integers 1–5 of a modelled criterion), two decimals.
+    fn levels(&self, v: &Visit) -> Vec<Vec<String>> {
+        // (theme, criterion) → scores
+        let mut criteria: BTreeMap<(u32, u32), Vec<f64>> = BTreeMap::new();
+        for (indicator, score) in &v.ratings {
+            let id = crate::model::IndicatorId::parse(indicator);
+            let theme = id.and_then(|id| self.model.theme_of_criterion(id.criterion));
+            if let (Some(id), Some(theme), Ok(score @ 1..=5)) = (id, theme, score.parse::<u8>()) {
+                let slot = criteria.entry((theme, id.criterion)).or_default();
+                slot.push(f64::from(score));
+            }
+        }
+        let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+        let mut themes: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+        let mut rows: Vec<(String, f64)> = Vec::new();
+        for ((theme, criterion), scores) in &criteria {
+            let score = mean(scores);
+            themes.entry(*theme).or_default().push(score);
+            rows.push((format!("Kriterium {criterion}"), score));
+        }
+        let theme_scores: Vec<f64> = themes.values().map(|c| mean(c)).collect();
+        for (theme, score) in themes.keys().zip(&theme_scores) {
+            rows.push((format!("Tema {theme}"), *score));
+        }
+        if !theme_scores.is_empty() {
+            rows.push(("Samlet".to_string(), mean(&theme_scores)));
+        }
+        rows.into_iter()
+            .map(|(label, score)| {
+                let mut record = self.visit_fields(v, false);
+                record.extend([label, format!("{score:.2}")]);
+                record
+            })
+            .collect()
+    }
+}
+
+/// `2023-05-12` written as Danish Excel does, `12-05-2023`.
+fn danish_date(iso: &str) -> String {
+    let mut parts = iso.splitn(3, '-');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(year), Some(month), Some(day)) => format!("{day}-{month}-{year}"),
+        _ => iso.to_string(),
+    }
 }
 
 /// Injects one kind of bad data per group of distinct visits.
@@ -571,8 +671,13 @@ pub fn to_csv(simulation: &Simulation, style: CsvStyle) -> Result<Vec<u8>> {
         match style {
             CsvStyle::Canonical => w.write_record(record),
             CsvStyle::Danish => w.write_record(record.iter().enumerate().map(|(i, cell)| {
-                if i == 6 && cell.len() == 1 && cell.as_bytes()[0].is_ascii_digit() {
+                if i != 6 {
+                    cell.clone()
+                } else if cell.len() == 1 && cell.as_bytes()[0].is_ascii_digit() {
                     format!("{cell},0")
+                } else if cell.parse::<f64>().is_ok() {
+                    // A level score: decimal comma.
+                    cell.replace('.', ",")
                 } else {
                     cell.clone()
                 }
@@ -636,6 +741,7 @@ mod tests {
             scale: 0.1,
             seed: 5,
             dirty: true,
+            ..SimulationOptions::default()
         };
         let a = to_csv(&simulate(&model, &options).expect("a"), CsvStyle::Danish).expect("csv");
         let b = to_csv(&simulate(&model, &options).expect("b"), CsvStyle::Danish).expect("csv");

@@ -14,6 +14,7 @@
 
 mod compare;
 mod describe;
+pub mod guard;
 
 use std::path::PathBuf;
 
@@ -22,7 +23,8 @@ use serde::Serialize;
 use crate::anonymize::{self, Anonymization};
 use crate::error::{Error, Result};
 use crate::filter::{self, Filtered};
-use crate::load::{self, LoadOptions, Source};
+use crate::export_check::{self, ExportCheck};
+use crate::load::{self, LevelScore, LoadOptions, Source};
 use crate::model::QualityModel;
 use crate::progress::{self, Progress, Silent, Step};
 use crate::rollup::{self, Rollup};
@@ -35,7 +37,7 @@ pub use describe::indicator_groups;
 pub(crate) use describe::theme_means;
 
 /// Options for a run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AnalysisOptions {
     /// How to read the inputs.
     pub load: LoadOptions,
@@ -44,6 +46,20 @@ pub struct AnalysisOptions {
     /// Replace authority names by "Socialtilsyn 1" … "Socialtilsyn k", in an order drawn
     /// from this seed, before anything is computed or written.
     pub anonymize: Option<u64>,
+    /// Stop after loading when the authority column holds more distinct authorities than this
+    /// ([`guard::MAX_AUTHORITIES`] by default; see [`guard`]).
+    pub max_authorities: usize,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        Self {
+            load: LoadOptions::default(),
+            stats: StatsOptions::default(),
+            anonymize: None,
+            max_authorities: guard::MAX_AUTHORITIES,
+        }
+    }
 }
 
 /// Which levels the pairwise comparisons cover (the overall level always).
@@ -218,6 +234,9 @@ pub struct Analysis {
     pub anonymization: Option<Anonymization>,
     /// Mean theme scores per authority and nationally (spider charts' reference polygons).
     pub theme_means: Vec<ThemeMean>,
+    /// The export's own criterion, theme and overall scores checked against the roll-up;
+    /// `None` when the export has none.
+    pub export_check: Option<ExportCheck>,
 }
 
 /// The mean of a theme's per-visit scores, for one authority or nationally.
@@ -250,6 +269,8 @@ pub struct Screening {
     pub sources: Vec<Source>,
     /// Kept ratings, exclusions and counts.
     pub filtered: Filtered,
+    /// The export's own criterion, theme and overall scores.
+    pub levels: Vec<LevelScore>,
 }
 
 /// Loads the inputs and applies the filters.
@@ -269,10 +290,12 @@ pub fn screen_with_progress(
     progress: &dyn Progress,
 ) -> Result<Screening> {
     let loaded = load::load_with_progress(paths, &options.load, progress)?;
+    guard::check_authorities(&loaded, options.max_authorities)?;
     let filtered = progress::run(progress, Step::Filter, || filter::filter(&loaded, model))?;
     Ok(Screening {
         sources: loaded.sources,
         filtered,
+        levels: loaded.levels,
     })
 }
 
@@ -295,6 +318,7 @@ pub fn analyze_with_progress(
     let Screening {
         sources,
         mut filtered,
+        levels,
     } = screen_with_progress(paths, &model, options, progress)?;
     let anonymization = options
         .anonymize
@@ -311,6 +335,8 @@ pub fn analyze_with_progress(
         });
     }
     let rollup = progress::run(progress, Step::Rollup, || rollup::rollup(&filtered))?;
+    let export_check = export_check::check(&levels, &filtered, &rollup)?;
+    drop(levels);
     let stats = &options.stats;
     let comparisons = compare::compare_levels(&rollup, stats, progress)?;
     let (authorities, densities, theme_means, deviation) =
@@ -350,5 +376,6 @@ pub fn analyze_with_progress(
         options: *stats,
         anonymization,
         theme_means,
+        export_check,
     })
 }

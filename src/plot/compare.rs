@@ -43,6 +43,21 @@ fn by_theme(themes: &[u32], means: &[&ThemeMean]) -> Vec<Option<f64>> {
         .collect()
 }
 
+/// Why the figures of a `compare` run are not drawn, if they are not: with more authorities
+/// than a real export can have (see [`crate::analysis::guard`]), which the run only gets past
+/// when the user raised the limit, no figure would stay legible (one panel, bar group,
+/// matrix row and spider chart per authority), so none is drawn and the report says why.
+pub fn figures_skipped(analysis: &Analysis) -> Option<String> {
+    let count = analysis.authorities.len();
+    let limit = crate::analysis::guard::MAX_AUTHORITIES;
+    (count > limit).then(|| {
+        format!(
+            "no figures drawn: {count} authorities are more than the {limit} a figure can show legibly; \
+             the tables hold every number"
+        )
+    })
+}
+
 /// A figure to draw.
 type Job = Box<dyn FnOnce() -> Result<Figure> + Send>;
 
@@ -56,6 +71,9 @@ type Job = Box<dyn FnOnce() -> Result<Figure> + Send>;
 /// [`crate::error::Error::Plot`] if drawing a figure fails, or
 /// [`crate::error::Error::InvalidParameter`] if the analysis does not fit a figure.
 pub fn compare_figures(analysis: &Analysis, options: &PlotOptions) -> Result<Vec<Figure>> {
+    if figures_skipped(analysis).is_some() {
+        return Ok(Vec::new());
+    }
     let options = *options;
     let lang = options.lang;
     let names: Vec<String> = analysis

@@ -13,6 +13,7 @@
 use std::fmt::Write;
 
 use crate::analysis::Analysis;
+use crate::export_check::{Definition, ExportCheck, LevelKind};
 use crate::plot::{Figure, Lang};
 
 /// Escapes text for HTML element content and attribute values.
@@ -71,6 +72,16 @@ enum Text {
     Yes,
     No,
     Kept,
+    ExportCheck,
+    ExportCheckIntro,
+    Level,
+    Compared,
+    Agreeing,
+    LargestDifference,
+    Visit,
+    Exported,
+    Recomputed,
+    Definitions,
 }
 
 fn t(key: Text, lang: Lang) -> &'static str {
@@ -123,6 +134,22 @@ fn t(key: Text, lang: Lang) -> &'static str {
         Yes => ("ja", "yes"),
         No => ("nej", "no"),
         Kept => ("Beholdt", "Kept"),
+        ExportCheck => ("Eksportens egne scorer", "The export's own scores"),
+        ExportCheckIntro => (
+            "Udtrækket indeholder også kriterie-, tema- og samlede scorer. De indgår ikke i nogen regel; her sammenlignes de med losstats egne beregninger (kriterium = gennemsnit af indikatorer, tema = gennemsnit af kriterier, samlet = gennemsnit af temaer). En score stemmer, når forskellen er inden for udtrækkets afrunding. Alle scorer står i export_check.csv.",
+            "The export also states criterion, theme and overall scores. They enter no rule; here they are compared with losstat's own (criterion = mean of indicators, theme = mean of criteria, overall = mean of themes). A score agrees when the difference is within the export's rounding. Every score is in export_check.csv.",
+        ),
+        Level => ("Niveau", "Level"),
+        Compared => ("Sammenlignet", "Compared"),
+        Agreeing => ("Stemmer", "Agree"),
+        LargestDifference => ("Største forskel", "Largest difference"),
+        Visit => ("Besøg", "Visit"),
+        Exported => ("I udtrækket", "In the export"),
+        Recomputed => ("Genberegnet", "Recomputed"),
+        Definitions => (
+            "Hvilken definition forklarer udtrækkets scorer?",
+            "Which definition explains the export's scores?",
+        ),
     };
     match lang {
         Lang::Da => da,
@@ -215,8 +242,12 @@ pub fn render(
     page_head(&mut h, font_css, lang);
     input_section(&mut h, analysis, lang);
     filter_section(&mut h, analysis, lang);
+    if let Some(check) = &analysis.export_check {
+        export_check_section(&mut h, check, lang);
+    }
     authorities_section(&mut h, analysis, lang);
-    figures_section(&mut h, figures, lang);
+    let skipped = crate::plot::compare::figures_skipped(analysis);
+    figures_section(&mut h, figures, skipped.as_deref(), lang);
     pairs_section(&mut h, analysis, lang);
     deviations_section(&mut h, analysis, lang);
     page_tail(&mut h, lang);
@@ -362,8 +393,11 @@ fn authorities_section(h: &mut String, analysis: &Analysis, lang: Lang) {
 }
 
 /// The figures with their captions.
-fn figures_section(h: &mut String, figures: &[(Figure, String)], lang: Lang) {
+fn figures_section(h: &mut String, figures: &[(Figure, String)], skipped: Option<&str>, lang: Lang) {
     let _ = writeln!(h, "<h2>{}</h2>", t(Text::Figures, lang));
+    if let Some(note) = skipped {
+        let _ = writeln!(h, "<p>{}</p>", escape(note));
+    }
     for (figure, caption) in figures {
         let _ = write!(
             h,
@@ -460,4 +494,96 @@ fn page_tail(h: &mut String, lang: Lang) {
         t(Text::Method, lang),
         method_notes(lang)
     );
+}
+
+/// The check of the export's own roll-up: counts per authority and level, the largest
+/// differences, and which definition explains the exported scores.
+fn export_check_section(h: &mut String, check: &ExportCheck, lang: Lang) {
+    let _ = write!(
+        h,
+        "<h2>{}</h2>\n<p>{}</p>\n<p>{} / {} ({})</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        t(Text::ExportCheck, lang),
+        t(Text::ExportCheckIntro, lang),
+        check.agreeing,
+        check.compared,
+        t(Text::Agreeing, lang).to_lowercase(),
+        t(Text::Authority, lang),
+        t(Text::Level, lang),
+        t(Text::Compared, lang),
+        t(Text::Agreeing, lang),
+        t(Text::LargestDifference, lang)
+    );
+    for c in &check.by_authority {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.3}</td></tr>",
+            escape(&c.authority),
+            level_text(c.level, lang),
+            c.compared,
+            c.agreeing,
+            c.max_abs_difference
+        );
+    }
+    let _ = writeln!(h, "</table>");
+    if !check.largest_differences.is_empty() {
+        let _ = writeln!(
+            h,
+            "<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            t(Text::Visit, lang),
+            t(Text::Level, lang),
+            t(Text::Exported, lang),
+            t(Text::Recomputed, lang)
+        );
+        for r in &check.largest_differences {
+            let unit = r.unit.map_or_else(String::new, |u| format!(" {u}"));
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}{unit}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(&r.visit_id),
+                level_text(r.level, lang),
+                escape(&r.exported),
+                r.recomputed.map_or("–".to_string(), |x| format!("{x:.3}"))
+            );
+        }
+        let _ = writeln!(h, "</table>");
+    }
+    let _ = writeln!(
+        h,
+        "<h3>{}</h3>\n<table>\n<tr><th>{}</th><th></th><th>{}</th></tr>",
+        t(Text::Definitions, lang),
+        t(Text::Level, lang),
+        t(Text::Agreeing, lang)
+    );
+    for f in &check.definitions {
+        let los = if f.los { " (LOS)" } else { "" };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}{los}</td><td class=\"n\">{} / {}</td></tr>",
+            level_text(f.level, lang),
+            definition_text(f.definition, lang),
+            f.explains,
+            f.of
+        );
+    }
+    let _ = writeln!(h, "</table>");
+}
+
+/// A level's name in `lang`.
+fn level_text(level: LevelKind, lang: Lang) -> &'static str {
+    match (level, lang) {
+        (LevelKind::Criterion, Lang::Da) => "kriterium",
+        (LevelKind::Theme, Lang::Da) => "tema",
+        (LevelKind::Overall, Lang::Da) => "samlet",
+        (level, Lang::En) => level.name(),
+    }
+}
+
+/// A roll-up definition in `lang`.
+fn definition_text(definition: Definition, lang: Lang) -> &'static str {
+    match (definition, lang) {
+        (Definition::MeanOfIndicators, Lang::Da) => "gennemsnit af indikatorerne",
+        (Definition::MeanOfCriteria, Lang::Da) => "gennemsnit af kriterierne",
+        (Definition::MeanOfThemes, Lang::Da) => "gennemsnit af temaerne",
+        (definition, Lang::En) => definition.describe(),
+    }
 }

@@ -53,6 +53,10 @@ pub struct Results<'a> {
     pub completeness: &'a [crate::filter::CompletenessRow],
     /// Whether authority names were replaced by "Socialtilsyn 1" … (the key is not written here).
     pub anonymized: bool,
+    /// The export's own criterion, theme and overall scores checked against the roll-up
+    /// (present only when the export has them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export_check: Option<&'a crate::export_check::ExportCheck>,
 }
 
 /// The `parameters` block.
@@ -278,6 +282,7 @@ pub fn results(analysis: &Analysis) -> Results<'_> {
         deviation: &analysis.deviation,
         completeness: &analysis.filtered.completeness,
         anonymized: analysis.anonymization.is_some(),
+        export_check: analysis.export_check.as_ref(),
     }
 }
 

@@ -136,6 +136,12 @@ pub fn render(analysis: &Analysis, figures: &[Figure], lang: Lang) -> Result<Vec
             tables::completeness(&analysis.filtered)?,
         ),
     ]);
+    if let Some(check) = &analysis.export_check {
+        files.push(OutputFile::new(
+            "export_check.csv",
+            tables::export_check(check, &analysis.sources)?,
+        ));
+    }
     Ok(files)
 }
 

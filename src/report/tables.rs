@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use crate::analysis::Analysis;
 use crate::anonymize::Anonymization;
+use crate::export_check::ExportCheck;
 use crate::error::Result;
 use crate::filter::Filtered;
 use crate::load::Source;
@@ -560,6 +561,50 @@ pub fn completeness(filtered: &Filtered) -> Result<Vec<u8>> {
             &r.visits.to_string(),
             &r.complete.to_string(),
             &r.share.to_string(),
+        ])
+        .map_err(csv_err)?;
+    }
+    finish(w)
+}
+
+/// `export_check.csv`: every criterion, theme and overall score of a kept visit in the export,
+/// with losstat's score for it, the difference and the outcome (see [`crate::export_check`]).
+pub fn export_check(check: &ExportCheck, sources: &[Source]) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "file",
+        "line",
+        "authority",
+        "visit_id",
+        "level",
+        "unit",
+        "exported",
+        "exported_value",
+        "recomputed",
+        "difference",
+        "status",
+    ])
+    .map_err(csv_err)?;
+    for r in &check.rows {
+        let file = sources
+            .get(r.file as usize)
+            .map_or_else(String::new, |s| s.path.display().to_string());
+        let status = serde_json::to_value(r.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        w.write_record([
+            safe_text(&file).as_ref(),
+            &r.line.to_string(),
+            safe_text(&r.authority).as_ref(),
+            safe_text(&r.visit_id).as_ref(),
+            r.level.name(),
+            &r.unit.map_or_else(String::new, |u| u.to_string()),
+            safe_text(&r.exported).as_ref(),
+            &num(r.exported_value),
+            &num(r.recomputed),
+            &num(r.difference),
+            &status,
         ])
         .map_err(csv_err)?;
     }

@@ -6,6 +6,7 @@
 use comfy_table::{Cell, CellAlignment, Table, presets::ASCII_MARKDOWN};
 
 use crate::analysis::{Analysis, Screening};
+use crate::export_check::ExportCheck;
 use crate::filter::{Filtered, Scope};
 use crate::load::{Format, Source};
 use crate::model::QualityModel;
@@ -84,6 +85,9 @@ pub fn compare_summary(analysis: &Analysis) -> String {
         analysis.model.universal().count()
     ));
     out.push_str(&filter_table(&analysis.filtered));
+    if let Some(check) = &analysis.export_check {
+        out.push_str(&export_check_lines(check));
+    }
     let mut t = table(&[
         "authority",
         "visits",
@@ -122,6 +126,72 @@ pub fn compare_summary(analysis: &Analysis) -> String {
     out.push_str(&pairs_table(analysis));
     out.push_str(&deviation_table(analysis));
     out
+}
+
+/// What the check of the export's own roll-up found, in a few lines.
+pub fn export_check_lines(check: &ExportCheck) -> String {
+    let decimals: Vec<String> = check
+        .rounding
+        .iter()
+        .map(|r| format!("{} {}", r.level.name(), r.decimals))
+        .collect();
+    let mut out = format!(
+        "\nExport check: the export states {} criterion, theme and overall scores; {} of {} compared \
+         agree with losstat's roll-up within the export's rounding (decimals: {})",
+        check.levels_read,
+        check.agreeing,
+        check.compared,
+        decimals.join(", ")
+    );
+    let skipped = [
+        (check.visit_not_kept, "of visits the filters dropped"),
+        (check.unreadable, "not numbers"),
+        (check.not_in_rollup, "for units without a valid rating"),
+    ];
+    for (n, why) in skipped.iter().filter(|(n, _)| *n > 0) {
+        out.push_str(&format!("; {n} {why}"));
+    }
+    out.push_str(".\n");
+    if let Some(worst) = check.largest_differences.first() {
+        let unit = worst.unit.map_or_else(String::new, |u| format!(" {u}"));
+        out.push_str(&format!(
+            "  {} disagree; the largest: {}{unit} of visit {} is {} in the export, {} recomputed. \
+             Every score is in export_check.csv.\n",
+            check.disagreeing,
+            worst.level.name(),
+            worst.visit_id,
+            worst.exported,
+            worst.recomputed.map_or("-".to_string(), |r| format!("{r:.3}"))
+        ));
+        for fit in check.definitions.iter().filter(|f| !f.los && f.explains > 0) {
+            out.push_str(&format!(
+                "  The {} score as {} explains {} of the export's {} {} scores (losstat uses LOS's \
+                 definition).\n",
+                fit.level.name(),
+                fit.definition.describe(),
+                fit.explains,
+                fit.of,
+                fit.level.name()
+            ));
+        }
+    }
+    out
+}
+
+/// The notes `losstat simulate` prints: what it wrote to `path`, and what `--dirty` injected.
+pub fn simulated(simulation: &crate::simulate::Simulation, path: &std::path::Path) -> Vec<String> {
+    let ratings = simulation.records.len() - simulation.level_rows;
+    let path = path.display();
+    let mut lines = vec![match simulation.level_rows {
+        0 => format!("wrote {ratings} ratings to {path}"),
+        levels => {
+            format!("wrote {ratings} ratings and {levels} criterion, theme and overall scores to {path}")
+        }
+    }];
+    for (rule, n) in &simulation.injected {
+        lines.push(format!("  injected {n} x {rule}"));
+    }
+    lines
 }
 
 /// How many deviations the summary lists.

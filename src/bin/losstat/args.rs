@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use losstat::analysis::{AdjustScope, AnalysisOptions, Levels, StatsOptions, Stratify};
 use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions};
 use losstat::plot::{Lang, PlotOptions};
-use losstat::simulate::{CsvStyle, SimulationOptions};
+use losstat::simulate::{CsvStyle, DateStyle, SimulationOptions};
 use losstat::stats::kde::Bandwidth;
 use losstat::stats::ks::{Alternative, KsMethod};
 use losstat::stats::multitest::Adjustment;
@@ -97,6 +97,10 @@ pub struct InputArgs {
     /// Exit with code 3 if any rating was excluded.
     #[arg(long)]
     pub strict: bool,
+    /// Stop after loading when the authority column holds more distinct authorities than
+    /// this (a sign that another column was read as the authority).
+    #[arg(long, value_name = "N", default_value_t = losstat::analysis::guard::MAX_AUTHORITIES)]
+    pub max_authorities: usize,
 }
 
 /// Language and resolution of the figures.
@@ -230,6 +234,13 @@ pub struct SimulateArgs {
     /// Inject every kind of bad row the filters exist for.
     #[arg(long)]
     dirty: bool,
+    /// Also write the export's own criterion, theme and overall scores per visit, as rows
+    /// (`Kriterium 3`, `Tema 4`, `Samlet`) after its ratings, rounded to two decimals.
+    #[arg(long)]
+    levels: bool,
+    /// How visit dates are written: `iso` (2023-05-12) or `danish` (12-05-2023).
+    #[arg(long, value_enum, default_value_t = DateStyle::Iso)]
+    dates: DateStyle,
     /// `canonical`: UTF-8, `,`, English headers; `danish`: Windows-1252, `;`, Danish headers, decimal comma.
     #[arg(long, value_enum, default_value_t = CsvStyle::Canonical)]
     pub style: CsvStyle,
@@ -244,6 +255,8 @@ impl SimulateArgs {
             scale: self.scale,
             seed: self.seed,
             dirty: self.dirty,
+            levels: self.levels,
+            dates: self.dates,
         }
     }
 }
@@ -303,6 +316,7 @@ impl InputArgs {
             },
             stats: StatsOptions::default(),
             anonymize: None,
+            max_authorities: self.max_authorities,
         })
     }
 }

@@ -79,7 +79,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Simulate(args) => simulate(&args, &model, note),
         Command::Spider(args) => spider(&args, &model, note),
         Command::Model(args) => {
-            print(&match args.format {
+            print(match args.format {
                 CheckFormat::Table => terminal::model_listing(&model),
                 CheckFormat::Csv => model.to_csv(),
             })?;
@@ -107,6 +107,9 @@ fn compare(
         let figures = progress::run(bars, Step::Figures, || {
             plot::compare::compare_figures(&analysis, &plot_options)
         })?;
+        if let Some(why) = plot::compare::figures_skipped(&analysis) {
+            eprintln!("losstat: warning: {why}");
+        }
         let files = progress::run(bars, Step::Write, || -> Result<_> {
             let files = report::render(&analysis, &figures, plot_options.lang)?;
             report::write_dir(dir, &files, &args.input.inputs, args.force)
@@ -116,8 +119,8 @@ fn compare(
         note(format!("wrote {} files to {}", files.len(), dir.display()));
     }
     match args.format {
-        Format::Table => print(&terminal::compare_summary(&analysis))?,
-        Format::Json => print_bytes(&report::json::to_bytes(&analysis)?)?,
+        Format::Table => print(terminal::compare_summary(&analysis))?,
+        Format::Json => print(&report::json::to_bytes(&analysis)?)?,
     }
     Ok(strict_code(
         args.input.strict,
@@ -130,8 +133,8 @@ fn check(args: &CheckArgs, model: &QualityModel, bars: &Bars) -> Result<ExitCode
     let options = args.input.options()?;
     let screening = analysis::screen_with_progress(&args.input.inputs, model, &options, bars)?;
     match args.format {
-        CheckFormat::Table => print(&terminal::check_report(&screening))?,
-        CheckFormat::Csv => print_bytes(&report::tables::exclusions(
+        CheckFormat::Table => print(terminal::check_report(&screening))?,
+        CheckFormat::Csv => print(&report::tables::exclusions(
             &screening.filtered,
             &screening.sources,
         )?)?,
@@ -159,8 +162,8 @@ fn spider(args: &SpiderArgs, model: &QualityModel, note: impl Fn(String)) -> Res
         note(format!("wrote {} files to {}", files.len(), dir.display()));
     }
     match args.format {
-        Format::Table => print(&terminal::visit_profile(&profile, model))?,
-        Format::Json => print_bytes(&report::json::profile_bytes(&profile)?)?,
+        Format::Table => print(terminal::visit_profile(&profile, model))?,
+        Format::Json => print(&report::json::profile_bytes(&profile)?)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -169,11 +172,9 @@ fn simulate(args: &SimulateArgs, model: &QualityModel, note: impl Fn(String)) ->
     let simulation = simulate::simulate(model, &args.options())?;
     let bytes = simulate::to_csv(&simulation, args.style)?;
     report::write_file(&args.out, &bytes, args.force)?;
-    let (ratings, path) = (simulation.records.len(), args.out.display());
-    note(format!("wrote {ratings} ratings to {path}"));
-    for (rule, n) in &simulation.injected {
-        note(format!("  injected {n} x {rule}"));
-    }
+    terminal::simulated(&simulation, &args.out)
+        .into_iter()
+        .for_each(note);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -188,13 +189,9 @@ fn strict_code(strict: bool, filtered: &Filtered, sources: &[Source]) -> ExitCod
     ExitCode::from(3)
 }
 
-fn print(text: &str) -> Result<()> {
-    print_bytes(text.as_bytes())
-}
-
-fn print_bytes(bytes: &[u8]) -> Result<()> {
+fn print(bytes: impl AsRef<[u8]>) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(bytes)?;
+    out.write_all(bytes.as_ref())?;
     out.flush()?;
     Ok(())
 }

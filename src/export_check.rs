@@ -1,0 +1,537 @@
+//! Stage 3b: the export's own roll-up, checked against losstat's.
+//!
+//! Real exports carry criterion, theme and overall scores beside the indicator ratings (LOS:
+//! the export "indeholder kvalitetsvurderinger af kvalitetsmodellens indikatorer, kriterier og
+//! temaer"). The loader keeps them apart ([`LevelScore`]); they enter no filter rule. Here each
+//! is compared with the score losstat recomputes for the same visit and unit
+//! ([`crate::rollup`]: criterion = mean of its indicators, theme = mean of its criteria,
+//! overall = mean of the themes).
+//!
+//! Input: the export's level scores, the [`Filtered`] ratings and the [`Rollup`]. Output: an
+//! [`ExportCheck`]: per score the exported and the recomputed value and their difference; the
+//! counts per authority and level; the largest differences; and, per level, how many exported
+//! values each candidate definition of the roll-up explains.
+//!
+//! Rounding: an export writes its scores rounded. The number of decimals is read off the
+//! export, per level: the most digits after the decimal mark among its values (`4,33` → 2). A
+//! score agrees when the exported and the recomputed value differ by at most half a unit of the
+//! last decimal (0.005 for two decimals), plus 1e-9 for the binary representation.
+//!
+//! Definitions: when scores disagree, the question is which roll-up the export used. For a
+//! theme, the mean of its criteria (LOS) or the mean of all its indicators pooled; for the
+//! overall score, the mean of the themes (LOS), of the criteria, or of all indicators. Each is
+//! computed for every compared score, and [`DefinitionFit`] says how many exported values it
+//! explains within the rounding.
+//!
+//! Scores of visits the filter dropped are counted (`visit_not_kept`), not compared: losstat
+//! has no roll-up for them. A value that is not a number is `unreadable`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::filter::{self, Filtered};
+use crate::load::{ExportLevel, LevelScore};
+use crate::rollup::{self, Rollup};
+
+/// The level of an exported score, without its unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelKind {
+    /// A criterion score.
+    Criterion,
+    /// A theme score.
+    Theme,
+    /// The overall score.
+    Overall,
+}
+
+impl LevelKind {
+    /// The level's name in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            LevelKind::Criterion => "criterion",
+            LevelKind::Theme => "theme",
+            LevelKind::Overall => "overall",
+        }
+    }
+}
+
+/// A way to roll a visit's ratings up to one score of a level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Definition {
+    /// The mean of the unit's indicator scores, pooled (LOS for criteria).
+    MeanOfIndicators,
+    /// The mean of the unit's criterion scores (LOS for themes).
+    MeanOfCriteria,
+    /// The mean of the theme scores (LOS for the overall score).
+    MeanOfThemes,
+}
+
+impl Definition {
+    /// The definition in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Definition::MeanOfIndicators => "the mean of its indicators",
+            Definition::MeanOfCriteria => "the mean of its criteria",
+            Definition::MeanOfThemes => "the mean of the themes",
+        }
+    }
+}
+
+/// What became of one exported score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// Within the export's rounding of losstat's score.
+    Agrees,
+    /// Further from losstat's score than the rounding allows.
+    Disagrees,
+    /// The value is not a number.
+    Unreadable,
+    /// The visit is kept but has no score for this unit in losstat's roll-up (no valid
+    /// rating of the unit).
+    NotInRollup,
+}
+
+/// One exported score, compared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckRow {
+    /// Index of the source file.
+    pub file: u32,
+    /// Line (or Excel row) where the score was read.
+    pub line: u64,
+    /// Authority of the visit (as in the other outputs).
+    pub authority: String,
+    /// Visit id.
+    pub visit_id: String,
+    /// Level.
+    pub level: LevelKind,
+    /// Criterion or theme number; `None` for the overall score.
+    pub unit: Option<u32>,
+    /// The score as written in the export.
+    pub exported: String,
+    /// The score as a number.
+    pub exported_value: Option<f64>,
+    /// losstat's score for the same visit and unit.
+    pub recomputed: Option<f64>,
+    /// `exported_value - recomputed`.
+    pub difference: Option<f64>,
+    /// The outcome.
+    pub status: CheckStatus,
+}
+
+/// Counts for one authority and level.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckCount {
+    /// Authority.
+    pub authority: String,
+    /// Level.
+    pub level: LevelKind,
+    /// Scores compared.
+    pub compared: u64,
+    /// Of those, within the rounding.
+    pub agreeing: u64,
+    /// The largest absolute difference.
+    pub max_abs_difference: f64,
+}
+
+/// How many exported scores of a level one definition explains.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DefinitionFit {
+    /// Level.
+    pub level: LevelKind,
+    /// The definition.
+    pub definition: Definition,
+    /// Whether it is the LOS paper's (and losstat's) definition for this level.
+    pub los: bool,
+    /// Compared scores within the rounding of this definition's value.
+    pub explains: u64,
+    /// Compared scores of the level.
+    pub of: u64,
+}
+
+/// The decimals the export writes a level's scores with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelRounding {
+    /// Level.
+    pub level: LevelKind,
+    /// Digits after the decimal mark (the most among the level's values).
+    pub decimals: u32,
+    /// The largest difference that still agrees.
+    pub tolerance: f64,
+}
+
+/// The check of the export's own roll-up (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportCheck {
+    /// Criterion, theme and overall scores in the export.
+    pub levels_read: u64,
+    /// Scores compared with losstat's.
+    pub compared: u64,
+    /// Of those, within the rounding.
+    pub agreeing: u64,
+    /// Of those, outside it.
+    pub disagreeing: u64,
+    /// Scores of visits the filter dropped (not compared).
+    pub visit_not_kept: u64,
+    /// Scores that are not numbers.
+    pub unreadable: u64,
+    /// Scores of kept visits for a unit losstat has no score for.
+    pub not_in_rollup: u64,
+    /// The rounding per level.
+    pub rounding: Vec<LevelRounding>,
+    /// Counts per authority and level.
+    pub by_authority: Vec<CheckCount>,
+    /// Per level, how many scores each definition explains.
+    pub definitions: Vec<DefinitionFit>,
+    /// The largest disagreements (at most [`LARGEST_LISTED`]), largest first.
+    pub largest_differences: Vec<CheckRow>,
+    /// Every score of a kept visit, in file and line order (`export_check.csv`).
+    #[serde(skip)]
+    pub rows: Vec<CheckRow>,
+}
+
+/// How many disagreements `largest_differences` lists.
+pub const LARGEST_LISTED: usize = 10;
+
+/// Compares the export's level scores with the roll-up; `None` when the export has none.
+pub fn check(levels: &[LevelScore], filtered: &Filtered, rollup: &Rollup) -> Result<Option<ExportCheck>> {
+    if levels.is_empty() {
+        return Ok(None);
+    }
+    let scores = VisitScores::build(filtered, rollup)?;
+    let rounding = rounding(levels);
+    let tolerance = |level: LevelKind| {
+        rounding
+            .iter()
+            .find(|r| r.level == level)
+            .map_or(0.5, |r| r.tolerance)
+    };
+    let mut rows = Vec::new();
+    let mut visit_not_kept = 0;
+    let mut fits: BTreeMap<(LevelKind, Definition), (u64, u64)> = BTreeMap::new();
+    for score in levels {
+        let Some(visit) = scores.visit(score.visit_id.trim()) else {
+            visit_not_kept += 1;
+            continue;
+        };
+        let row = visit.compare(score, tolerance(kind(score.level)));
+        if let Some(value) = row.exported_value.filter(|_| row.recomputed.is_some()) {
+            for (definition, candidate) in visit.definitions(score.level) {
+                let fit = fits.entry((row.level, definition)).or_default();
+                fit.1 += 1;
+                let close = candidate.is_some_and(|c| (value - c).abs() <= tolerance(row.level));
+                fit.0 += u64::from(close);
+            }
+        }
+        rows.push(row);
+    }
+    rows.sort_by_key(|r| (r.file, r.line));
+    Ok(Some(summarise(levels.len() as u64, visit_not_kept, rounding, &fits, rows)))
+}
+
+/// The level kind of an exported level.
+fn kind(level: ExportLevel) -> LevelKind {
+    match level {
+        ExportLevel::Criterion(_) => LevelKind::Criterion,
+        ExportLevel::Theme(_) => LevelKind::Theme,
+        ExportLevel::Overall => LevelKind::Overall,
+    }
+}
+
+/// An exported score as a number: decimal point or comma, surrounding spaces allowed.
+fn exported_value(raw: &str) -> Option<f64> {
+    let value: f64 = raw.trim().replace(',', ".").parse().ok()?;
+    value.is_finite().then_some(value)
+}
+
+/// Digits after the decimal mark of a readable value.
+fn decimals(raw: &str) -> Option<u32> {
+    exported_value(raw)?;
+    let text = raw.trim();
+    Some(
+        text.find(['.', ','])
+            .map_or(0, |at| (text.len() - at - 1) as u32)
+            .min(9),
+    )
+}
+
+/// The decimals of each level present, the most among its values.
+fn rounding(levels: &[LevelScore]) -> Vec<LevelRounding> {
+    let mut most: BTreeMap<LevelKind, u32> = BTreeMap::new();
+    for score in levels {
+        if let Some(d) = decimals(&score.raw_score) {
+            let slot = most.entry(kind(score.level)).or_default();
+            *slot = (*slot).max(d);
+        }
+    }
+    most.into_iter()
+        .map(|(level, decimals)| LevelRounding {
+            level,
+            decimals,
+            tolerance: 0.5 * 10f64.powi(-(decimals as i32)) + 1e-9,
+        })
+        .collect()
+}
+
+/// The counts, fits and largest differences of the compared rows.
+fn summarise(
+    levels_read: u64,
+    visit_not_kept: u64,
+    rounding: Vec<LevelRounding>,
+    fits: &BTreeMap<(LevelKind, Definition), (u64, u64)>,
+    rows: Vec<CheckRow>,
+) -> ExportCheck {
+    let count = |status: CheckStatus| rows.iter().filter(|r| r.status == status).count() as u64;
+    let (agreeing, disagreeing) = (count(CheckStatus::Agrees), count(CheckStatus::Disagrees));
+    let mut by: BTreeMap<(&str, LevelKind), (u64, u64, f64)> = BTreeMap::new();
+    for row in &rows {
+        let Some(difference) = row.difference else {
+            continue;
+        };
+        let slot = by.entry((row.authority.as_str(), row.level)).or_default();
+        slot.0 += 1;
+        slot.1 += u64::from(row.status == CheckStatus::Agrees);
+        slot.2 = slot.2.max(difference.abs());
+    }
+    let by_authority = by
+        .into_iter()
+        .map(|((authority, level), (compared, agreeing, max))| CheckCount {
+            authority: authority.to_string(),
+            level,
+            compared,
+            agreeing,
+            max_abs_difference: max,
+        })
+        .collect();
+    let definitions = fits
+        .iter()
+        .map(|(&(level, definition), &(explains, of))| DefinitionFit {
+            level,
+            definition,
+            los: los_definition(level) == definition,
+            explains,
+            of,
+        })
+        .collect();
+    let mut largest: Vec<&CheckRow> = rows
+        .iter()
+        .filter(|r| r.status == CheckStatus::Disagrees)
+        .collect();
+    largest.sort_by(|a, b| {
+        let size = |r: &CheckRow| r.difference.map_or(0.0, f64::abs);
+        size(b).total_cmp(&size(a)).then((a.file, a.line).cmp(&(b.file, b.line)))
+    });
+    ExportCheck {
+        levels_read,
+        compared: agreeing + disagreeing,
+        agreeing,
+        disagreeing,
+        visit_not_kept,
+        unreadable: count(CheckStatus::Unreadable),
+        not_in_rollup: count(CheckStatus::NotInRollup),
+        rounding,
+        by_authority,
+        definitions,
+        largest_differences: largest.into_iter().take(LARGEST_LISTED).cloned().collect(),
+        rows,
+    }
+}
+
+/// The definition LOS (and losstat's roll-up) uses for a level.
+pub fn los_definition(level: LevelKind) -> Definition {
+    match level {
+        LevelKind::Criterion => Definition::MeanOfIndicators,
+        LevelKind::Theme => Definition::MeanOfCriteria,
+        LevelKind::Overall => Definition::MeanOfThemes,
+    }
+}
+
+/// losstat's scores of one kept visit, and the alternative roll-ups.
+#[derive(Debug, Default)]
+struct Visit {
+    authority: String,
+    criteria: BTreeMap<u32, f64>,
+    themes: BTreeMap<u32, f64>,
+    overall: Option<f64>,
+    /// Per theme: the mean of all its indicator scores.
+    theme_indicators: BTreeMap<u32, f64>,
+    /// The mean of all criterion scores.
+    overall_criteria: Option<f64>,
+    /// The mean of all indicator scores.
+    overall_indicators: Option<f64>,
+}
+
+impl Visit {
+    /// losstat's score of the level.
+    fn recomputed(&self, level: ExportLevel) -> Option<f64> {
+        match level {
+            ExportLevel::Criterion(c) => self.criteria.get(&c).copied(),
+            ExportLevel::Theme(t) => self.themes.get(&t).copied(),
+            ExportLevel::Overall => self.overall,
+        }
+    }
+
+    /// Every candidate definition's score of the level.
+    fn definitions(&self, level: ExportLevel) -> Vec<(Definition, Option<f64>)> {
+        match level {
+            ExportLevel::Criterion(c) => {
+                vec![(Definition::MeanOfIndicators, self.criteria.get(&c).copied())]
+            }
+            ExportLevel::Theme(t) => vec![
+                (Definition::MeanOfCriteria, self.themes.get(&t).copied()),
+                (Definition::MeanOfIndicators, self.theme_indicators.get(&t).copied()),
+            ],
+            ExportLevel::Overall => vec![
+                (Definition::MeanOfThemes, self.overall),
+                (Definition::MeanOfCriteria, self.overall_criteria),
+                (Definition::MeanOfIndicators, self.overall_indicators),
+            ],
+        }
+    }
+
+    /// One exported score of this visit, compared.
+    fn compare(&self, score: &LevelScore, tolerance: f64) -> CheckRow {
+        let exported_value = exported_value(&score.raw_score);
+        let recomputed = self.recomputed(score.level);
+        let difference = exported_value.zip(recomputed).map(|(e, r)| e - r);
+        let status = match (exported_value, difference) {
+            (None, _) => CheckStatus::Unreadable,
+            (Some(_), None) => CheckStatus::NotInRollup,
+            (Some(_), Some(d)) if d.abs() <= tolerance => CheckStatus::Agrees,
+            (Some(_), Some(_)) => CheckStatus::Disagrees,
+        };
+        CheckRow {
+            file: score.file,
+            line: score.line,
+            authority: self.authority.clone(),
+            visit_id: score.visit_id.trim().to_string(),
+            level: kind(score.level),
+            unit: match score.level {
+                ExportLevel::Criterion(u) | ExportLevel::Theme(u) => Some(u),
+                ExportLevel::Overall => None,
+            },
+            exported: score.raw_score.clone(),
+            exported_value,
+            recomputed,
+            difference,
+            status,
+        }
+    }
+}
+
+/// The scores of every kept visit, by visit id.
+struct VisitScores {
+    by_id: HashMap<String, Visit>,
+}
+
+impl VisitScores {
+    fn visit(&self, id: &str) -> Option<&Visit> {
+        self.by_id.get(id)
+    }
+
+    fn build(filtered: &Filtered, rollup: &Rollup) -> Result<Self> {
+        let mut by_id: HashMap<String, Visit> = HashMap::new();
+        let ids = rollup::visits::VISIT_ID.of(&rollup.visits)?;
+        let names = rollup::visits::AUTHORITY.of(&rollup.visits)?;
+        let overall = rollup::visits::OVERALL.of(&rollup.visits)?;
+        for ((id, name), x) in ids.iter().zip(names.iter()).zip(overall.iter()) {
+            if let Some(id) = id {
+                let visit = by_id.entry(id.to_string()).or_default();
+                visit.authority = name.unwrap_or("").to_string();
+                visit.overall = x;
+            }
+        }
+        let criteria = &rollup.criteria;
+        for (id, unit, x) in Self::unit_scores(criteria, rollup::criteria::CRITERION, rollup::criteria::SCORE)? {
+            if let Some(visit) = by_id.get_mut(&id) {
+                visit.criteria.insert(unit, x);
+            }
+        }
+        let themes = &rollup.themes;
+        for (id, unit, x) in Self::unit_scores(themes, rollup::themes::THEME, rollup::themes::SCORE)? {
+            if let Some(visit) = by_id.get_mut(&id) {
+                visit.themes.insert(unit, x);
+            }
+        }
+        for visit in by_id.values_mut() {
+            visit.overall_criteria = mean(visit.criteria.values().copied());
+        }
+        Self::add_indicator_means(filtered, &mut by_id)?;
+        Ok(Self { by_id })
+    }
+
+    /// (visit id, unit, score) of a level table of the roll-up.
+    fn unit_scores(
+        frame: &polars::prelude::DataFrame,
+        unit: crate::frame::Col<polars::prelude::UInt32Type>,
+        score: crate::frame::Col<polars::prelude::Float64Type>,
+    ) -> Result<Vec<(String, u32, f64)>> {
+        let ids = rollup::criteria::VISIT_ID.of(frame)?;
+        Ok(ids
+            .iter()
+            .zip(unit.of(frame)?.iter())
+            .zip(score.of(frame)?.iter())
+            .filter_map(|((id, u), x)| Some((id?.to_string(), u?, x?)))
+            .collect())
+    }
+
+    /// The pooled indicator means per theme and overall, from the kept ratings.
+    fn add_indicator_means(filtered: &Filtered, by_id: &mut HashMap<String, Visit>) -> Result<()> {
+        let ids = filter::visits::VISIT_ID.of(&filtered.visits)?;
+        let theme = filter::ratings::THEME.slice(&filtered.ratings)?;
+        let score = filter::ratings::SCORE.slice(&filtered.ratings)?;
+        let starts = filtered.visit_starts()?;
+        for (v, id) in ids.iter().enumerate() {
+            let (Some(id), Some(&from), Some(&to)) = (id, starts.get(v), starts.get(v + 1)) else {
+                continue;
+            };
+            let Some(visit) = by_id.get_mut(id) else {
+                continue;
+            };
+            let mut per_theme: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+            for r in from..to {
+                per_theme.entry(theme[r]).or_default().push(score[r]);
+            }
+            visit.overall_indicators = mean(score[from..to].iter().copied());
+            for (t, xs) in per_theme {
+                if let Some(m) = mean(xs.into_iter()) {
+                    visit.theme_indicators.insert(t, m);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The mean of `values`; `None` when there are none.
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0u32), |(s, n), x| (s + x, n + 1));
+    (n > 0).then(|| sum / f64::from(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exported_values_read_both_decimal_marks() {
+        assert_eq!(exported_value(" 4,33 "), Some(4.33));
+        assert_eq!(exported_value("4.5"), Some(4.5));
+        assert_eq!(exported_value("x"), None);
+        assert_eq!(decimals("4,33"), Some(2));
+        assert_eq!(decimals("4"), Some(0));
+        assert_eq!(decimals("4.125"), Some(3));
+        assert_eq!(decimals("n/a"), None);
+    }
+
+    #[test]
+    fn the_means_are_plain_means() {
+        // (4 + 5 + 3) / 3 = 4 exactly.
+        assert_eq!(mean([4.0, 5.0, 3.0].into_iter()), Some(4.0));
+        assert_eq!(mean(std::iter::empty()), None);
+    }
+}
