@@ -141,6 +141,52 @@ pub enum Error {
         available: String,
     },
 
+    /// The line (or Excel row) given with `--header-row` holds no header.
+    #[error("{}:{line}: --header-row {line}: {detail}", path.display())]
+    HeaderRow {
+        /// The file.
+        path: PathBuf,
+        /// The line (or Excel row) asked for.
+        line: u64,
+        /// Why there is no header there.
+        detail: String,
+    },
+
+    /// No sheet of a workbook has a header naming the required columns.
+    #[error(
+        "{first}. No sheet of {} has such a header among its first rows: {tried}. \
+         Choose the sheet with --sheet NAME (and its header row with --header-row N)",
+        path.display()
+    )]
+    NoHeaderInWorkbook {
+        /// The workbook.
+        path: PathBuf,
+        /// Why the first sheet has no header (the error a one-sheet workbook gives).
+        first: Box<Error>,
+        /// Each sheet tried and why it was passed over.
+        tried: String,
+    },
+
+    /// A part of a workbook archive unpacks to more than losstat reads (a zip bomb, or a
+    /// workbook far larger than any export).
+    #[error(
+        "{}: refused: the workbook's {entry} {found}, over the limit of {limit}, which \
+         keeps a damaged or hostile workbook (a \"zip bomb\") from filling the memory. If the \
+         workbook is genuine, save the sheet as CSV (Excel: File > Save As > CSV UTF-8) and run \
+         losstat on the CSV",
+        path.display()
+    )]
+    WorkbookTooLarge {
+        /// The workbook.
+        path: PathBuf,
+        /// The archive entry, as `part \`xl/worksheets/sheet1.xml\``, or `parts together`.
+        entry: String,
+        /// What it declares, e.g. `unpacks to 1434 MiB (1503238553 bytes)`.
+        found: String,
+        /// The limit, e.g. `512 MiB per part`.
+        limit: String,
+    },
+
     /// A quality-model file is wrong.
     #[error("{origin}:{line}: {message}")]
     Model {

@@ -8,7 +8,13 @@
 //!
 //! Layout: if the header has `indicator` and `score` columns the file is *long* (one rating
 //! per row). If it has neither, but some header names are indicator ids (`1.a`, `14.b`), it is
-//! *wide* (one visit per row, one column per indicator).
+//! *wide* (one visit per row, one column per indicator). A wide column may carry the
+//! indicator's text after its id (`Indikator 1.a: Tilbuddet understøtter …`, `1.a Tilbuddet …`,
+//! `1.a) …`): the id at its start counts if whitespace, `:` `-` `.` `)` or the end follows it
+//! ([`indicator_prefix`]), and the table holds that id part (`1.a`), as a short header would.
+//!
+//! Columns of the export's own roll-up (criterion, theme and overall scores, [`super::levels`])
+//! are found here too: a level column in the long layout, level-named columns in the wide one.
 
 use std::path::Path;
 
@@ -16,6 +22,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::IndicatorId;
+
+use super::levels::{ExportLevel, LEVEL_COLUMN_NAMES};
 
 /// A column losstat reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -219,14 +227,81 @@ pub struct ResolvedColumns {
     pub layout: Layout,
     /// Column index of each field in [`Field::ALL`] order (`None` when absent).
     pub index: [Option<usize>; 7],
-    /// Wide layout: the indicator columns (index, header text).
+    /// Wide layout: the indicator columns (index, indicator id as the header writes it).
     pub indicator_columns: Vec<(usize, String)>,
+    /// Long layout: the level column (`Niveau`, [`LEVEL_COLUMN_NAMES`]), if any.
+    pub level_column: Option<usize>,
+    /// Wide layout: the columns of criterion, theme and overall scores (index, level, header as
+    /// written).
+    pub level_columns: Vec<(usize, ExportLevel, String)>,
 }
 
 impl ResolvedColumns {
     /// Column index of a field.
     pub fn of(&self, field: Field) -> Option<usize> {
         self.index[field as usize]
+    }
+
+    /// Each field found, with the header name it is read from (as written, trimmed).
+    pub fn named(&self, header: &[String]) -> Vec<(Field, String)> {
+        Field::ALL
+            .into_iter()
+            .filter_map(|field| {
+                let name = header.get(self.of(field)?)?;
+                Some((field, name.trim().to_string()))
+            })
+            .collect()
+    }
+}
+
+/// The indicator id a wide column header starts with, as written (`1.a` of `Indikator 1.a:
+/// Tilbuddet …`): digits, an optional `.`, one letter, then the end, whitespace, `:` `-` `.`
+/// or `)`; a leading `Indikator` / `Indicator` / `Ind.` is skipped. `None` when the header
+/// does not start so, or the id is not one [`IndicatorId::parse`] reads.
+///
+/// ```
+/// use losstat::load::indicator_prefix;
+/// assert_eq!(indicator_prefix("Indikator 1.a: Tilbuddet understøtter …"), Some("1.a"));
+/// assert_eq!(indicator_prefix("14.B) Ledelsen"), Some("14.B"));
+/// assert_eq!(indicator_prefix("11.a Tilbuddet"), Some("11.a"));
+/// assert_eq!(indicator_prefix("1.ab"), None);
+/// assert_eq!(indicator_prefix("Tema 4"), None);
+/// ```
+pub fn indicator_prefix(header: &str) -> Option<&str> {
+    let text = header.trim_start();
+    let rest = ["indikator", "indicator", "ind."]
+        .iter()
+        .find_map(|word| {
+            let head = text.get(..word.len())?;
+            head.eq_ignore_ascii_case(word)
+                .then(|| text[word.len()..].trim_start())
+        })
+        .unwrap_or(text);
+    let bytes = rest.as_bytes();
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 3 {
+        return None;
+    }
+    let mut end = digits + usize::from(bytes.get(digits) == Some(&b'.'));
+    if !bytes.get(end).is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    end += 1;
+    let boundary = rest[end..]
+        .chars()
+        .next()
+        .is_none_or(|c| c.is_whitespace() || [':', '-', '.', ')'].contains(&c));
+    let id = &rest[..end];
+    (boundary && IndicatorId::parse(id).is_some()).then_some(id)
+}
+
+/// The indicator id a wide column stands for: the whole header if it is one (kept as
+/// written), else its [`indicator_prefix`].
+fn indicator_column(header: &str) -> Option<String> {
+    if IndicatorId::parse(header).is_some() {
+        Some(header.trim().to_string())
+    } else {
+        indicator_prefix(header).map(str::to_string)
     }
 }
 
@@ -295,8 +370,8 @@ pub fn resolve(
     let indicator_columns: Vec<(usize, String)> = header
         .iter()
         .enumerate()
-        .filter(|(i, h)| !index.contains(&Some(*i)) && IndicatorId::parse(h).is_some())
-        .map(|(i, h)| (i, h.trim().to_string()))
+        .filter(|(i, _)| !index.contains(&Some(*i)))
+        .filter_map(|(i, h)| Some((i, indicator_column(h)?)))
         .collect();
     let layout = if !has(Field::Indicator) && !has(Field::Score) && !indicator_columns.is_empty() {
         Layout::Wide
@@ -330,15 +405,30 @@ pub fn resolve(
                 .join("; "),
         });
     }
+    let wide = layout == Layout::Wide;
     Ok(ResolvedColumns {
         layout,
         index,
-        indicator_columns: if layout == Layout::Wide {
-            indicator_columns
+        indicator_columns: if wide { indicator_columns } else { Vec::new() },
+        level_column: if wide { None } else { level_column(&folded) },
+        level_columns: if wide {
+            header
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !index.contains(&Some(*i)))
+                .filter_map(|(i, h)| Some((i, ExportLevel::parse(h)?, h.trim().to_string())))
+                .collect()
         } else {
             Vec::new()
         },
     })
+}
+
+/// The level column of a long header (see [`super::levels`]): the first column with a level
+/// column's name.
+fn level_column(folded: &[String]) -> Option<usize> {
+    let accepted: Vec<String> = LEVEL_COLUMN_NAMES.iter().map(|a| fold(a)).collect();
+    folded.iter().position(|name| accepted.contains(name))
 }
 
 /// `"a", "b"` for messages.

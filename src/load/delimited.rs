@@ -1,8 +1,13 @@
 //! Delimited text (CSV, semicolon CSV, TSV): separator sniffing and record reading.
 //!
 //! The separator is the one of `,` `;` tab `|` that splits the first lines (outside quotes)
-//! into the same number of fields, preferring more fields; Danish Excel writes `;` because
-//! `,` is its decimal mark.
+//! into the same number of fields as the first line, preferring more fields; Danish Excel
+//! writes `;` because `,` is its decimal mark. When that separator makes no record among the
+//! first ones a header naming the required columns, which happens when title rows stand above
+//! the header (`Samlede kvalitetsscore fra alle tilsyn 2023`, with no separator in it), the
+//! separator under which the earliest record is such a header is taken instead. Only the
+//! first [`SNIFF_LINES`] non-blank lines are looked at, so a reader that holds just those (the
+//! stream's first block) sniffs what the whole text gives.
 //!
 //! Records are read by [`Records`] with the rules of RFC 4180 as the `csv` crate applies them
 //! by default: `"` quotes a field and `""` inside quotes is one quote; a quote inside an
@@ -19,20 +24,84 @@
 //!
 //! Large texts are read in parallel parts cut at record boundaries ([`read`]).
 
+use std::path::Path;
+
 use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::progress::Progress;
 
-use super::sink::{Cells, RowSink};
+use super::LoadOptions;
+use super::columns;
+use super::sink::{Cells, HEADER_SEARCH, RowSink, is_blank};
 use super::table::TableBuilder;
 
 const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
-const SNIFF_LINES: usize = 30;
+/// Non-blank lines the separator is sniffed from.
+pub const SNIFF_LINES: usize = 30;
 
-/// Picks the separator for `text` (see the module docs). Falls back to `,`.
-pub fn sniff_separator(text: &str) -> u8 {
-    let lines: Vec<&str> = text
+/// Picks the separator for `text` (see the module docs), with the column mappings and header
+/// row of `options`. Falls back to `,`.
+pub fn sniff_separator(text: &str, options: &LoadOptions) -> u8 {
+    let sample = sniff_sample(text);
+    let counted = count_separator(sample);
+    if header_line(sample, counted, options).is_some() {
+        return counted;
+    }
+    CANDIDATES
+        .into_iter()
+        .filter(|&sep| sep != counted)
+        .filter_map(|sep| Some((header_line(sample, sep, options)?, sep)))
+        .min_by_key(|&(line, _)| line)
+        .map_or(counted, |(_, sep)| sep)
+}
+
+/// The start of `text` up to the end of its [`SNIFF_LINES`]th non-blank line.
+fn sniff_sample(text: &str) -> &str {
+    let mut non_blank = 0;
+    let mut end = 0;
+    for line in text.split_inclusive('\n') {
+        end += line.len();
+        if !line.trim().is_empty() {
+            non_blank += 1;
+            if non_blank == SNIFF_LINES {
+                break;
+            }
+        }
+    }
+    &text[..end]
+}
+
+/// The line of the first record of `sample` (among the first [`HEADER_SEARCH`] non-blank ones,
+/// or the one on `options.header_row`) that, split at `separator`, names the required columns.
+fn header_line(sample: &str, separator: u8, options: &LoadOptions) -> Option<u64> {
+    let mut records = Records::new(sample, separator, 1, true);
+    let mut tried = 0;
+    while tried < HEADER_SEARCH {
+        let (line, record) = records.next_record()?;
+        if (0..record.len()).all(|i| record.cell(i).is_none_or(is_blank)) {
+            continue;
+        }
+        match options.header_row {
+            Some(wanted) if line < wanted => continue,
+            Some(wanted) if line > wanted => return None,
+            Some(_) => tried = HEADER_SEARCH,
+            None => tried += 1,
+        }
+        let names: Vec<String> = (0..record.len())
+            .map(|i| record.cell(i).unwrap_or("").trim().to_string())
+            .collect();
+        if columns::resolve(&names, &options.columns, Path::new(""), line).is_ok() {
+            return Some(line);
+        }
+    }
+    None
+}
+
+/// The separator that splits the lines of `sample` into as many fields as the first one, most
+/// consistently (see the module docs).
+fn count_separator(sample: &str) -> u8 {
+    let lines: Vec<&str> = sample
         .lines()
         .filter(|l| !l.trim().is_empty())
         .take(SNIFF_LINES)
@@ -327,8 +396,8 @@ impl<'t> Records<'t> {
     }
 }
 
-/// Reads every record of `text` into `sink`: the first non-blank record is the header.
-/// Returns the separator used.
+/// Reads every record of `text` (separator `options.separator`, or sniffed) into `sink`,
+/// which finds the header among the first records. Returns the separator used.
 ///
 /// After the header, a large body is cut into one part per thread at record boundaries and
 /// the parts are parsed in parallel, each into its own table, appended in order: the result
@@ -338,22 +407,24 @@ impl<'t> Records<'t> {
 /// whole body be read sequentially.
 pub fn read(
     text: &str,
-    separator: Option<u8>,
+    options: &LoadOptions,
     sink: &mut RowSink,
     progress: &dyn Progress,
 ) -> Result<u8> {
-    read_split(text, separator, sink, progress, PARALLEL_MIN_BYTES)
+    read_split(text, options, sink, progress, PARALLEL_MIN_BYTES)
 }
 
 /// [`read`], splitting bodies of at least `parallel_min` bytes.
 fn read_split(
     text: &str,
-    separator: Option<u8>,
+    options: &LoadOptions,
     sink: &mut RowSink,
     progress: &dyn Progress,
     parallel_min: usize,
 ) -> Result<u8> {
-    let separator = separator.unwrap_or_else(|| sniff_separator(text));
+    let separator = options
+        .separator
+        .unwrap_or_else(|| sniff_separator(text, options));
     let mut records = Records::new(text, separator, 1, true);
     if !read_header(&mut records, sink, separator)? {
         return Ok(separator);
@@ -404,8 +475,8 @@ fn read_split(
     Ok(separator)
 }
 
-/// Feeds records to `sink` until it has its header (blank records before it are skipped).
-/// `false` if the text ended first.
+/// Feeds records to `sink` until it has its header (blank records and title rows before it
+/// are skipped, see [`super::sink`]). `false` if the text ended first.
 pub fn read_header(records: &mut Records, sink: &mut RowSink, separator: u8) -> Result<bool> {
     while !sink.has_header() {
         let Some((line, record)) = records.next_record() else {
@@ -560,8 +631,9 @@ mod tests {
     fn read_with(text: &str, parallel_min: usize) -> (Rows, Vec<u64>, Vec<u64>) {
         let mut table = TableBuilder::new();
         let path = Path::new("t.csv");
-        let mut sink = RowSink::new(path, 0, &[], &mut table);
-        read_split(text, None, &mut sink, &Silent, parallel_min).expect("reads");
+        let options = LoadOptions::default();
+        let mut sink = RowSink::new(path, 0, &options, &mut table);
+        read_split(text, &options, &mut sink, &Silent, parallel_min).expect("reads");
         let malformed: Vec<u64> = sink.malformed.iter().map(|m| m.line).collect();
         let counts = vec![sink.ratings_read, sink.records_read, sink.blank_records];
         let raw = table.finish();
@@ -806,10 +878,49 @@ mod tests {
 
     #[test]
     fn sniffs_the_separator_that_splits_lines_consistently() {
-        assert_eq!(sniff_separator("a,b,c\n1,2,3\n"), b',');
-        assert_eq!(sniff_separator("a;b;c\n1;4,0;3\n2;3,0;1\n"), b';');
-        assert_eq!(sniff_separator("a\tb\n1\t2\n"), b'\t');
-        assert_eq!(sniff_separator("\"x,y\";b\n\"1,2\";3\n"), b';');
-        assert_eq!(sniff_separator(""), b',');
+        let options = LoadOptions::default();
+        assert_eq!(sniff_separator("a,b,c\n1,2,3\n", &options), b',');
+        assert_eq!(sniff_separator("a;b;c\n1;4,0;3\n2;3,0;1\n", &options), b';');
+        assert_eq!(sniff_separator("a\tb\n1\t2\n", &options), b'\t');
+        assert_eq!(sniff_separator("\"x,y\";b\n\"1,2\";3\n", &options), b';');
+        assert_eq!(sniff_separator("", &options), b',');
+    }
+
+    #[test]
+    fn title_rows_do_not_mislead_the_sniffer() {
+        let options = LoadOptions::default();
+        let body = "Socialtilsyn;Tilsynsbesøg;Indikator;Score\nNord;v1;1.a;4,0\nNord;v1;1.b;3,0\n";
+        // A title without a separator: the first line says nothing (`,` before issue 12).
+        let text = format!("Samlede kvalitetsscore fra alle tilsyn 2023\n\n{body}");
+        assert_eq!(sniff_separator(&text, &options), b';');
+        // A title with a comma, which the decimal commas below agree with.
+        let text = format!("Kvalitetsscore, 2023\n{body}");
+        assert_eq!(sniff_separator(&text, &options), b';');
+        // Excel pads a title row with separators: the count already finds `;`.
+        let text = format!("Kvalitetsscore 2023;;;\n{body}");
+        assert_eq!(sniff_separator(&text, &options), b';');
+        // --header-row points at the header.
+        let text = format!("a,b\nc,d\n{body}");
+        let at_three = LoadOptions {
+            header_row: Some(3),
+            ..LoadOptions::default()
+        };
+        assert_eq!(sniff_separator(&text, &at_three), b';');
+        // Nothing resolves: the count decides, as before.
+        assert_eq!(sniff_separator("x;y\n1;2\n", &options), b';');
+    }
+
+    #[test]
+    fn title_rows_and_blank_lines_above_the_header() {
+        let plain = "authority,visit_id,indicator,score\nNord,v1,1.a,4\nNord,v1,1.b,5\n";
+        let titled = format!("Samlede kvalitetsscore fra alle tilsyn 2023\n\n\r\n{plain}");
+        let (rows, malformed, counts) = read_with(&titled, usize::MAX);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].0, 5, "the first rating is on line 5");
+        assert!(malformed.is_empty());
+        assert_eq!(counts, vec![2, 2, 0], "ratings, records, blank records");
+        let plain_rows = read_with(plain, usize::MAX).0;
+        let fields = |rows: &Rows| rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>();
+        assert_eq!(fields(&rows), fields(&plain_rows));
     }
 }

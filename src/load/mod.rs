@@ -12,6 +12,11 @@
 //! strings exactly as read, `table`; validation is the filter stage's job), the malformed
 //! records, and what was detected per file. Several files are concatenated.
 //!
+//! The header need not be the first record: title rows above it are skipped (`sink`), and a
+//! workbook's first sheet with a header is read (`workbook`). The export's own criterion, theme
+//! and overall scores are set aside, not read as ratings ([`LevelScore`], `levels`;
+//! [`Loaded::levels`]).
+//!
 //! A delimited file is read as a stream of blocks that are parsed in parallel while the next
 //! ones are read (`stream`), so its bytes are never all in memory; standard input, FIFOs,
 //! workbooks and whatever the stream gives up on are read whole, with the SHA-256 computed on
@@ -20,9 +25,11 @@
 //! Parquet is recognised but not read: the polars Parquet reader would double the build
 //! time, and exports obtained by access request arrive as Excel or CSV.
 
+mod archive;
 mod columns;
 mod decode;
 mod delimited;
+mod levels;
 mod sink;
 mod stream;
 mod table;
@@ -37,8 +44,9 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::progress::{Progress, Silent, Step};
 
-pub use columns::{ColumnMapping, Field, Layout, fold};
+pub use columns::{ColumnMapping, Field, Layout, fold, indicator_prefix};
 pub use decode::EncodingChoice;
+pub use levels::{ExportLevel, LevelScore};
 pub use sink::{Counts, MalformedRow};
 #[cfg(test)]
 pub(crate) use table::TableBuilder;
@@ -51,10 +59,15 @@ pub struct LoadOptions {
     pub encoding: EncodingChoice,
     /// Field separator; sniffed when `None` (delimited files only).
     pub separator: Option<u8>,
-    /// Sheet name (workbooks only); the first sheet when `None`.
+    /// Sheet name (workbooks only); when `None`, the first sheet with a header naming the
+    /// required columns among its first rows.
     pub sheet: Option<String>,
     /// Explicit `FIELD=NAME` column mappings.
     pub columns: Vec<ColumnMapping>,
+    /// The header's line (or Excel row), 1-based; everything above it is skipped. When
+    /// `None`, the header is the first of the first 20 non-blank records that names the
+    /// required columns.
+    pub header_row: Option<u64>,
 }
 
 /// The kind of file that was read.
@@ -90,8 +103,15 @@ pub struct Source {
     pub header_line: u64,
     /// Header names as written.
     pub header: Vec<String>,
+    /// Each field found, with the header name it is read from (as written). Not written into
+    /// `results.json`, whose `input` block stays as it was.
+    #[serde(skip)]
+    pub columns: Vec<(Field, String)>,
     /// What the file held.
     pub counts: Counts,
+    /// The file's criterion, theme and overall scores, in file order (see [`Loaded::levels`]).
+    #[serde(skip)]
+    pub levels: Vec<LevelScore>,
 }
 
 /// Everything the load stage read.
@@ -103,6 +123,15 @@ pub struct Loaded {
     pub malformed: Vec<MalformedRow>,
     /// The input files, in the order given.
     pub sources: Vec<Source>,
+}
+
+impl Loaded {
+    /// The export's own criterion, theme and overall scores ([`LevelScore`]), file after file,
+    /// each file's in file order. They are not among the ratings, so no filter rule sees them.
+    /// (They are kept with their file, [`Source::levels`].)
+    pub fn levels(&self) -> impl Iterator<Item = &LevelScore> {
+        self.sources.iter().flat_map(|s| s.levels.iter())
+    }
 }
 
 /// Loads every file in `paths` (see the module docs).
@@ -160,12 +189,14 @@ fn load_files(paths: &[PathBuf], options: &LoadOptions, progress: &dyn Progress)
                 sheet: None,
                 header_line: streamed.read.header_line,
                 header: streamed.read.header,
+                columns: streamed.read.columns,
                 counts: streamed.read.counts,
+                levels: streamed.read.levels,
             });
             continue;
         }
         let bytes = read_bytes(path)?;
-        let mut sink = sink::RowSink::new(path, file_index, &options.columns, &mut table);
+        let mut sink = sink::RowSink::new(path, file_index, options, &mut table);
         let (parsed, sha256) = std::thread::scope(|scope| {
             let digest = scope.spawn(|| hex(&Sha256::digest(&bytes)));
             let parsed = parse(&bytes, path, options, &mut sink, progress);
@@ -186,7 +217,9 @@ fn load_files(paths: &[PathBuf], options: &LoadOptions, progress: &dyn Progress)
             sheet,
             header_line: read.header_line,
             header: read.header,
+            columns: read.columns,
             counts: read.counts,
+            levels: read.levels,
         });
     }
     Ok(Loaded {
@@ -209,6 +242,7 @@ fn parse(
 ) -> Result<Detected> {
     Ok(match detect(bytes, path)? {
         Format::Workbook => {
+            sink.set_grid();
             let sheet = workbook::read(bytes, options.sheet.as_deref(), path, sink)?;
             (Format::Workbook, None, None, Some(sheet))
         }
@@ -219,7 +253,7 @@ fn parse(
                     path: path.to_path_buf(),
                 });
             }
-            let separator = delimited::read(&decoded.text, options.separator, sink, progress)?;
+            let separator = delimited::read(&decoded.text, options, sink, progress)?;
             (
                 Format::Csv,
                 Some(decoded.encoding),

@@ -16,8 +16,9 @@
 //! stream cannot settle on its own makes it give up, and the file is read whole instead,
 //! which decides from all the bytes or names the line and column of the fault: another format
 //! or a UTF-16 mark; a later block that is not valid UTF-8; a control character; a quote that
-//! does not open a field (quote parity then does not say where records end); a header or the
-//! first lines the separator is sniffed from that do not fit in the first block.
+//! does not open a field (quote parity then does not say where records end); a header (with
+//! the title rows above it) or the first lines the separator is sniffed from that do not fit in
+//! the first block.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -35,7 +36,7 @@ use crate::error::{Error, Result};
 use crate::progress::{Progress, Silent};
 
 use super::decode::{self, EncodingChoice};
-use super::delimited::{self, Records, last_record_end, parity_record_end};
+use super::delimited::{self, Records, SNIFF_LINES, last_record_end, parity_record_end};
 use super::sink::{FileRead, RowSink, SinkCounts, SinkTemplate};
 use super::table::TableBuilder;
 use super::{Format, LoadOptions};
@@ -44,8 +45,6 @@ use super::{Format, LoadOptions};
 pub const BLOCK: usize = 1 << 20;
 /// Blocks read ahead of the parsers.
 const AHEAD: usize = 4;
-/// Lines the separator is sniffed from (as [`delimited::sniff_separator`] reads them).
-const SNIFF_LINES: usize = 30;
 
 /// One file read by the stream.
 #[derive(Debug)]
@@ -132,7 +131,7 @@ fn read_blocks(
         return Ok(None);
     }
     let mut table = TableBuilder::new();
-    let mut sink = RowSink::new(path, file_index, &options.columns, &mut table);
+    let mut sink = RowSink::new(path, file_index, options, &mut table);
     let mut records = Records::new(&text, separator, 1, true);
     if !delimited::read_header(&mut records, &mut sink, separator)? {
         return Ok(None);
@@ -239,7 +238,7 @@ impl Head<'_> {
             if enough {
                 let separator = options
                     .separator
-                    .unwrap_or_else(|| delimited::sniff_separator(&head));
+                    .unwrap_or_else(|| delimited::sniff_separator(&head, options));
                 return Ok(Some((kind, separator)));
             }
             let grown = first.len() * 2;
@@ -548,7 +547,7 @@ mod tests {
     fn whole(path: &Path, options: &LoadOptions) -> Result<Outcome> {
         let bytes = std::fs::read(path).expect("readable");
         let mut table = TableBuilder::new();
-        let mut sink = RowSink::new(path, 0, &options.columns, &mut table);
+        let mut sink = RowSink::new(path, 0, options, &mut table);
         let (_, encoding, separator, _) =
             super::super::parse(&bytes, path, options, &mut sink, &Silent)?;
         let read = sink.finish()?;
@@ -609,6 +608,23 @@ mod tests {
         assert!(expected.rows.len() > 800);
         // Blocks smaller than a line, than a record, and larger than the file.
         for block in [1, 7, 64, 300, 4096, 1 << 20] {
+            let got = streamed(&path, &options, block).expect("reads");
+            assert_eq!(got.as_ref(), Some(&expected), "block {block}");
+        }
+    }
+
+    #[test]
+    fn title_rows_stream_as_the_whole_file_reads_them() {
+        // A title, blank lines and a Danish header: the first block must hold all of them and
+        // the lines the separator is sniffed from.
+        let body = export(200).replace(',', ";");
+        let text = format!("Samlede kvalitetsscore fra alle tilsyn 2023\r\n\r\n;;;;\r\n{body}");
+        let (_dir, path) = file_with(text.as_bytes());
+        let options = LoadOptions::default();
+        let expected = whole(&path, &options).expect("reads");
+        assert_eq!(expected.separator, b';');
+        assert_eq!(expected.rows[0].0, 5, "the first rating is on line 5");
+        for block in [1, 64, 4096, 1 << 20] {
             let got = streamed(&path, &options, block).expect("reads");
             assert_eq!(got.as_ref(), Some(&expected), "block {block}");
         }

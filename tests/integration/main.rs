@@ -16,6 +16,7 @@ mod filter_counts;
 mod formats;
 mod hostile;
 mod progress;
+mod real_exports;
 mod report;
 mod rollup_by_hand;
 mod snapshots;

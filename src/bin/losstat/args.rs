@@ -81,9 +81,14 @@ pub struct InputArgs {
     /// Input files (CSV/TSV or Excel; long or wide layout); `-` reads standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Sheet to read from Excel workbooks (default: the first).
+    /// Sheet to read from Excel workbooks (default: the first with a header naming the
+    /// required columns).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Line (CSV) or Excel row of the header, counting from 1; everything above it is skipped
+    /// (default: the first of the first 20 non-blank rows that names the required columns).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
     /// Text encoding of CSV inputs.
     #[arg(long, value_enum, default_value_t = EncodingChoice::Auto)]
     pub encoding: EncodingChoice,
@@ -313,6 +318,7 @@ impl InputArgs {
                 separator: self.separator,
                 sheet: self.sheet.clone(),
                 columns,
+                header_row: self.header_row,
             },
             stats: StatsOptions::default(),
             anonymize: None,
