@@ -198,7 +198,11 @@ pub struct ExportCheck {
 pub const LARGEST_LISTED: usize = 10;
 
 /// Compares the export's level scores with the roll-up; `None` when the export has none.
-pub fn check(levels: &[LevelScore], filtered: &Filtered, rollup: &Rollup) -> Result<Option<ExportCheck>> {
+pub fn check(
+    levels: &[&LevelScore],
+    filtered: &Filtered,
+    rollup: &Rollup,
+) -> Result<Option<ExportCheck>> {
     if levels.is_empty() {
         return Ok(None);
     }
@@ -213,7 +217,7 @@ pub fn check(levels: &[LevelScore], filtered: &Filtered, rollup: &Rollup) -> Res
     let mut rows = Vec::new();
     let mut visit_not_kept = 0;
     let mut fits: BTreeMap<(LevelKind, Definition), (u64, u64)> = BTreeMap::new();
-    for score in levels {
+    for &score in levels {
         let Some(visit) = scores.visit(score.visit_id.trim()) else {
             visit_not_kept += 1;
             continue;
@@ -230,7 +234,13 @@ pub fn check(levels: &[LevelScore], filtered: &Filtered, rollup: &Rollup) -> Res
         rows.push(row);
     }
     rows.sort_by_key(|r| (r.file, r.line));
-    Ok(Some(summarise(levels.len() as u64, visit_not_kept, rounding, &fits, rows)))
+    Ok(Some(summarise(
+        levels.len() as u64,
+        visit_not_kept,
+        rounding,
+        &fits,
+        rows,
+    )))
 }
 
 /// The level kind of an exported level.
@@ -260,7 +270,7 @@ fn decimals(raw: &str) -> Option<u32> {
 }
 
 /// The decimals of each level present, the most among its values.
-fn rounding(levels: &[LevelScore]) -> Vec<LevelRounding> {
+fn rounding(levels: &[&LevelScore]) -> Vec<LevelRounding> {
     let mut most: BTreeMap<LevelKind, u32> = BTreeMap::new();
     for score in levels {
         if let Some(d) = decimals(&score.raw_score) {
@@ -299,13 +309,15 @@ fn summarise(
     }
     let by_authority = by
         .into_iter()
-        .map(|((authority, level), (compared, agreeing, max))| CheckCount {
-            authority: authority.to_string(),
-            level,
-            compared,
-            agreeing,
-            max_abs_difference: max,
-        })
+        .map(
+            |((authority, level), (compared, agreeing, max))| CheckCount {
+                authority: authority.to_string(),
+                level,
+                compared,
+                agreeing,
+                max_abs_difference: max,
+            },
+        )
         .collect();
     let definitions = fits
         .iter()
@@ -323,7 +335,9 @@ fn summarise(
         .collect();
     largest.sort_by(|a, b| {
         let size = |r: &CheckRow| r.difference.map_or(0.0, f64::abs);
-        size(b).total_cmp(&size(a)).then((a.file, a.line).cmp(&(b.file, b.line)))
+        size(b)
+            .total_cmp(&size(a))
+            .then((a.file, a.line).cmp(&(b.file, b.line)))
     });
     ExportCheck {
         levels_read,
@@ -383,7 +397,10 @@ impl Visit {
             }
             ExportLevel::Theme(t) => vec![
                 (Definition::MeanOfCriteria, self.themes.get(&t).copied()),
-                (Definition::MeanOfIndicators, self.theme_indicators.get(&t).copied()),
+                (
+                    Definition::MeanOfIndicators,
+                    self.theme_indicators.get(&t).copied(),
+                ),
             ],
             ExportLevel::Overall => vec![
                 (Definition::MeanOfThemes, self.overall),
@@ -446,13 +463,19 @@ impl VisitScores {
             }
         }
         let criteria = &rollup.criteria;
-        for (id, unit, x) in Self::unit_scores(criteria, rollup::criteria::CRITERION, rollup::criteria::SCORE)? {
+        for (id, unit, x) in Self::unit_scores(
+            criteria,
+            rollup::criteria::CRITERION,
+            rollup::criteria::SCORE,
+        )? {
             if let Some(visit) = by_id.get_mut(&id) {
                 visit.criteria.insert(unit, x);
             }
         }
         let themes = &rollup.themes;
-        for (id, unit, x) in Self::unit_scores(themes, rollup::themes::THEME, rollup::themes::SCORE)? {
+        for (id, unit, x) in
+            Self::unit_scores(themes, rollup::themes::THEME, rollup::themes::SCORE)?
+        {
             if let Some(visit) = by_id.get_mut(&id) {
                 visit.themes.insert(unit, x);
             }

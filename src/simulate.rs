@@ -668,6 +668,10 @@ pub fn to_csv(simulation: &Simulation, style: CsvStyle) -> Result<Vec<u8>> {
     };
     w.write_record(&header).map_err(csv_error)?;
     for record in &simulation.records {
+        // A criterion, theme or overall score (`levels`) is written with a decimal comma.
+        let level = record
+            .get(5)
+            .is_some_and(|label| crate::load::ExportLevel::parse(label).is_some());
         match style {
             CsvStyle::Canonical => w.write_record(record),
             CsvStyle::Danish => w.write_record(record.iter().enumerate().map(|(i, cell)| {
@@ -675,8 +679,7 @@ pub fn to_csv(simulation: &Simulation, style: CsvStyle) -> Result<Vec<u8>> {
                     cell.clone()
                 } else if cell.len() == 1 && cell.as_bytes()[0].is_ascii_digit() {
                     format!("{cell},0")
-                } else if cell.parse::<f64>().is_ok() {
-                    // A level score: decimal comma.
+                } else if level {
                     cell.replace('.', ",")
                 } else {
                     cell.clone()

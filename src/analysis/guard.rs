@@ -70,5 +70,8 @@ fn authority_column(loaded: &Loaded) -> String {
         .iter()
         .flat_map(|s| s.columns.iter())
         .find(|(field, _)| *field == Field::Authority)
-        .map_or_else(|| Field::Authority.name().to_string(), |(_, name)| name.clone())
+        .map_or_else(
+            || Field::Authority.name().to_string(),
+            |(_, name)| name.clone(),
+        )
 }

@@ -22,8 +22,8 @@ use serde::Serialize;
 
 use crate::anonymize::{self, Anonymization};
 use crate::error::{Error, Result};
-use crate::filter::{self, Filtered};
 use crate::export_check::{self, ExportCheck};
+use crate::filter::{self, Filtered};
 use crate::load::{self, LevelScore, LoadOptions, Source};
 use crate::model::QualityModel;
 use crate::progress::{self, Progress, Silent, Step};
@@ -269,8 +269,6 @@ pub struct Screening {
     pub sources: Vec<Source>,
     /// Kept ratings, exclusions and counts.
     pub filtered: Filtered,
-    /// The export's own criterion, theme and overall scores.
-    pub levels: Vec<LevelScore>,
 }
 
 /// Loads the inputs and applies the filters.
@@ -295,7 +293,6 @@ pub fn screen_with_progress(
     Ok(Screening {
         sources: loaded.sources,
         filtered,
-        levels: loaded.levels,
     })
 }
 
@@ -318,7 +315,6 @@ pub fn analyze_with_progress(
     let Screening {
         sources,
         mut filtered,
-        levels,
     } = screen_with_progress(paths, &model, options, progress)?;
     let anonymization = options
         .anonymize
@@ -335,8 +331,8 @@ pub fn analyze_with_progress(
         });
     }
     let rollup = progress::run(progress, Step::Rollup, || rollup::rollup(&filtered))?;
+    let levels: Vec<&LevelScore> = sources.iter().flat_map(|s| &s.levels).collect();
     let export_check = export_check::check(&levels, &filtered, &rollup)?;
-    drop(levels);
     let stats = &options.stats;
     let comparisons = compare::compare_levels(&rollup, stats, progress)?;
     let (authorities, densities, theme_means, deviation) =

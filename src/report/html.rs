@@ -393,7 +393,12 @@ fn authorities_section(h: &mut String, analysis: &Analysis, lang: Lang) {
 }
 
 /// The figures with their captions.
-fn figures_section(h: &mut String, figures: &[(Figure, String)], skipped: Option<&str>, lang: Lang) {
+fn figures_section(
+    h: &mut String,
+    figures: &[(Figure, String)],
+    skipped: Option<&str>,
+    lang: Lang,
+) {
     let _ = writeln!(h, "<h2>{}</h2>", t(Text::Figures, lang));
     if let Some(note) = skipped {
         let _ = writeln!(h, "<p>{}</p>", escape(note));

@@ -9,8 +9,8 @@ use polars::prelude::*;
 
 use crate::analysis::Analysis;
 use crate::anonymize::Anonymization;
-use crate::export_check::ExportCheck;
 use crate::error::Result;
+use crate::export_check::ExportCheck;
 use crate::filter::Filtered;
 use crate::load::Source;
 

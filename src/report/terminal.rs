@@ -161,9 +161,15 @@ pub fn export_check_lines(check: &ExportCheck) -> String {
             worst.level.name(),
             worst.visit_id,
             worst.exported,
-            worst.recomputed.map_or("-".to_string(), |r| format!("{r:.3}"))
+            worst
+                .recomputed
+                .map_or("-".to_string(), |r| format!("{r:.3}"))
         ));
-        for fit in check.definitions.iter().filter(|f| !f.los && f.explains > 0) {
+        for fit in check
+            .definitions
+            .iter()
+            .filter(|f| !f.los && f.explains > 0)
+        {
             out.push_str(&format!(
                 "  The {} score as {} explains {} of the export's {} {} scores (losstat uses LOS's \
                  definition).\n",
@@ -185,7 +191,9 @@ pub fn simulated(simulation: &crate::simulate::Simulation, path: &std::path::Pat
     let mut lines = vec![match simulation.level_rows {
         0 => format!("wrote {ratings} ratings to {path}"),
         levels => {
-            format!("wrote {ratings} ratings and {levels} criterion, theme and overall scores to {path}")
+            format!(
+                "wrote {ratings} ratings and {levels} criterion, theme and overall scores to {path}"
+            )
         }
     }];
     for (rule, n) in &simulation.injected {

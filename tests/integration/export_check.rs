@@ -80,7 +80,10 @@ fn level_rows_enter_no_rule_and_agree_with_the_rollup() {
         assert_eq!(rounding["decimals"], 2, "{rounding}");
     }
     let sources = &b["input"]["files"][0]["counts"];
-    assert_eq!(sources["ratings_read"], a["input"]["files"][0]["counts"]["ratings_read"]);
+    assert_eq!(
+        sources["ratings_read"],
+        a["input"]["files"][0]["counts"]["ratings_read"]
+    );
 }
 
 #[test]
@@ -116,17 +119,19 @@ fn a_planted_disagreement_is_found_and_listed() {
     let disagreeing: Vec<&str> = csv.lines().filter(|l| l.ends_with(",disagrees")).collect();
     assert_eq!(disagreeing.len(), 1, "{csv}");
     assert!(disagreeing[0].contains(&visit), "{}", disagreeing[0]);
-    let summary = String::from_utf8(
-        succeed(losstat().arg("compare").arg(&planted), "compare").stdout,
-    )
-    .expect("utf-8");
+    let summary =
+        String::from_utf8(succeed(losstat().arg("compare").arg(&planted), "compare").stdout)
+            .expect("utf-8");
     assert!(summary.contains("Export check:"), "{summary}");
     assert!(summary.contains("1 disagree"), "{summary}");
 }
 
 /// Theme scores computed as the pooled mean of the theme's indicators, per visit, from the
 /// ratings of a canonical export (the criterion is the number before the dot).
-fn pooled_theme_means(rows: &[Vec<String>], theme_of: &BTreeMap<u32, u32>) -> BTreeMap<(String, u32), f64> {
+fn pooled_theme_means(
+    rows: &[Vec<String>],
+    theme_of: &BTreeMap<u32, u32>,
+) -> BTreeMap<(String, u32), f64> {
     let mut sums: BTreeMap<(String, u32), (f64, u32)> = BTreeMap::new();
     for r in rows.iter().skip(1) {
         let (Some(criterion), Ok(score)) = (
@@ -135,7 +140,9 @@ fn pooled_theme_means(rows: &[Vec<String>], theme_of: &BTreeMap<u32, u32>) -> BT
         ) else {
             continue;
         };
-        if r[5].contains('.') && let Some(&theme) = theme_of.get(&criterion) {
+        if r[5].contains('.')
+            && let Some(&theme) = theme_of.get(&criterion)
+        {
             let slot = sums.entry((r[1].clone(), theme)).or_default();
             slot.0 += score;
             slot.1 += 1;
@@ -153,12 +160,24 @@ fn the_definition_that_explains_the_export_is_named() {
     let mut rows = records(&export);
     // The embedded model's themes (DESIGN §1: theme 4 = criteria 4–7, 5 = 8–9, 7 = 14).
     let theme_of: BTreeMap<u32, u32> = [
-        (1, 1), (2, 2), (3, 3), (4, 4), (5, 4), (6, 4), (7, 4), (8, 5), (9, 5), (10, 6), (14, 7),
+        (1, 1),
+        (2, 2),
+        (3, 3),
+        (4, 4),
+        (5, 4),
+        (6, 4),
+        (7, 4),
+        (8, 5),
+        (9, 5),
+        (10, 6),
+        (14, 7),
     ]
     .into();
     let pooled = pooled_theme_means(&rows, &theme_of);
     for r in rows.iter_mut() {
-        if let Some(theme) = r[5].strip_prefix("Tema ").and_then(|t| t.parse::<u32>().ok())
+        if let Some(theme) = r[5]
+            .strip_prefix("Tema ")
+            .and_then(|t| t.parse::<u32>().ok())
             && let Some(mean) = pooled.get(&(r[1].clone(), theme))
         {
             r[6] = format!("{mean:.2}");
@@ -174,12 +193,21 @@ fn the_definition_that_explains_the_export_is_named() {
             .iter()
             .find(|f| f["level"] == "theme" && f["definition"] == definition)
             .expect("a fit");
-        (f["explains"].as_u64().expect("n"), f["of"].as_u64().expect("n"))
+        (
+            f["explains"].as_u64().expect("n"),
+            f["of"].as_u64().expect("n"),
+        )
     };
     let (pooled_explains, of) = fit("mean_of_indicators");
-    assert_eq!(pooled_explains, of, "the pooled mean explains every theme score");
+    assert_eq!(
+        pooled_explains, of,
+        "the pooled mean explains every theme score"
+    );
     let (los_explains, _) = fit("mean_of_criteria");
-    assert!(los_explains < of, "theme 4's criteria have unequal sizes: {los_explains} of {of}");
+    assert!(
+        los_explains < of,
+        "theme 4's criteria have unequal sizes: {los_explains} of {of}"
+    );
     assert!(check["disagreeing"].as_u64().expect("n") > 0);
 }
 
@@ -230,12 +258,17 @@ fn past_the_guard_every_output_is_written_and_figures_are_skipped_with_a_note() 
         .arg(&out)
         .output()
         .expect("losstat runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stderr).contains("no figures drawn"));
     let report = std::fs::read_to_string(out.join("report.html")).expect("report");
     assert!(report.contains("no figures drawn: 15 authorities"));
     let results: Value =
-        serde_json::from_slice(&std::fs::read(out.join("results.json")).expect("json")).expect("parses");
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).expect("json"))
+            .expect("parses");
     assert_eq!(results["authorities"].as_array().map(Vec::len), Some(15));
 }
 

@@ -198,6 +198,22 @@ mod tests {
     use super::*;
     use Alternative::{Greater, Less, TwoSided};
 
+    #[test]
+    fn exact_attempt_that_rounds_above_one_falls_back_as_scipy_does() {
+        // tools/reference/ks_fallback_reference.py (SciPy 1.17.1): the reflection series for
+        // n = 5, h = 1 is 1.0000000000000002, so `ks_2samp(a, b, method='exact')` warns
+        // "Exact calculation unsuccessful. Switching to method=asymp" and returns
+        // statistic 0.2, p 1.0, statistic_location 2.6666666666666665. Found by the property
+        // test `ties_p_not_above_continuous_p`.
+        let a = [1.0, 8.0 / 3.0, 3.0, 4.0, 2.0];
+        let b = [1.0, 3.0, 2.0, 8.0 / 3.0, 1.0];
+        let res = ks_2samp(&a, &b, TwoSided, KsMethod::Exact).expect("valid");
+        assert_eq!(res.method, KsMethod::Asymptotic);
+        assert_eq!(res.statistic, 0.2);
+        assert_eq!(res.p_value, 1.0);
+        assert_eq!(res.statistic_location, 8.0 / 3.0);
+    }
+
     fn rel_err(actual: f64, expected: f64) -> f64 {
         if actual == expected {
             0.0
@@ -677,9 +693,13 @@ mod properties {
         #[test]
         fn ties_p_not_above_continuous_p(a in tied_sample(60), b in tied_sample(60)) {
             let res = ks_2samp(&a, &b, Alternative::TwoSided, KsMethod::Exact).expect("valid");
-            prop_assert_eq!(res.method, KsMethod::Exact);
-            prop_assert!(res.p_value_ties <= res.p_value * (1.0 + 1e-12),
-                "ties {} > scipy {}", res.p_value_ties, res.p_value);
+            // SciPy gives up on the exact p when the series rounds above 1, and so does
+            // losstat (`exact_attempt_that_rounds_above_one_falls_back_as_scipy_does`); there
+            // is then no exact continuous p to compare with.
+            if res.method == KsMethod::Exact {
+                prop_assert!(res.p_value_ties <= res.p_value * (1.0 + 1e-12),
+                    "ties {} > scipy {}", res.p_value_ties, res.p_value);
+            }
         }
 
         #[test]
