@@ -11,6 +11,7 @@ mod common;
 
 mod atomic;
 mod cli_errors;
+mod dates_and_labels;
 mod filter_counts;
 mod formats;
 mod hostile;
