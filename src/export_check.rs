@@ -4,7 +4,7 @@
 //! the export "indeholder kvalitetsvurderinger af kvalitetsmodellens indikatorer, kriterier og
 //! temaer"). The loader keeps them apart ([`LevelScore`]); they enter no filter rule. Here each
 //! is compared with the score losstat recomputes for the same visit and unit
-//! ([`crate::rollup`]: criterion = mean of its indicators, theme = mean of its criteria,
+//! ([`mod@crate::rollup`]: criterion = mean of its indicators, theme = mean of its criteria,
 //! overall = mean of the themes).
 //!
 //! Input: the export's level scores, the [`Filtered`] ratings and the [`Rollup`]. Output: an

@@ -11,12 +11,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use polars::prelude::{DataFrame, Float64Type, StringType, UInt32Type};
 use serde::Serialize;
 
 use crate::analysis::{AnalysisOptions, ThemeMean, theme_means};
 use crate::error::{Error, Result};
-use crate::filter::{self, FilterOptions, Filtered, Scope};
+use crate::filter::{self, Dates, FilterOptions, Filtered, Scope};
 use crate::frame::Col;
 use crate::load::{self, Field, Loaded, RawRatings};
 use crate::model::{IndicatorId, QualityModel};
@@ -27,7 +28,7 @@ use crate::rollup;
 pub enum VisitSelector {
     /// A visit id.
     Visit(String),
-    /// An offer id: its most recent visit (by date, then id).
+    /// An offer id: its most recent visit (by date, read as [`filter::dates`] says, then id).
     Offer(String),
 }
 
@@ -43,7 +44,7 @@ pub struct VisitProfile {
     pub offer_id: Option<String>,
     /// Offer type, if the export has one.
     pub offer_type: Option<String>,
-    /// Visit date, if the export has one.
+    /// Visit date, ISO `YYYY-MM-DD`, if the export has a readable one.
     pub visit_date: Option<String>,
     /// (indicator, score) in model order.
     pub indicators: Vec<(String, f64)>,
@@ -75,10 +76,12 @@ pub fn visit_profile(
     selector: &VisitSelector,
 ) -> Result<VisitProfile> {
     let loaded = load::load(paths, &options.load)?;
-    let full = filter::filter(&loaded, model)?;
+    // Dates are read once, in the order of each whole file, for the selection and the visit.
+    let dates = Dates::read(&loaded.ratings, loaded.sources.len());
+    let full = filter::filter_dated(&loaded, model, FilterOptions::default(), &dates)?;
     let means = theme_means(&rollup::rollup(&full)?)?;
-    let (visit_id, other_visits) = select_visit(&loaded.ratings, selector)?;
-    let shown = filter_one_visit(&loaded, &visit_id, model)?;
+    let (visit_id, other_visits) = select_visit(&loaded.ratings, &dates, selector)?;
+    let shown = filter_one_visit(&loaded, &dates, &visit_id, model)?;
     let r = rollup::rollup(&shown)?;
     let text = |col: Col<StringType>| -> Result<Option<String>> {
         Ok(col.of(&r.visits)?.get(0).map(str::to_string))
@@ -127,30 +130,34 @@ pub fn visit_profile(
     })
 }
 
-/// The visit to show, and (when chosen by offer) the offer's other visits, latest first.
-fn select_visit(raw: &RawRatings, selector: &VisitSelector) -> Result<(String, Vec<String>)> {
+/// The visit to show, and (when chosen by offer) the offer's other visits, latest first: by
+/// the latest readable date among a visit's rows (read as [`filter::dates`] says; a visit
+/// without one comes before the dated ones), then by visit id.
+fn select_visit(
+    raw: &RawRatings,
+    dates: &Dates,
+    selector: &VisitSelector,
+) -> Result<(String, Vec<String>)> {
     let offer = match selector {
         VisitSelector::Visit(id) => return Ok((id.trim().to_string(), Vec::new())),
         VisitSelector::Offer(offer) => offer,
     };
-    // The latest date written for each of the offer's visits.
-    let mut candidates: BTreeMap<String, String> = BTreeMap::new();
+    // The latest date of each of the offer's visits.
+    let mut candidates: BTreeMap<String, Option<NaiveDate>> = BTreeMap::new();
     for row in 0..raw.height() {
         let v = raw.get(Field::VisitId, row);
         let o = raw.get(Field::OfferId, row);
-        let d = raw.get(Field::VisitDate, row);
         if let (Some(v), Some(o)) = (v, o)
             && o.trim() == offer.trim()
             && !v.trim().is_empty()
         {
-            let date = d.unwrap_or("").trim().to_string();
+            let date = dates.date(raw, row);
             let entry = candidates.entry(v.trim().to_string()).or_default();
-            if date > *entry {
-                *entry = date;
-            }
+            *entry = (*entry).max(date);
         }
     }
-    let mut ordered: Vec<(String, String)> = candidates.into_iter().map(|(v, d)| (d, v)).collect();
+    let mut ordered: Vec<(Option<NaiveDate>, String)> =
+        candidates.into_iter().map(|(v, d)| (d, v)).collect();
     ordered.sort();
     let Some((_, latest)) = ordered.pop() else {
         return Err(Error::NotFound {
@@ -163,8 +170,13 @@ fn select_visit(raw: &RawRatings, selector: &VisitSelector) -> Result<(String, V
 }
 
 /// The rows of visit `visit_id`, filtered without the LOS visit rules (so a visit they would
-/// drop is still shown).
-fn filter_one_visit(loaded: &Loaded, visit_id: &str, model: &QualityModel) -> Result<Filtered> {
+/// drop is still shown), their dates read in the order of their whole files (`dates`).
+fn filter_one_visit(
+    loaded: &Loaded,
+    dates: &Dates,
+    visit_id: &str,
+    model: &QualityModel,
+) -> Result<Filtered> {
     let raw = &loaded.ratings;
     let rows: Vec<usize> = (0..raw.height())
         .filter(|&row| {
@@ -186,7 +198,7 @@ fn filter_one_visit(loaded: &Loaded, visit_id: &str, model: &QualityModel) -> Re
     let options = FilterOptions {
         los_visit_rules: false,
     };
-    let shown = filter::filter_with(&single, model, &options)?;
+    let shown = filter::filter_dated(&single, model, options, dates)?;
     if shown.summary.visits_kept == 0 {
         return Err(Error::NotFound {
             what: format!("a valid rating of visit `{visit_id}`"),

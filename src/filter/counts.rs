@@ -1,6 +1,7 @@
 //! Pass 4: counting and listing. Every rule's visits and ratings, in total and per
-//! authority, and one [`Exclusion`] per removed or flagged rating (one per visit for a visit
-//! left with no rating at all), sorted by file and line.
+//! authority, and one [`Exclusion`] per removed or flagged rating and rule (one per visit for
+//! a visit left with no rating at all), sorted by file, line and rule. `invalid_date` is
+//! counted only if it flagged something ([`Rule::always_counted`]).
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use super::Exclusion;
 use super::index::{Index, NONE_KEY};
 use super::rating_rules::RatingPass;
 use super::rules::{Rule, RuleCount, Scope};
-use super::values::canonical_authority;
+use super::values::{canonical_authority, label_score};
 use super::visit_rules::Verdict;
 
 /// Longest raw value kept in the exclusion listing (a 10 MB field stays out of reports).
@@ -42,7 +43,10 @@ pub(super) fn count(
     count_malformed(malformed, &mut counts, &mut exclusions);
     exclusions.sort_by_key(|e| (e.file, e.line, e.rule));
     Counted {
-        rules: counts.into_values().collect(),
+        rules: counts
+            .into_values()
+            .filter(|c| c.rule.always_counted() || c.ratings_flagged > 0)
+            .collect(),
         exclusions,
     }
 }
@@ -95,7 +99,8 @@ fn count_visits(
     }
 }
 
-/// Removed and flagged ratings per rule, each listed.
+/// Removed and flagged ratings per rule, each listed: a row's removing rule or flag, and its
+/// `invalid_date` flag besides (a kept row can have both, see [`super::rules`]).
 fn count_rows(
     index: &Index<'_>,
     pass: &RatingPass,
@@ -104,39 +109,59 @@ fn count_rows(
     exclusions: &mut Vec<Exclusion>,
 ) {
     for row in 0..index.rows() {
-        let Some(rule) = pass.status[row].or(pass.flags[row]) else {
-            continue;
-        };
-        let visit = index.visit_of(row);
-        let key = match visit {
-            Some(v) => index.authority_key(v).to_string(),
-            None => index
-                .authority(row)
-                .and_then(|a| index.authority_names.get(a as usize).cloned())
-                .unwrap_or_else(|| NONE_KEY.to_string()),
-        };
-        let count = slot(counts, rule);
-        count.by_authority.entry(key).or_default().ratings += 1;
-        if rule.scope() == Scope::Flag {
-            count.ratings_flagged += 1;
-        } else {
-            count.ratings_dropped += 1;
+        if let Some(rule) = pass.status[row].or(pass.flags[row]) {
+            list_row(index, verdicts, row, rule, counts, exclusions);
         }
-        let detail = match visit {
-            Some(v) => row_detail(index, rule, row, v, &verdicts[v]),
-            None => fixed_detail(rule),
-        };
-        exclusions.push(Exclusion {
-            rule,
-            file: index.raw.file.get(row).copied().unwrap_or(0),
-            line: index.raw.line.get(row).copied().unwrap_or(0),
-            authority: preview(index, Field::Authority, row),
-            visit_id: preview(index, Field::VisitId, row),
-            indicator: preview(index, Field::Indicator, row),
-            raw_value: preview(index, Field::Score, row),
-            detail,
-        });
     }
+    // `invalid_date` flags a kept row (no rule removed it) whose date is not a date; no row is
+    // looked at unless some file has such a date.
+    if index.dates.any_not_read() {
+        for row in 0..index.rows() {
+            if pass.status[row].is_none() && index.date_unreadable(row) {
+                list_row(index, verdicts, row, Rule::InvalidDate, counts, exclusions);
+            }
+        }
+    }
+}
+
+/// Counts and lists `row` under `rule`.
+fn list_row(
+    index: &Index<'_>,
+    verdicts: &[Verdict],
+    row: usize,
+    rule: Rule,
+    counts: &mut BTreeMap<Rule, RuleCount>,
+    exclusions: &mut Vec<Exclusion>,
+) {
+    let visit = index.visit_of(row);
+    let key = match visit {
+        Some(v) => index.authority_key(v).to_string(),
+        None => index
+            .authority(row)
+            .and_then(|a| index.authority_names.get(a as usize).cloned())
+            .unwrap_or_else(|| NONE_KEY.to_string()),
+    };
+    let count = slot(counts, rule);
+    count.by_authority.entry(key).or_default().ratings += 1;
+    if rule.scope() == Scope::Flag {
+        count.ratings_flagged += 1;
+    } else {
+        count.ratings_dropped += 1;
+    }
+    let detail = match visit {
+        Some(v) => row_detail(index, rule, row, v, &verdicts[v]),
+        None => fixed_detail(rule),
+    };
+    exclusions.push(Exclusion {
+        rule,
+        file: index.raw.file.get(row).copied().unwrap_or(0),
+        line: index.raw.line.get(row).copied().unwrap_or(0),
+        authority: preview(index, Field::Authority, row),
+        visit_id: preview(index, Field::VisitId, row),
+        indicator: preview(index, Field::Indicator, row),
+        raw_value: preview(index, Field::Score, row),
+        detail,
+    });
 }
 
 /// Why a row of visit `v` was removed or flagged, in words.
@@ -144,10 +169,15 @@ fn row_detail(index: &Index<'_>, rule: Rule, row: usize, v: usize, verdict: &Ver
     let id = index.indicator(row).and_then(|i| i.id);
     match rule {
         Rule::MissingVisitId | Rule::MissingAuthority => fixed_detail(rule),
-        Rule::InvalidScore => format!(
-            "`{}` is not an integer from 1 to 5",
-            preview(index, Field::Score, row)
-        ),
+        Rule::InvalidScore => {
+            let raw = preview(index, Field::Score, row);
+            match label_score(index.raw.get(Field::Score, row).unwrap_or("")) {
+                Some(score) => format!(
+                    "`{raw}` is not a score: the number beside the label (which means {score}) does not agree"
+                ),
+                None => format!("`{raw}` is not an integer from 1 to 5"),
+            }
+        }
         Rule::UnknownIndicator => match id {
             Some(id) => format!(
                 "criterion {} of indicator {id} is not in the model",
@@ -165,6 +195,11 @@ fn row_detail(index: &Index<'_>, rule: Rule, row: usize, v: usize, verdict: &Ver
             "blank authority; the visit's other rows say {}",
             index.authority_key(v)
         ),
+        Rule::InvalidDate => {
+            index
+                .dates
+                .unreadable_detail(index.raw, row, &preview(index, Field::VisitDate, row))
+        }
         Rule::UnmodelledIndicator => id.map_or_else(String::new, |id| {
             format!(
                 "{id} is not in the model; it joins criterion {}",

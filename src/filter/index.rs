@@ -1,15 +1,16 @@
 //! Pass 1: what each distinct raw value means, and which rows make up each visit.
 //!
-//! The raw table is dictionary-coded ([`RawRatings`]), so each distinct authority, score and
-//! indicator text is interpreted once ([`super::values`], [`IndicatorId::parse`]); rows then
-//! only look their codes up. Visits are numbered in order of first appearance, and the rows
-//! of each visit are gathered in file order by a counting sort.
+//! The raw table is dictionary-coded ([`RawRatings`]), so each distinct authority, score,
+//! indicator and date text is interpreted once ([`super::values`], [`IndicatorId::parse`],
+//! [`super::dates`]); rows then only look their codes up. Visits are numbered in order of
+//! first appearance, and the rows of each visit are gathered in file order by a counting sort.
 
 use std::collections::HashMap;
 
 use crate::load::{Field, MISSING, RawRatings};
 use crate::model::{IndicatorId, QualityModel};
 
+use super::dates::Dates;
 use super::values::{canonical_authority, parse_score};
 
 /// Key of a visit with no (single) authority in the per-authority counts.
@@ -110,6 +111,8 @@ pub(super) struct Index<'a> {
     /// Per score code: the score, if it is one.
     pub score_of: Vec<Option<u8>>,
     pub indicators: IndicatorTable,
+    /// The visit dates, read per distinct text, and each file's day/month order.
+    pub dates: &'a Dates,
     pub visits: Vec<Visit>,
     /// Per row: its visit, or [`NO_VISIT`].
     row_visit: Vec<u32>,
@@ -119,8 +122,9 @@ pub(super) struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
-    /// Interprets the distinct values of `raw` and gathers the rows of each visit.
-    pub fn build(raw: &'a RawRatings, model: &QualityModel) -> Self {
+    /// Interprets the distinct values of `raw` and gathers the rows of each visit; `dates` are
+    /// the dates of `raw` (or of the table its rows were taken from).
+    pub fn build(raw: &'a RawRatings, model: &QualityModel, dates: &'a Dates) -> Self {
         let universal: Vec<IndicatorId> = model.universal().map(|i| i.id).collect();
         let (authority_names, authority_of) = authority_codes(raw);
         let score_of = raw
@@ -139,6 +143,7 @@ impl<'a> Index<'a> {
             authority_of,
             score_of,
             indicators,
+            dates,
             visits,
             row_visit,
             offsets: Vec::new(),
@@ -217,6 +222,16 @@ impl<'a> Index<'a> {
     /// The score of `row`, if it is an integer 1–5.
     pub fn score(&self, row: usize) -> Option<u8> {
         self.code(Field::Score, row).and_then(|c| self.score_of[c])
+    }
+
+    /// The visit date of `row` as ISO text `YYYY-MM-DD`, if it has a readable one.
+    pub fn date_text(&self, row: usize) -> Option<&str> {
+        self.dates.iso(self.raw, row)
+    }
+
+    /// Whether `row` has a visit date that is not a date (in its file's order).
+    pub fn date_unreadable(&self, row: usize) -> bool {
+        self.dates.unreadable(self.raw, row)
     }
 
     /// What the indicator of `row` means.

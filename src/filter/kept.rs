@@ -1,6 +1,7 @@
 //! Pass 5: the kept tables. The visits that passed, sorted by authority and visit id, and
 //! their ratings, each visit's together and sorted by indicator (then file and line), as the
 //! two polars tables of [`super::Filtered`] (columns: [`super::ratings`], [`super::visits`]).
+//! A visit's date is its first readable one, written ISO `YYYY-MM-DD` ([`super::dates`]).
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -171,12 +172,23 @@ impl<'i, 'a> Kept<'i, 'a> {
             .map(|&v| self.index.visits[v].id.as_str())
             .collect();
         let counts: Vec<u32> = spans.iter().map(|&(s, e)| (e - s) as u32).collect();
+        // ISO `YYYY-MM-DD`: the first readable date among the visit's kept ratings.
+        let dates: StringChunked = spans
+            .iter()
+            .map(|&(s, e)| {
+                order[s..e]
+                    .iter()
+                    .find_map(|&row| self.index.date_text(row))
+            })
+            .collect();
         let columns = vec![
             Column::new(visits::AUTHORITY.name().into(), authorities),
             Column::new(visits::VISIT_ID.name().into(), ids),
             first_of(Field::OfferId, visits::OFFER_ID.name()),
             first_of(Field::OfferType, visits::OFFER_TYPE.name()),
-            first_of(Field::VisitDate, visits::VISIT_DATE.name()),
+            dates
+                .with_name(visits::VISIT_DATE.name().into())
+                .into_column(),
             Column::new(visits::RATINGS.name().into(), counts),
         ];
         Ok(DataFrame::new(self.visits.len(), columns)?)

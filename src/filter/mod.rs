@@ -21,18 +21,23 @@
 //! | `all_ones` | visit | **LOS 3**: a visit whose every remaining score is 1 is dropped (assumed a registration error) |
 //! | `missing_universal` | visit | **LOS 4**: a visit lacking a valid score for a universal indicator is dropped (so is a visit left with no valid rating) |
 //!
-//! Two further rules flag ratings but keep them: `authority_inferred` (a row with a blank
-//! authority in a visit whose other rows name exactly one authority takes that authority), and
+//! Three further rules flag ratings but keep them: `authority_inferred` (a row with a blank
+//! authority in a visit whose other rows name exactly one authority takes that authority),
 //! `unmodelled_indicator` (a well-formed id such as `5.z` whose criterion is in the model joins
-//! that criterion).
+//! that criterion), and `invalid_date` (a visit date that is not a date; the visit takes its
+//! first readable date, if any). A rating has at most one of the first two (the first wins)
+//! and, independently, `invalid_date`: it is then listed and counted once per flag. A flag
+//! changes neither what is kept nor any other rule's count.
 //!
-//! Authority names are canonicalised and scores read as [`canonical_authority`] and [`parse_score`] say.
+//! Authority names are canonicalised, scores and dates read as [`canonical_authority`],
+//! [`parse_score`] and [`parse_date`] say; [`Filtered::dates`] says per file in which
+//! day/month order dates were read, and why.
 //!
 //! The stage runs as five passes over the dictionary-coded raw table, each a module:
 //!
 //! | pass | module | what it does |
 //! |---|---|---|
-//! | 1 | `index` | interprets each distinct raw value once; gathers the rows of each visit |
+//! | 1 | `index` | interprets each distinct raw value once (dates: [`dates`]); gathers the rows of each visit |
 //! | 2 | `rating_rules` | the rating rules, row by row within each visit; what the visit rules need |
 //! | 3 | `visit_rules` | the visit rules; a dropped visit takes its remaining rows |
 //! | 4 | `counts` | counts per rule and authority; the exclusion listing |
@@ -46,6 +51,7 @@
 
 mod completeness;
 mod counts;
+pub mod dates;
 mod index;
 mod kept;
 mod rating_rules;
@@ -64,6 +70,8 @@ use crate::model::QualityModel;
 
 pub use completeness::CompletenessRow;
 pub(crate) use completeness::sort_completeness;
+pub(crate) use dates::Dates;
+pub use dates::{DateOrder, DateReport, parse_date};
 pub use rules::{Dropped, FilterSummary, RULES, Rule, RuleCount, RuleInfo, Scope};
 pub use values::{canonical_authority, parse_score};
 
@@ -101,7 +109,8 @@ pub mod visits {
     pub const OFFER_ID: Col<StringType> = Col::new("offer_id");
     /// Offer type (likewise).
     pub const OFFER_TYPE: Col<StringType> = Col::new("offer_type");
-    /// Visit date as written (likewise).
+    /// Visit date, ISO `YYYY-MM-DD`: the first readable date among the visit's kept ratings
+    /// ([`super::dates`]); null if none is.
     pub const VISIT_DATE: Col<StringType> = Col::new("visit_date");
     /// How many rows of [`super::Filtered::ratings`] the visit has.
     pub const RATINGS: Col<UInt32Type> = Col::new("ratings");
@@ -163,6 +172,9 @@ pub struct Filtered {
     pub summary: FilterSummary,
     /// Completeness of the universal indicators per authority and theme (seed 000).
     pub completeness: Vec<CompletenessRow>,
+    /// The visit dates of each input file: the day/month order they were read in, and the
+    /// evidence for it (one per file, in file order).
+    pub dates: Vec<DateReport>,
 }
 
 impl Filtered {
@@ -254,9 +266,22 @@ pub fn filter_with(
     model: &QualityModel,
     options: &FilterOptions,
 ) -> Result<Filtered> {
-    let index = index::Index::build(&loaded.ratings, model);
+    let dates = Dates::read(&loaded.ratings, loaded.sources.len());
+    filter_dated(loaded, model, *options, &dates)
+}
+
+/// [`filter_with`], with the dates read already: `dates` may come from a larger table than
+/// `loaded`'s, whose rows were taken from it ([`crate::load::RawRatings::take`]), so that a
+/// part is read in the order of its whole files.
+pub(crate) fn filter_dated(
+    loaded: &Loaded,
+    model: &QualityModel,
+    options: FilterOptions,
+    dates: &Dates,
+) -> Result<Filtered> {
+    let index = index::Index::build(&loaded.ratings, model, dates);
     let mut pass = rating_rules::apply(&index);
-    let verdicts = visit_rules::apply(&index, &mut pass, *options);
+    let verdicts = visit_rules::apply(&index, &mut pass, options);
     let counted = counts::count(&index, &pass, &verdicts, &loaded.malformed);
     let kept = kept::Kept::select(&index, &pass, &verdicts);
     let malformed_ratings: u64 = loaded.malformed.iter().map(|m| m.ratings).sum();
@@ -273,6 +298,7 @@ pub fn filter_with(
         exclusions: counted.exclusions,
         summary,
         completeness: completeness::completeness(&index, &pass, model),
+        dates: dates.reports().to_vec(),
     })
 }
 
@@ -311,6 +337,75 @@ mod tests {
             malformed: Vec::new(),
             sources: Vec::new(),
         }
+    }
+
+    #[test]
+    fn an_unreadable_date_flags_its_rating_beside_other_flags() {
+        // One visit: 1.a with a blank authority and a date that is not one (both flags), then
+        // 2.a and 1.b dated 12 May 2023 day first, the second written with a month name.
+        let mut table = TableBuilder::new();
+        for (line, (authority, id, date)) in [
+            (None, "1.a", "31-02-2023"),
+            (Some("Syd"), "2.a", "12-05-2023"),
+            (Some("Syd"), "1.b", "12. maj 2023"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let row = [
+                authority,
+                Some("s1"),
+                Some(id),
+                Some("4"),
+                None,
+                None,
+                Some(date),
+            ];
+            table.push(0, line as u64 + 2, row);
+        }
+        let dated = Loaded {
+            ratings: table.finish(),
+            malformed: Vec::new(),
+            sources: Vec::new(),
+        };
+        let model = QualityModel::embedded().expect("model");
+        let options = FilterOptions {
+            los_visit_rules: false,
+        };
+        let f = filter_with(&dated, &model, &options).expect("filter");
+        assert_eq!((f.summary.rows_kept, f.summary.visits_kept), (3, 1));
+        let listed: Vec<(u64, &str)> = f
+            .exclusions
+            .iter()
+            .map(|e| (e.line, e.rule.name()))
+            .collect();
+        assert_eq!(listed, [(2, "authority_inferred"), (2, "invalid_date")]);
+        assert!(
+            f.exclusions[1]
+                .detail
+                .starts_with("`31-02-2023` is not a date")
+        );
+        assert_eq!(f.exclusions[1].raw_value, "4");
+        let flagged = |rule: Rule| {
+            f.summary
+                .rules
+                .iter()
+                .find(|r| r.rule == rule)
+                .map(|r| r.ratings_flagged)
+        };
+        assert_eq!(flagged(Rule::AuthorityInferred), Some(1));
+        assert_eq!(flagged(Rule::InvalidDate), Some(1));
+        // The visit takes its first readable date, in ISO.
+        let date = visits::VISIT_DATE.of(&f.visits).expect("date");
+        assert_eq!(date.get(0), Some("2023-05-12"));
+        assert_eq!(f.dates.len(), 1);
+        assert_eq!(f.dates[0].order, DateOrder::DayFirst);
+        assert_eq!(f.dates[0].unreadable, 1);
+
+        // Without a bad date, `invalid_date` is not in the counts at all.
+        let f = filter_with(&loaded(), &model, &options).expect("filter");
+        assert_eq!(f.summary.rules.len(), RULES.len() - 1);
+        assert!(f.summary.rules.iter().all(|r| r.rule != Rule::InvalidDate));
     }
 
     /// A visit's id, authority and (indicator, score) ratings.

@@ -3,6 +3,11 @@
 //!
 //! Adding a rule: a variant of [`Rule`], its row in [`RULES`] (in the order the rules
 //! apply), and the pass that applies it ([`super`] lists the passes).
+//!
+//! Flags: a kept rating gets at most one of `authority_inferred` and `unmodelled_indicator`
+//! (the first, if both apply), and, independently of them, `invalid_date`; a rating with both
+//! kinds is listed once per flag and counted under each, so no flag changes another's count.
+//! `invalid_date` is in the counts only when it flagged a rating ([`Rule::always_counted`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -37,6 +42,8 @@ pub enum Rule {
     AuthorityInferred,
     /// Kept: an id not in the model whose criterion is.
     UnmodelledIndicator,
+    /// Kept: a visit date that is not a date (see [`super::dates`]).
+    InvalidDate,
 }
 
 /// What a rule removes.
@@ -69,7 +76,7 @@ pub struct RuleInfo {
 
 /// Every rule, in the order the rules apply.
 #[rustfmt::skip]
-pub const RULES: [RuleInfo; 12] = {
+pub const RULES: [RuleInfo; 13] = {
     use Rule::*;
     use Scope::{Flag, Rating, Visit};
     [
@@ -85,6 +92,7 @@ pub const RULES: [RuleInfo; 12] = {
         row(MissingUniversal, "missing_universal", Visit, Some(4), "visit without a valid score for a universal indicator (LOS rule 4)"),
         row(AuthorityInferred, "authority_inferred", Flag, None, "kept: blank authority taken from the visit's other rows"),
         row(UnmodelledIndicator, "unmodelled_indicator", Flag, None, "kept: indicator not in the model, joins its criterion"),
+        row(InvalidDate, "invalid_date", Flag, None, "kept: visit date not readable as a date"),
     ]
 };
 
@@ -142,6 +150,13 @@ impl Rule {
     /// One line saying what the rule does.
     pub fn description(self) -> &'static str {
         self.info().description
+    }
+
+    /// Whether [`FilterSummary::rules`] lists the rule even when it counted nothing: every
+    /// rule but `invalid_date`, which came later and is listed only when it flagged a rating,
+    /// so that the outputs for exports whose dates all read stayed as they were.
+    pub fn always_counted(self) -> bool {
+        self != Rule::InvalidDate
     }
 }
 
@@ -201,7 +216,8 @@ pub struct FilterSummary {
     pub rows_read: u64,
     /// Distinct visit ids read.
     pub visits_read: u64,
-    /// One entry per rule, in order.
+    /// One entry per rule, in order (`invalid_date` only if it flagged a rating:
+    /// [`Rule::always_counted`]).
     pub rules: Vec<RuleCount>,
     /// Ratings that passed.
     pub rows_kept: u64,

@@ -14,7 +14,7 @@ use crate::analysis::{
     AdjustScope, Analysis, AuthoritySummary, ComparisonFamily, Level, Levels, Stratify,
 };
 use crate::error::Result;
-use crate::filter::FilterSummary;
+use crate::filter::{DateReport, FilterSummary, Filtered};
 use crate::load::{Layout, Source};
 use crate::profile::VisitProfile;
 use crate::stats::descriptive::Summary;
@@ -57,6 +57,12 @@ pub struct Results<'a> {
     /// (present only when the export has them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub export_check: Option<&'a crate::export_check::ExportCheck>,
+    /// The visit dates of every input file, as [`crate::filter::DateReport`]s (the day/month
+    /// order used, the evidence, whether it was ambiguous, what could not be read). Written
+    /// only when some file's dates were not all ISO `YYYY-MM-DD` already (rewritten to ISO, or
+    /// not read), so that the results of exports with ISO dates are as they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dates: Option<&'a [DateReport]>,
 }
 
 /// The `parameters` block.
@@ -283,7 +289,16 @@ pub fn results(analysis: &Analysis) -> Results<'_> {
         completeness: &analysis.filtered.completeness,
         anonymized: analysis.anonymization.is_some(),
         export_check: analysis.export_check.as_ref(),
+        dates: dates(&analysis.filtered),
     }
+}
+
+/// The `dates` block: every file's [`DateReport`], if some file's dates were rewritten to ISO
+/// or could not be read; `None` (no key) when all were ISO already, so that the results of such
+/// exports are as they were before dates were read.
+fn dates(filtered: &Filtered) -> Option<&[DateReport]> {
+    let reports = filtered.dates.as_slice();
+    (!reports.iter().all(DateReport::all_iso)).then_some(reports)
 }
 
 fn parameters(analysis: &Analysis) -> Parameters {

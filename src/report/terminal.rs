@@ -7,7 +7,7 @@ use comfy_table::{Cell, CellAlignment, Table, presets::ASCII_MARKDOWN};
 
 use crate::analysis::{Analysis, Screening};
 use crate::export_check::ExportCheck;
-use crate::filter::{Filtered, Scope};
+use crate::filter::{DateOrder, Filtered, Scope};
 use crate::load::{Format, Source};
 use crate::model::QualityModel;
 use crate::profile::VisitProfile;
@@ -125,6 +125,7 @@ pub fn compare_summary(analysis: &Analysis) -> String {
     ));
     out.push_str(&pairs_table(analysis));
     out.push_str(&deviation_table(analysis));
+    out.push_str(&dates_line(&analysis.filtered, &analysis.sources));
     out
 }
 
@@ -421,7 +422,59 @@ pub fn check_report(screening: &Screening) -> String {
         }
         out.push_str(&format!("):\n{t}\n"));
     }
+    out.push_str(&dates_line(filtered, &screening.sources));
     out
+}
+
+/// One line on the visit dates, when something is worth saying
+/// ([`crate::filter::DateReport::worth_saying`]): a file read month first, a file with dates in
+/// both orders, dates that are not dates. Files are separated by ` | `. Empty otherwise.
+pub fn dates_line(filtered: &Filtered, sources: &[Source]) -> String {
+    let parts: Vec<String> = filtered
+        .dates
+        .iter()
+        .filter(|r| r.worth_saying())
+        .map(|r| {
+            let file = sources
+                .get(r.file as usize)
+                .map_or_else(|| format!("file {}", r.file), |s| s.path.display().to_string());
+            let example = |e: &Option<String>| shorten(e.as_deref().unwrap_or(""), 20);
+            let mut said = Vec::new();
+            if r.ambiguous {
+                said.push(format!(
+                    "dates in both orders ({} only day-first such as {}, {} only month-first such as {}): \
+                     read day-month-year, the month-first ones not read",
+                    r.day_first,
+                    example(&r.day_first_example),
+                    r.month_first,
+                    example(&r.month_first_example)
+                ));
+            } else if r.order == DateOrder::MonthFirst {
+                said.push(format!(
+                    "read month-day-year ({} dates such as {} can only be read so)",
+                    r.month_first,
+                    example(&r.month_first_example)
+                ));
+            }
+            if r.unreadable > 0 {
+                said.push(format!(
+                    "{} distinct dates not readable (such as {})",
+                    r.unreadable,
+                    example(&r.unreadable_example)
+                ));
+            }
+            format!("{file}: {}", said.join("; "))
+        })
+        .collect();
+    if parts.is_empty() {
+        return String::new();
+    }
+    let flagged = if filtered.dates.iter().any(|r| r.not_read() > 0) {
+        " (ratings whose date was not read are kept, flagged invalid_date)"
+    } else {
+        ""
+    };
+    format!("\nDates: {}{flagged}.\n", parts.join(" | "))
 }
 
 /// The model listing for `losstat model`.

@@ -11,6 +11,7 @@ mod common;
 
 mod atomic;
 mod cli_errors;
+mod dates_and_labels;
 mod export_check;
 mod filter_counts;
 mod formats;
