@@ -315,6 +315,11 @@ fn input_section(h: &mut String, analysis: &Analysis, lang: Lang) {
         o.pairwise.seed,
         escape(&analysis.model.origin)
     );
+    // Dates read month first, in both orders, or not at all (said only then).
+    let dates = super::terminal::dates_line(&analysis.filtered, &analysis.sources);
+    if !dates.trim().is_empty() {
+        let _ = writeln!(h, "<p class=\"meta\">{}</p>", escape(dates.trim()));
+    }
 }
 
 /// The filter log: what each rule removed or flagged.

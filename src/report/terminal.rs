@@ -25,7 +25,7 @@ fn right(text: impl std::fmt::Display) -> Cell {
 
 fn describe_source(s: &Source) -> String {
     let layout = format!("{:?}", s.layout).to_lowercase();
-    match s.format {
+    let mut text = match s.format {
         Format::Csv => format!(
             "{}: {layout} layout, {}, separator '{}', {} ratings",
             s.path.display(),
@@ -39,7 +39,23 @@ fn describe_source(s: &Source) -> String {
             s.sheet.as_deref().unwrap_or("?"),
             s.counts.ratings_read
         ),
+    };
+    // Said only when the header was not the first row, or the export has its own roll-up.
+    if s.header_line > 1 || s.counts.title_rows > 0 {
+        text.push_str(&format!(
+            "; header on {} {} ({} title rows skipped)",
+            if s.format == Format::Workbook { "row" } else { "line" },
+            s.header_line,
+            s.counts.title_rows
+        ));
     }
+    if s.counts.level_scores > 0 {
+        text.push_str(&format!(
+            "; {} criterion, theme and overall scores",
+            s.counts.level_scores
+        ));
+    }
+    text
 }
 
 /// The filter counts, one row per rule that did something.
