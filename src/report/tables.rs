@@ -28,6 +28,14 @@ pub fn safe_text(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The path of source file `file` as given (empty if there is no such file).
+fn source_name(sources: &[Source], file: u32) -> String {
+    sources
+        .get(file as usize)
+        .map(|s| s.path.display().to_string())
+        .unwrap_or_default()
+}
+
 fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
@@ -69,10 +77,7 @@ pub fn exclusions(filtered: &Filtered, sources: &[Source]) -> Result<Vec<u8>> {
     ])
     .map_err(csv_err)?;
     for e in &filtered.exclusions {
-        let file = sources
-            .get(e.file as usize)
-            .map(|s| s.path.display().to_string())
-            .unwrap_or_default();
+        let file = source_name(sources, e.file);
         w.write_record([
             e.rule.name(),
             &safe_text(&file),
@@ -586,9 +591,7 @@ pub fn export_check(check: &ExportCheck, sources: &[Source]) -> Result<Vec<u8>> 
     ])
     .map_err(csv_err)?;
     for r in &check.rows {
-        let file = sources
-            .get(r.file as usize)
-            .map_or_else(String::new, |s| s.path.display().to_string());
+        let file = source_name(sources, r.file);
         let status = serde_json::to_value(r.status)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))

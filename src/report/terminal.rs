@@ -44,7 +44,11 @@ fn describe_source(s: &Source) -> String {
     if s.header_line > 1 || s.counts.title_rows > 0 {
         text.push_str(&format!(
             "; header on {} {} ({} title rows skipped)",
-            if s.format == Format::Workbook { "row" } else { "line" },
+            if s.format == Format::Workbook {
+                "row"
+            } else {
+                "line"
+            },
             s.header_line,
             s.counts.title_rows
         ));

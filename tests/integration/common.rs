@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use serde_json::Value;
 
 /// The `losstat` binary under test.
 pub fn losstat() -> Command {
@@ -38,6 +39,31 @@ pub fn succeed(command: &mut Command, what: &str) -> std::process::Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+/// The results without the `input` block (which names the file and what was detected).
+pub fn without_input(mut results: Value) -> Value {
+    results
+        .as_object_mut()
+        .expect("object")
+        .remove("input")
+        .expect("input block present");
+    results
+}
+
+/// `losstat simulate --out DIR/NAME --scale 0.05 --seed SEED EXTRA...` (about 2,700 ratings
+/// of 95 visits).
+pub fn simulate(dir: &Path, name: &str, seed: u64, extra: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    let mut command = losstat();
+    command
+        .arg("simulate")
+        .arg("--out")
+        .arg(&path)
+        .args(["--scale", "0.05", "--seed", &seed.to_string(), "--quiet"])
+        .args(extra);
+    succeed(&mut command, "simulate");
+    path
 }
 
 /// Runs `losstat compare PATH --format json` and returns the parsed results.

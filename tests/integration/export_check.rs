@@ -11,21 +11,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{compare_json, losstat, succeed, write};
+use crate::common::{compare_json, losstat, simulate, succeed, write};
 
-/// `losstat simulate --out DIR/NAME --scale 0.05 --seed 31 EXTRA...`.
-fn simulate(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
-    let path = dir.join(name);
-    let mut command = losstat();
-    command
-        .arg("simulate")
-        .arg("--out")
-        .arg(&path)
-        .args(["--scale", "0.05", "--seed", "31"])
-        .args(extra);
-    succeed(&mut command, "simulate");
-    path
-}
+/// The seed of the simulated exports.
+const SEED: u64 = 31;
 
 /// The records of a canonical simulated export (header first).
 fn records(path: &Path) -> Vec<Vec<String>> {
@@ -55,8 +44,8 @@ fn write_records(path: &Path, rows: &[Vec<String>]) {
 #[test]
 fn level_rows_enter_no_rule_and_agree_with_the_rollup() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let plain = simulate(dir.path(), "plain.csv", &[]);
-    let with_levels = simulate(dir.path(), "levels.csv", &["--levels"]);
+    let plain = simulate(dir.path(), "plain.csv", SEED, &[]);
+    let with_levels = simulate(dir.path(), "levels.csv", SEED, &["--levels"]);
     let level_rows = records(&with_levels).len() - records(&plain).len();
     assert!(level_rows > 1000, "{level_rows} level rows");
     let a = compare_json(&plain, &[]);
@@ -89,7 +78,7 @@ fn level_rows_enter_no_rule_and_agree_with_the_rollup() {
 #[test]
 fn a_planted_disagreement_is_found_and_listed() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let export = simulate(dir.path(), "levels.csv", &["--levels"]);
+    let export = simulate(dir.path(), "levels.csv", SEED, &["--levels"]);
     let mut rows = records(&export);
     // The first theme 3 score of the file, raised by 0.5.
     let (at, visit) = rows
@@ -156,7 +145,7 @@ fn pooled_theme_means(
 #[test]
 fn the_definition_that_explains_the_export_is_named() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let export = simulate(dir.path(), "levels.csv", &["--levels"]);
+    let export = simulate(dir.path(), "levels.csv", SEED, &["--levels"]);
     let mut rows = records(&export);
     // The embedded model's themes (DESIGN §1: theme 4 = criteria 4–7, 5 = 8–9, 7 = 14).
     let theme_of: BTreeMap<u32, u32> = [

@@ -7,7 +7,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-use crate::common::{CONDITIONAL, UNIVERSAL, compare_json, losstat, write};
+use crate::common::{CONDITIONAL, UNIVERSAL, compare_json, losstat, without_input, write};
 
 /// Authorities as the canonical file writes them, and as a Danish export might.
 const NAMES: [(&str, &str); 5] = [
@@ -199,15 +199,6 @@ fn xlsx(visits: &[Visit], path: &Path) {
         }
     }
     book.save(path).expect("xlsx saved");
-}
-
-fn without_input(mut results: Value) -> Value {
-    results
-        .as_object_mut()
-        .expect("object")
-        .remove("input")
-        .expect("input block present");
-    results
 }
 
 #[test]

@@ -9,40 +9,15 @@
 //! check against hand counts and reference values.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{compare_json, losstat, succeed, write};
+use crate::common::{compare_json, losstat, simulate, succeed, without_input, write};
 
 /// The title line of issue 12's example export.
 const TITLE: &str = "Samlede kvalitetsscore fra alle tilsyn 2023";
-
-/// `losstat simulate --out DIR/NAME --scale 0.05 --seed SEED EXTRA...` (about 2,700 ratings
-/// of 95 visits).
-fn simulate(dir: &Path, name: &str, seed: u64, extra: &[&str]) -> PathBuf {
-    let path = dir.join(name);
-    let mut command = losstat();
-    command
-        .arg("simulate")
-        .arg("--out")
-        .arg(&path)
-        .args(["--scale", "0.05", "--seed", &seed.to_string(), "--quiet"])
-        .args(extra);
-    succeed(&mut command, "simulate");
-    path
-}
-
-/// The results without the `input` block (which names the file and what was detected).
-fn without_input(mut results: Value) -> Value {
-    results
-        .as_object_mut()
-        .expect("object")
-        .remove("input")
-        .expect("input block present");
-    results
-}
 
 /// The first file's entry of the `input` block.
 fn first_file(results: &Value) -> &Value {
