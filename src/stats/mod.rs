@@ -47,7 +47,11 @@ pub mod deviation;
 mod distributions;
 pub mod kde;
 pub mod ks;
+pub mod linear;
+#[cfg(test)]
+mod model_reference_tests;
 pub mod multitest;
+pub mod ordinal;
 pub mod pairwise;
 pub mod rank;
 #[cfg(test)]

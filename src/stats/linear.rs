@@ -1,0 +1,204 @@
+//! Ordinary least squares with heteroskedasticity-consistent (HC3) standard errors, as R's
+//! `lm(y ~ x)` and `sandwich::vcovHC(fit, type = "HC3")`.
+//!
+//! Input: a design matrix (rows = observations, columns = regressors, an intercept column
+//! included by the caller) and the response. Output: an [`Ols`] fit: coefficients, HC3
+//! covariance, hat values, residual degrees of freedom.
+//!
+//! Method. The coefficients solve the normal equations `XᵀX β = Xᵀy` by a Cholesky
+//! factorisation (nalgebra). A column that is a linear combination of the columns before it is
+//! *aliased*, as R's `lm` reports it (`NA` coefficient): it is dropped, judged by the pivot of
+//! an incremental Cholesky of `XᵀX` in column order against R's tolerance 1e-7 (relative to the
+//! column's own sum of squares), so the same columns are dropped as R's limited-pivoting QR
+//! drops. HC3 (MacKinnon & White 1985, J. Econometrics 29):
+//! `V = (XᵀX)⁻¹ Xᵀ diag(eᵢ² / (1 − hᵢᵢ)²) X (XᵀX)⁻¹`, with `hᵢᵢ = xᵢᵀ(XᵀX)⁻¹xᵢ` the hat values. An
+//! observation with `hᵢᵢ = 1` (alone in its cell) makes the term 0/0, which R returns as NaN; here
+//! it is an error, and callers pool such cells first.
+
+use nalgebra::{DMatrix, DVector};
+
+use crate::error::{Error, Result};
+
+/// R's `lm` tolerance for collinear columns (`lm.fit(tol = 1e-7)`).
+pub const ALIAS_TOLERANCE: f64 = 1e-7;
+
+/// A least-squares fit with HC3 covariance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ols {
+    /// One coefficient per design column; `None` for an aliased column.
+    pub coefficients: Vec<Option<f64>>,
+    /// HC3 covariance of the estimable coefficients, in column order (aliased columns left out).
+    pub vcov: DMatrix<f64>,
+    /// The design columns the covariance is over.
+    pub estimable: Vec<usize>,
+    /// Hat values `hᵢᵢ`.
+    pub hat: Vec<f64>,
+    /// Fitted values.
+    pub fitted: Vec<f64>,
+    /// Residual degrees of freedom `n − rank`.
+    pub residual_df: usize,
+}
+
+impl Ols {
+    /// The HC3 variance of the linear combination `cᵀβ` of the coefficients (`c` over all design
+    /// columns; entries of aliased columns must be 0).
+    pub fn contrast_variance(&self, c: &[f64]) -> f64 {
+        let k: DVector<f64> = DVector::from_iterator(
+            self.estimable.len(),
+            self.estimable
+                .iter()
+                .map(|&j| c.get(j).copied().unwrap_or(0.0)),
+        );
+        (k.transpose() * &self.vcov * &k)[(0, 0)]
+    }
+
+    /// `cᵀβ` over the estimable coefficients.
+    pub fn contrast(&self, c: &[f64]) -> f64 {
+        self.coefficients
+            .iter()
+            .zip(c)
+            .filter_map(|(b, w)| b.map(|b| b * w))
+            .sum()
+    }
+}
+
+/// Fits `y ~ X` by least squares with HC3 covariance (see the module docs).
+///
+/// # Errors
+/// [`Error::InvalidParameter`] when `x` and `y` do not match, a value is not finite, no column
+/// is estimable, there are no residual degrees of freedom, or an observation has hat value 1.
+pub fn ols_hc3(x: &DMatrix<f64>, y: &[f64]) -> Result<Ols> {
+    let invalid = |value: String, expected: &'static str| Error::InvalidParameter {
+        name: "linear model",
+        value,
+        expected,
+    };
+    if x.nrows() != y.len() || y.iter().chain(x.iter()).any(|v| !v.is_finite()) {
+        return Err(invalid(
+            format!("{} rows, {} responses", x.nrows(), y.len()),
+            "a finite design with one row per response",
+        ));
+    }
+    let estimable = independent_columns(&(x.transpose() * x));
+    let n = x.nrows();
+    if estimable.is_empty() || n <= estimable.len() {
+        return Err(invalid(
+            format!("{n} observations, {} estimable columns", estimable.len()),
+            "more observations than estimable columns",
+        ));
+    }
+    let xe = x.select_columns(&estimable);
+    let xtx_inverse = (xe.transpose() * &xe)
+        .cholesky()
+        .map(|c| c.inverse())
+        .ok_or_else(|| invalid("a singular XᵀX".to_string(), "independent columns"))?;
+    let yv = DVector::from_column_slice(y);
+    let beta = &xtx_inverse * (xe.transpose() * &yv);
+    let fitted = &xe * &beta;
+    // h_ii = x_i (XᵀX)⁻¹ x_iᵀ, row by row.
+    let projected = &xe * &xtx_inverse;
+    let hat: Vec<f64> = (0..n).map(|i| projected.row(i).dot(&xe.row(i))).collect();
+    let mut meat = DMatrix::<f64>::zeros(estimable.len(), estimable.len());
+    for i in 0..n {
+        let e = y[i] - fitted[i];
+        let leverage = 1.0 - hat[i];
+        if leverage <= 1e-10 {
+            return Err(invalid(
+                format!("observation {} has hat value {}", i + 1, hat[i]),
+                "no observation alone in its cell (pool such cells first)",
+            ));
+        }
+        let w = e * e / (leverage * leverage);
+        let row = xe.row(i);
+        meat += w * row.transpose() * row;
+    }
+    let vcov = &xtx_inverse * meat * &xtx_inverse;
+    let mut coefficients = vec![None; x.ncols()];
+    for (k, &j) in estimable.iter().enumerate() {
+        coefficients[j] = Some(beta[k]);
+    }
+    Ok(Ols {
+        coefficients,
+        vcov,
+        residual_df: n - estimable.len(),
+        estimable,
+        hat,
+        fitted: fitted.iter().copied().collect(),
+    })
+}
+
+/// The columns of the Gram matrix `g = XᵀX` that are not (within [`ALIAS_TOLERANCE`]) a linear
+/// combination of earlier ones: an incremental Cholesky in column order, a column kept when
+/// its pivot (the squared norm of its part orthogonal to the kept columns) is above the
+/// tolerance relative to its own squared norm.
+fn independent_columns(g: &DMatrix<f64>) -> Vec<usize> {
+    let p = g.ncols();
+    let mut kept: Vec<usize> = Vec::new();
+    // Rows of the Cholesky factor L of the kept columns: l[k][m], m ≤ k.
+    let mut l: Vec<Vec<f64>> = Vec::new();
+    for j in 0..p {
+        let mut row = Vec::with_capacity(kept.len() + 1);
+        for (k, &c) in kept.iter().enumerate() {
+            let dot: f64 = (0..k).map(|m| row[m] * l[k][m]).sum();
+            row.push((g[(j, c)] - dot) / l[k][k]);
+        }
+        let pivot = g[(j, j)] - row.iter().map(|v| v * v).sum::<f64>();
+        // R compares column norms (not squared) against tol: the squared ratio against tol².
+        if g[(j, j)] > 0.0 && pivot > ALIAS_TOLERANCE * ALIAS_TOLERANCE * g[(j, j)] {
+            row.push(pivot.sqrt());
+            l.push(row);
+            kept.push(j);
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_through_three_points_by_hand() {
+        // y = 1 + 2x + e at x = 0, 1, 2 with y = 1, 3.5, 5: β̂ = (7/6, 2), residuals
+        // (−1/6, 1/3, −1/6), hat values (5/6, 1/3, 5/6) — all by hand from the normal equations.
+        let x = DMatrix::from_row_slice(3, 2, &[1.0, 0.0, 1.0, 1.0, 1.0, 2.0]);
+        let fit = ols_hc3(&x, &[1.0, 3.5, 5.0]).expect("fits");
+        let b: Vec<f64> = fit
+            .coefficients
+            .iter()
+            .map(|b| b.expect("estimable"))
+            .collect();
+        assert!(
+            (b[0] - 7.0 / 6.0).abs() < 1e-14 && (b[1] - 2.0).abs() < 1e-14,
+            "{b:?}"
+        );
+        for (h, want) in fit.hat.iter().zip([5.0 / 6.0, 1.0 / 3.0, 5.0 / 6.0]) {
+            assert!((h - want).abs() < 1e-14, "{h} vs {want}");
+        }
+        // HC3 meat: e²/(1−h)² = 1, 1/4, 1 → V = (XᵀX)⁻¹ Xᵀ diag(1, 1/4, 1) X (XᵀX)⁻¹;
+        // (XᵀX)⁻¹ = [[5/6, −1/2], [−1/2, 1/2]], XᵀΩX = [[9/4, 9/4], [9/4, 17/4]], so
+        // V₂₂ = (−1/2, 1/2) XᵀΩX (−1/2, 1/2)ᵀ = 1/2.
+        assert!((fit.vcov[(1, 1)] - 0.5).abs() < 1e-13, "{}", fit.vcov);
+        assert_eq!(fit.residual_df, 1);
+    }
+
+    #[test]
+    fn a_collinear_column_is_aliased_like_r() {
+        // The third column is the sum of the first two: R's lm gives it NA.
+        let x = DMatrix::from_row_slice(
+            4,
+            3,
+            &[1.0, 0.0, 1.0, 1.0, 1.0, 2.0, 1.0, 0.0, 1.0, 1.0, 1.0, 2.0],
+        );
+        let fit = ols_hc3(&x, &[1.0, 2.0, 1.5, 2.5]).expect("fits");
+        assert!(fit.coefficients[2].is_none());
+        assert_eq!(fit.estimable, vec![0, 1]);
+    }
+
+    #[test]
+    fn a_lone_observation_in_its_cell_is_an_error() {
+        // The second column singles out row 3: its hat value is 1.
+        let x = DMatrix::from_row_slice(3, 2, &[1.0, 0.0, 1.0, 0.0, 1.0, 1.0]);
+        assert!(ols_hc3(&x, &[1.0, 2.0, 3.0]).is_err());
+    }
+}

@@ -1,0 +1,494 @@
+//! The proportional-odds (cumulative logit) model for ordered ratings, as R's
+//! `ordinal::clm(y ~ x)` (Christensen 2019, "ordinal — Regression Models for Ordinal Data";
+//! McCullagh 1980, JRSS B 42), with model-based and cluster-robust standard errors.
+//!
+//! Model: `logit P(Yᵢ ≤ j) = θⱼ − xᵢᵀβ`, `j = 1 … K−1`, θ increasing, no intercept in x; a
+//! positive β shifts ratings upwards. Input: each observation's category (1 … K) and its
+//! design row as the indices of its non-zero columns (the designs here are dummy codings, so
+//! each row has a few ones); optionally a cluster id per observation. Output: an
+//! [`OrdinalFit`]: thresholds, coefficients, the model-based covariance (the inverse observed
+//! information, what `vcov(clm_fit)` returns), and the cluster-robust covariance.
+//!
+//! Method: Newton–Raphson on the log-likelihood with closed-form gradient and Hessian, from θ
+//! at the logits of the cumulative marginal shares and β = 0, halving a step that does not
+//! increase the likelihood, until the largest absolute gradient entry is below
+//! [`GRADIENT_TOLERANCE`] (R's `clm.control(gradTol = 1e-10)`; clm's default, 1e-6, is looser).
+//! Probabilities of a category are computed from the nearer tail, so a rating far in one
+//! tail keeps its digits.
+//!
+//! Cluster-robust covariance (ratings of one visit are not independent):
+//! `V = H⁻¹ (Σ_g s_g s_gᵀ) H⁻¹ · G/(G − 1)`, `s_g` the score summed over cluster g and G the
+//! number of clusters (the small-sample factor of Stata's and `sandwich::vcovCL`'s `HC1`
+//! clustering without the `(n−1)/(n−k)` term).
+//!
+//! Why not a crate: no maintained Rust crate fits cumulative-link models; the factorisations
+//! are nalgebra's.
+
+use nalgebra::{DMatrix, DVector};
+
+use crate::error::{Error, Result};
+
+/// Convergence: the largest absolute gradient entry.
+pub const GRADIENT_TOLERANCE: f64 = 1e-10;
+/// Newton iterations at most.
+const MAX_ITERATIONS: usize = 100;
+/// Step halvings at most per iteration.
+const MAX_HALVINGS: usize = 30;
+
+/// One observation: its category (1 … K), its non-zero design columns (all ones), its cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrdinalRow {
+    /// Category, 1-based.
+    pub category: u8,
+    /// Columns of the design that are 1 in this row.
+    pub columns: Vec<u32>,
+    /// Cluster (visit) of the observation.
+    pub cluster: u32,
+}
+
+/// A fitted proportional-odds model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrdinalFit {
+    /// θ₁ … θ_{K−1}.
+    pub thresholds: Vec<f64>,
+    /// One coefficient per design column.
+    pub coefficients: Vec<f64>,
+    /// Model-based covariance of (θ, β), thresholds first.
+    pub vcov: DMatrix<f64>,
+    /// Cluster-robust covariance of (θ, β).
+    pub vcov_cluster: DMatrix<f64>,
+    /// Log-likelihood at the optimum.
+    pub log_likelihood: f64,
+    /// Newton iterations used.
+    pub iterations: usize,
+    /// Clusters.
+    pub clusters: usize,
+}
+
+impl OrdinalFit {
+    /// Model-based standard error of parameter `k` (thresholds first, then coefficients).
+    pub fn se(&self, k: usize) -> f64 {
+        self.vcov[(k, k)].sqrt()
+    }
+
+    /// Cluster-robust standard error of parameter `k`.
+    pub fn se_cluster(&self, k: usize) -> f64 {
+        self.vcov_cluster[(k, k)].sqrt()
+    }
+}
+
+/// The logistic CDF.
+fn cdf(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// The logistic density and its derivative at `z` (0 at ±∞).
+fn density(z: f64) -> (f64, f64) {
+    if z.is_infinite() {
+        return (0.0, 0.0);
+    }
+    let f = cdf(z);
+    let d = f * (1.0 - f);
+    (d, d * (1.0 - 2.0 * f))
+}
+
+/// `F(u) − F(l)` from the nearer tail.
+fn band(u: f64, l: f64) -> f64 {
+    if l > 0.0 {
+        cdf(-l) - cdf(-u)
+    } else {
+        cdf(u) - cdf(l)
+    }
+}
+
+/// The problem: categories, sparse design, parameter count.
+struct Problem<'a> {
+    rows: &'a [OrdinalRow],
+    /// Categories K.
+    k: usize,
+    /// Design columns.
+    p: usize,
+}
+
+/// Log-likelihood, gradient and Hessian at one parameter vector (θ then β).
+struct Evaluation {
+    log_likelihood: f64,
+    gradient: DVector<f64>,
+    hessian: DMatrix<f64>,
+}
+
+impl Problem<'_> {
+    fn parameters(&self) -> usize {
+        self.k - 1 + self.p
+    }
+
+    /// θ bounds of observation with category `y` (1-based): (upper index, lower index).
+    fn bounds(&self, theta: &[f64], y: usize) -> (f64, f64) {
+        let upper = if y < self.k {
+            theta[y - 1]
+        } else {
+            f64::INFINITY
+        };
+        let lower = if y > 1 {
+            theta[y - 2]
+        } else {
+            f64::NEG_INFINITY
+        };
+        (upper, lower)
+    }
+
+    /// The linear predictor of a row.
+    fn eta(row: &OrdinalRow, beta: &[f64]) -> f64 {
+        row.columns.iter().map(|&c| beta[c as usize]).sum()
+    }
+
+    /// One observation's log-likelihood and score, with the parameter indices they touch.
+    /// Returns `None` when the observation's probability is 0 (θ out of order).
+    fn score(
+        &self,
+        params: &[f64],
+        row: &OrdinalRow,
+    ) -> Option<(f64, Vec<(usize, f64)>, [f64; 6])> {
+        let (theta, beta) = params.split_at(self.k - 1);
+        let y = usize::from(row.category);
+        let eta = Self::eta(row, beta);
+        let (upper, lower) = self.bounds(theta, y);
+        let (u, l) = (upper - eta, lower - eta);
+        let p = band(u, l);
+        if !(p > 0.0) {
+            return None;
+        }
+        let ((fu, dfu), (fl, dfl)) = (density(u), density(l));
+        let mut touched = Vec::with_capacity(2 + row.columns.len());
+        if y < self.k {
+            touched.push((y - 1, fu / p));
+        }
+        if y > 1 {
+            touched.push((y - 2, -fl / p));
+        }
+        let d_eta = -(fu - fl) / p;
+        for &c in &row.columns {
+            touched.push((self.k - 1 + c as usize, d_eta));
+        }
+        Some((p.ln(), touched, [p, fu, fl, dfu, dfl, d_eta]))
+    }
+
+    /// Log-likelihood, gradient and Hessian at `params`; `None` if some probability is 0.
+    fn evaluate(&self, params: &[f64]) -> Option<Evaluation> {
+        let n = self.parameters();
+        let mut gradient = DVector::<f64>::zeros(n);
+        let mut hessian = DMatrix::<f64>::zeros(n, n);
+        let mut log_likelihood = 0.0;
+        for row in self.rows {
+            let (ll, touched, [p, fu, fl, dfu, dfl, d_eta]) = self.score(params, row)?;
+            log_likelihood += ll;
+            for &(i, g) in &touched {
+                gradient[i] += g;
+            }
+            self.add_hessian(&mut hessian, row, [p, fu, fl, dfu, dfl, d_eta]);
+        }
+        Some(Evaluation {
+            log_likelihood,
+            gradient,
+            hessian,
+        })
+    }
+
+    /// Adds one observation's second derivatives (see the module docs for the model).
+    fn add_hessian(&self, h: &mut DMatrix<f64>, row: &OrdinalRow, v: [f64; 6]) {
+        let [p, fu, fl, dfu, dfl, d_eta] = v;
+        let y = usize::from(row.category);
+        let (has_upper, has_lower) = (y < self.k, y > 1);
+        let (ju, jl) = (y.wrapping_sub(1), y.wrapping_sub(2));
+        // ∂²ℓ/∂θ∂θ, ∂²ℓ/∂θ∂η and ∂²ℓ/∂η².
+        let uu = dfu / p - (fu / p).powi(2);
+        let ll = -dfl / p - (fl / p).powi(2);
+        let ul = fu * fl / (p * p);
+        let ue = -dfu / p - (fu / p) * d_eta;
+        let le = dfl / p + (fl / p) * d_eta;
+        let ee = (dfu - dfl) / p - d_eta * d_eta;
+        if has_upper {
+            h[(ju, ju)] += uu;
+        }
+        if has_lower {
+            h[(jl, jl)] += ll;
+        }
+        if has_upper && has_lower {
+            h[(ju, jl)] += ul;
+            h[(jl, ju)] += ul;
+        }
+        let offset = self.k - 1;
+        for &a in &row.columns {
+            let ia = offset + a as usize;
+            if has_upper {
+                h[(ju, ia)] += ue;
+                h[(ia, ju)] += ue;
+            }
+            if has_lower {
+                h[(jl, ia)] += le;
+                h[(ia, jl)] += le;
+            }
+            for &b in &row.columns {
+                h[(ia, offset + b as usize)] += ee;
+            }
+        }
+    }
+
+    /// θ at the logits of the cumulative marginal shares, β = 0.
+    fn start(&self) -> Vec<f64> {
+        let mut counts = vec![0.0; self.k];
+        for row in self.rows {
+            counts[usize::from(row.category) - 1] += 1.0;
+        }
+        let total: f64 = counts.iter().sum();
+        let mut cumulative = 0.0;
+        let mut params: Vec<f64> = counts[..self.k - 1]
+            .iter()
+            .map(|c| {
+                cumulative += c;
+                let share = cumulative / total;
+                (share / (1.0 - share)).ln()
+            })
+            .collect();
+        params.resize(self.parameters(), 0.0);
+        params
+    }
+}
+
+/// Fits the proportional-odds model to `rows` with `categories` ordered categories and
+/// `columns` design columns (see the module docs).
+///
+/// # Errors
+/// [`Error::InvalidParameter`] when a category is outside 1…K, a category has no observation
+/// (its threshold is not estimable), a column index is out of range, the information matrix
+/// is singular (a column with no variation, or collinear columns), or Newton–Raphson does not
+/// converge.
+pub fn clm(rows: &[OrdinalRow], categories: u8, columns: usize) -> Result<OrdinalFit> {
+    let problem = Problem {
+        rows,
+        k: usize::from(categories),
+        p: columns,
+    };
+    check(&problem)?;
+    let invalid = |value: String, expected: &'static str| Error::InvalidParameter {
+        name: "ordinal model",
+        value,
+        expected,
+    };
+    let mut params = problem.start();
+    let mut current = problem
+        .evaluate(&params)
+        .ok_or_else(|| invalid("a zero probability at the start".to_string(), "valid data"))?;
+    let mut iterations = 0;
+    while current.gradient.amax() > GRADIENT_TOLERANCE {
+        iterations += 1;
+        if iterations > MAX_ITERATIONS {
+            return Err(invalid(
+                format!(
+                    "largest gradient {} after {MAX_ITERATIONS} iterations",
+                    current.gradient.amax()
+                ),
+                "a model that converges (is one category or design column almost empty?)",
+            ));
+        }
+        let step = (-current.hessian.clone())
+            .cholesky()
+            .map(|c| c.solve(&current.gradient))
+            .ok_or_else(|| {
+                invalid(
+                    "a singular information matrix".to_string(),
+                    "estimable parameters",
+                )
+            })?;
+        (params, current) = line_search(&problem, &params, &step, current.log_likelihood)
+            .ok_or_else(|| {
+                invalid(
+                    "no step increases the likelihood".to_string(),
+                    "a model that converges",
+                )
+            })?;
+    }
+    finish(&problem, params, &current, iterations)
+}
+
+/// The first of step, step/2, step/4 … that increases the log-likelihood.
+fn line_search(
+    problem: &Problem<'_>,
+    params: &[f64],
+    step: &DVector<f64>,
+    log_likelihood: f64,
+) -> Option<(Vec<f64>, Evaluation)> {
+    let mut scale = 1.0;
+    for _ in 0..=MAX_HALVINGS {
+        let trial: Vec<f64> = params
+            .iter()
+            .zip(step.iter())
+            .map(|(p, s)| p + scale * s)
+            .collect();
+        if let Some(evaluation) = problem.evaluate(&trial)
+            && evaluation.log_likelihood >= log_likelihood - 1e-12 * log_likelihood.abs()
+        {
+            return Some((trial, evaluation));
+        }
+        scale /= 2.0;
+    }
+    None
+}
+
+/// The fit at the optimum: both covariances.
+fn finish(
+    problem: &Problem<'_>,
+    params: Vec<f64>,
+    at: &Evaluation,
+    iterations: usize,
+) -> Result<OrdinalFit> {
+    let information = (-at.hessian.clone())
+        .cholesky()
+        .ok_or_else(|| Error::InvalidParameter {
+            name: "ordinal model",
+            value: "a singular information matrix at the optimum".to_string(),
+            expected: "estimable parameters",
+        })?;
+    let vcov = information.inverse();
+    let n = problem.parameters();
+    let mut per_cluster: std::collections::BTreeMap<u32, DVector<f64>> = Default::default();
+    for row in problem.rows {
+        if let Some((_, touched, _)) = problem.score(&params, row) {
+            let s = per_cluster
+                .entry(row.cluster)
+                .or_insert_with(|| DVector::zeros(n));
+            for (i, g) in touched {
+                s[i] += g;
+            }
+        }
+    }
+    let g = per_cluster.len();
+    let mut meat = DMatrix::<f64>::zeros(n, n);
+    for s in per_cluster.values() {
+        meat += s * s.transpose();
+    }
+    let factor = if g > 1 {
+        g as f64 / (g as f64 - 1.0)
+    } else {
+        f64::NAN
+    };
+    let vcov_cluster = &vcov * meat * &vcov * factor;
+    let (thresholds, coefficients) = params.split_at(problem.k - 1);
+    Ok(OrdinalFit {
+        thresholds: thresholds.to_vec(),
+        coefficients: coefficients.to_vec(),
+        vcov,
+        vcov_cluster,
+        log_likelihood: at.log_likelihood,
+        iterations,
+        clusters: g,
+    })
+}
+
+/// Categories in range, every category present, columns in range.
+fn check(problem: &Problem<'_>) -> Result<()> {
+    let invalid = |value: String, expected: &'static str| Error::InvalidParameter {
+        name: "ordinal model",
+        value,
+        expected,
+    };
+    if problem.k < 2 {
+        return Err(invalid(
+            format!("{} categories", problem.k),
+            "at least 2 categories",
+        ));
+    }
+    let mut seen = vec![false; problem.k];
+    for row in problem.rows {
+        let y = usize::from(row.category);
+        if !(1..=problem.k).contains(&y) {
+            return Err(invalid(format!("category {y}"), "categories 1 … K"));
+        }
+        seen[y - 1] = true;
+        if let Some(&c) = row.columns.iter().find(|&&c| c as usize >= problem.p) {
+            return Err(invalid(
+                format!("column {c}"),
+                "columns below the design width",
+            ));
+        }
+    }
+    if let Some(missing) = seen.iter().position(|s| !s) {
+        return Err(invalid(
+            format!("no observation in category {}", missing + 1),
+            "every category observed",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(category: u8, columns: &[u32], cluster: u32) -> OrdinalRow {
+        OrdinalRow {
+            category,
+            columns: columns.to_vec(),
+            cluster,
+        }
+    }
+
+    #[test]
+    fn without_covariates_the_thresholds_are_the_cumulative_logits() {
+        // With no x the MLE of θⱼ is logit of the cumulative share (by hand: shares 1/4, 2/4,
+        // 1/4 give θ = logit(1/4) = −ln 3 and logit(3/4) = ln 3).
+        let rows = [
+            row(1, &[], 0),
+            row(2, &[], 1),
+            row(2, &[], 2),
+            row(3, &[], 3),
+        ];
+        let fit = clm(&rows, 3, 0).expect("fits");
+        assert!(
+            (fit.thresholds[0] + 3f64.ln()).abs() < 1e-12,
+            "{:?}",
+            fit.thresholds
+        );
+        assert!((fit.thresholds[1] - 3f64.ln()).abs() < 1e-12);
+        assert_eq!(fit.iterations, 0, "the start is the optimum");
+    }
+
+    #[test]
+    fn a_binary_outcome_is_logistic_regression() {
+        // K = 2 with one dummy: logit P(Y = 2) = −θ + β x. Groups x = 0: 1 of 4 high; x = 1:
+        // 3 of 4 high, so −θ = logit(1/4) and β = logit(3/4) − logit(1/4) = 2 ln 3 (by hand).
+        let mut rows = Vec::new();
+        for (x, highs) in [(0u32, 1), (1u32, 3)] {
+            for i in 0..4 {
+                let columns: &[u32] = if x == 1 { &[0] } else { &[] };
+                rows.push(row(if i < highs { 2 } else { 1 }, columns, x * 10 + i));
+            }
+        }
+        let fit = clm(&rows, 2, 1).expect("fits");
+        assert!(
+            (fit.thresholds[0] - 3f64.ln()).abs() < 1e-10,
+            "{:?}",
+            fit.thresholds
+        );
+        assert!((fit.coefficients[0] - 2.0 * 3f64.ln()).abs() < 1e-10);
+        // Model-based variance of β: 1/(4·(1/4)(3/4)) + 1/(4·(3/4)(1/4)) = 8/3 (logistic
+        // regression with two groups of 4, by hand).
+        assert!((fit.vcov[(1, 1)] - 8.0 / 3.0).abs() < 1e-9, "{}", fit.vcov);
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        assert!(
+            clm(&[row(1, &[], 0), row(3, &[], 1)], 3, 0).is_err(),
+            "category 2 missing"
+        );
+        assert!(
+            clm(&[row(1, &[5], 0), row(2, &[], 1)], 2, 1).is_err(),
+            "column out of range"
+        );
+        assert!(
+            clm(&[row(0, &[], 0), row(2, &[], 1)], 2, 0).is_err(),
+            "category 0"
+        );
+    }
+}
