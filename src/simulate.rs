@@ -52,7 +52,44 @@ pub struct SimulationOptions {
     pub levels: bool,
     /// How visit dates are written.
     pub dates: DateStyle,
+    /// Ratings from a model with a known truth instead of the LOS calibration (see
+    /// [`Truth`]).
+    pub truth: Option<Truth>,
 }
+
+/// A known truth for the case-mix analysis (issue 14): every rating follows a
+/// proportional-odds model, `P(Y ≤ j) = F(θⱼ − η)` with F the logistic CDF,
+/// `η = severity[authority] + type_effect · TYPE_LEVELS[offer type] + indicator effect`, and
+/// thresholds θ at the logits of the national cumulative shares [`TRUTH_SHARES`]. Ratings of
+/// one visit share their uniform with probability 0.45 (as in the calibrated generator), which
+/// correlates them without changing any rating's own distribution, so the model's
+/// coefficients are exactly `severity` and the visit-clustered errors are the right ones.
+/// Authority `a` (in the order of [`AUTHORITY_NAMES`]) draws offer types `2a mod 9` and
+/// `2a + 1 mod 9` with weight `1 + 8 · case_mix` times their national weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Truth {
+    /// Each authority's latent shift (logit scale); positive scores higher.
+    pub severity: [f64; 5],
+    /// How far apart the offer types score (multiplies [`TYPE_LEVELS`]).
+    pub type_effect: f64,
+    /// How differently the authorities' offers are mixed (0: the national mix everywhere).
+    pub case_mix: f64,
+}
+
+/// The authorities of the simulated exports, in the order of [`Truth::severity`].
+pub const AUTHORITY_NAMES: [&str; 5] = [
+    "Socialtilsyn Hovedstaden",
+    "Socialtilsyn Midt",
+    "Socialtilsyn Nord",
+    "Socialtilsyn Syd",
+    "Socialtilsyn Øst",
+];
+
+/// Each offer type's latent level in the truth model (in the order of the offer types).
+pub const TYPE_LEVELS: [f64; 9] = [-0.5, 0.8, -1.0, 0.3, 0.0, 1.0, -0.8, 0.5, -0.3];
+
+/// National shares of the scores 1–4 in the truth model (5 takes the rest).
+pub const TRUTH_SHARES: [f64; 4] = [0.012, 0.026, 0.08, 0.25];
 
 impl Default for SimulationOptions {
     fn default() -> Self {
@@ -62,6 +99,7 @@ impl Default for SimulationOptions {
             dirty: false,
             levels: false,
             dates: DateStyle::Iso,
+            truth: None,
         }
     }
 }
@@ -212,6 +250,40 @@ fn applies(id: &str, offer: &Offer) -> bool {
     }
 }
 
+/// The truth model's rating for latent shift `eta` at uniform `u`: the smallest j with
+/// `u ≤ F(θⱼ − η)` (see [`Truth`]).
+fn proportional_odds(eta: f64, u: f64) -> u8 {
+    let mut cumulative = 0.0;
+    for (j, share) in TRUTH_SHARES.iter().enumerate() {
+        cumulative += share;
+        let theta = (cumulative / (1.0 - cumulative)).ln();
+        if u <= 1.0 / (1.0 + (eta - theta).exp()) {
+            return j as u8 + 1;
+        }
+    }
+    5
+}
+
+/// The offer type at uniform `pick` for `authority` under the truth model's mix (see
+/// [`Truth`]).
+fn mixed_type(authority: usize, case_mix: f64, pick: f64) -> usize {
+    let own = |k: usize| k == (2 * authority) % 9 || k == (2 * authority + 1) % 9;
+    let weights: Vec<f64> = OFFER_TYPES
+        .iter()
+        .enumerate()
+        .map(|(k, (_, w, _))| w * if own(k) { 1.0 + 8.0 * case_mix } else { 1.0 })
+        .collect();
+    let total: f64 = weights.iter().sum();
+    let mut cumulative = 0.0;
+    weights
+        .iter()
+        .position(|w| {
+            cumulative += w / total;
+            pick < cumulative
+        })
+        .unwrap_or(0)
+}
+
 fn inverse_cdf(base: &[f64; 5], u: f64) -> u8 {
     let mut cumulative = 0.0;
     for (k, p) in base.iter().enumerate() {
@@ -242,6 +314,7 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
     let mut draw = Draw {
         indicators: &indicators,
         bends: &bends,
+        truth: options.truth,
         rng: &mut rng,
         visits: Vec::new(),
         offers: Vec::new(),
@@ -330,6 +403,7 @@ impl Bends {
 struct Draw<'a> {
     indicators: &'a [(String, bool)],
     bends: &'a Bends,
+    truth: Option<Truth>,
     rng: &'a mut ChaCha8Rng,
     visits: Vec<Visit>,
     offers: Vec<Offer>,
@@ -342,13 +416,14 @@ impl Draw<'_> {
         let base = &AUTHORITIES[a].2;
         let mut authority_offers: Vec<usize> = Vec::new();
         for _ in 0..n {
-            let offer = self.offer(&mut authority_offers);
+            let offer = self.offer(a, &mut authority_offers);
             let rng = &mut *self.rng;
             self.next_visit += 1 + rng.random_range(0..3u64);
             let day = rng.random_range(0..1033u32);
             let shared: f64 = rng.random();
             let offer_ref = &self.offers[offer];
             let bends = self.bends;
+            let truth = self.truth;
             let ratings = self
                 .indicators
                 .iter()
@@ -360,8 +435,19 @@ impl Draw<'_> {
                     } else {
                         rng.random()
                     };
-                    let bent = u.powf((bends.indicator[k] + bends.cell[a][k]).exp());
-                    (id.clone(), inverse_cdf(base, bent).to_string())
+                    let score = match truth {
+                        None => {
+                            let bent = u.powf((bends.indicator[k] + bends.cell[a][k]).exp());
+                            inverse_cdf(base, bent)
+                        }
+                        Some(truth) => {
+                            let eta = truth.severity[a]
+                                + truth.type_effect * TYPE_LEVELS[offer_ref.kind_index]
+                                + bends.indicator[k];
+                            proportional_odds(eta, u)
+                        }
+                    };
+                    (id.clone(), score.to_string())
                 })
                 .collect();
             self.visits.push(Visit {
@@ -377,20 +463,25 @@ impl Draw<'_> {
 
     /// The offer of the next visit: one of the authority's offers 25 % of the time (about 1.3
     /// visits per offer), else a new one.
-    fn offer(&mut self, authority_offers: &mut Vec<usize>) -> usize {
+    fn offer(&mut self, authority: usize, authority_offers: &mut Vec<usize>) -> usize {
         let rng = &mut *self.rng;
         if !authority_offers.is_empty() && rng.random::<f64>() < 0.25 {
             return authority_offers[rng.random_range(0..authority_offers.len())];
         }
         let pick: f64 = rng.random();
-        let mut cumulative = 0.0;
-        let kind_index = OFFER_TYPES
-            .iter()
-            .position(|(_, w, _)| {
-                cumulative += w;
-                pick < cumulative
-            })
-            .unwrap_or(0);
+        let kind_index = match self.truth {
+            None => {
+                let mut cumulative = 0.0;
+                OFFER_TYPES
+                    .iter()
+                    .position(|(_, w, _)| {
+                        cumulative += w;
+                        pick < cumulative
+                    })
+                    .unwrap_or(0)
+            }
+            Some(truth) => mixed_type(authority, truth.case_mix, pick),
+        };
         self.offers.push(Offer {
             id: format!("T{:05}", self.offers.len() + 1),
             kind_index,

@@ -57,6 +57,9 @@ pub struct Results<'a> {
     /// (present only when the export has them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub export_check: Option<&'a crate::export_check::ExportCheck>,
+    /// Authority effects adjusted for offer type (present when the export has offer types).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjusted: Option<&'a crate::analysis::casemix::CaseMix>,
     /// The visit dates of every input file, as [`crate::filter::DateReport`]s (the day/month
     /// order used, the evidence, whether it was ambiguous, what could not be read). Written
     /// only when some file's dates were not all ISO `YYYY-MM-DD` already (rewritten to ISO, or
@@ -289,6 +292,7 @@ pub fn results(analysis: &Analysis) -> Results<'_> {
         completeness: &analysis.filtered.completeness,
         anonymized: analysis.anonymization.is_some(),
         export_check: analysis.export_check.as_ref(),
+        adjusted: analysis.case_mix.as_ref(),
         dates: dates(&analysis.filtered),
     }
 }

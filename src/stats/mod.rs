@@ -42,9 +42,10 @@
 //! [`KdeCurve`]: kde::KdeCurve
 //! [`Histogram`]: kde::Histogram
 
+pub mod contingency;
 pub mod descriptive;
 pub mod deviation;
-mod distributions;
+pub(crate) mod distributions;
 pub mod kde;
 pub mod ks;
 pub mod linear;
@@ -56,3 +57,4 @@ pub mod pairwise;
 pub mod rank;
 #[cfg(test)]
 mod reference;
+pub mod standardise;

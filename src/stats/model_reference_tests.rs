@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use nalgebra::DMatrix;
 use serde_json::Value;
 
+use super::contingency::chi_square;
 use super::linear::ols_hc3;
 use super::ordinal::{OrdinalRow, clm};
 use super::reference::floats;
@@ -170,4 +171,30 @@ fn ordinal_model_equals_r_clm() {
     // correlate in the simulation).
     assert_eq!(fit.clusters, visits.len());
     assert!(fit.se_cluster(4) > 0.0 && fit.se_cluster(4) != fit.se(4));
+}
+
+#[test]
+fn chi_square_of_the_case_mix_equals_r() {
+    let visits = records(VISITS);
+    let authority = levels(visits.iter().map(|v| v[1].clone()));
+    let offer_type = levels(visits.iter().map(|v| v[2].clone()));
+    let mut table = vec![vec![0u64; offer_type.len()]; authority.len()];
+    for v in &visits {
+        table[authority[&v[1]]][offer_type[&v[2]]] += 1;
+    }
+    let test = chi_square(&table).expect("test");
+    let r = &r_values()["chisq"];
+    assert_eq!(test.df as f64, r["df"].as_f64().expect("df"));
+    let statistic = r["statistic"].as_f64().expect("statistic");
+    assert!(
+        relative(test.statistic, statistic) < 1e-12,
+        "{} vs R {statistic}",
+        test.statistic
+    );
+    let p = r["p_value"].as_f64().expect("p");
+    assert!(
+        relative(test.p_value, p) < 1e-9,
+        "{} vs R {p}",
+        test.p_value
+    );
 }

@@ -37,6 +37,8 @@ ratings$score <- factor(ratings$score, levels = 1:5, ordered = TRUE)
 ordinal_fit <- clm(score ~ authority + offer_type + indicator, data = ratings,
                    control = clm.control(gradTol = 1e-10))
 
+mix <- suppressWarnings(chisq.test(table(visits$authority, visits$offer_type), correct = FALSE))
+
 rows <- function(m) lapply(seq_len(nrow(m)), function(i) unname(m[i, ]))
 out <- list(
   made_with = sprintf("R %s.%s, ordinal %s, sandwich %s", R.version$major, R.version$minor,
@@ -49,6 +51,12 @@ out <- list(
     names = names(coef(linear)),
     coefficients = unname(coef(linear)),
     vcov_hc3 = rows(hc3)
+  ),
+  chisq = list(
+    call = "chisq.test(table(authority, offer_type), correct = FALSE)",
+    statistic = unname(mix$statistic),
+    df = unname(mix$parameter),
+    p_value = mix$p.value
   ),
   clm = list(
     call = "clm(score ~ authority + offer_type + indicator, control = clm.control(gradTol = 1e-10))",

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use losstat::analysis::{AdjustScope, AnalysisOptions, Levels, StatsOptions, Stratify};
 use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions};
 use losstat::plot::{Lang, PlotOptions};
-use losstat::simulate::{CsvStyle, DateStyle, SimulationOptions};
+use losstat::simulate::{CsvStyle, DateStyle, SimulationOptions, Truth};
 use losstat::stats::kde::Bandwidth;
 use losstat::stats::ks::{Alternative, KsMethod};
 use losstat::stats::multitest::Adjustment;
@@ -191,6 +191,9 @@ pub struct StatsArgs {
     /// Confidence level of the deviation and effect-size intervals.
     #[arg(long, default_value_t = 0.95, value_parser = parse_unit_interval)]
     confidence: f64,
+    /// Bootstrap replicates of the case-mix standardised means (0: no intervals).
+    #[arg(long, value_name = "B", default_value_t = losstat::analysis::DEFAULT_BOOTSTRAP)]
+    bootstrap: u64,
 }
 
 impl StatsArgs {
@@ -212,6 +215,7 @@ impl StatsArgs {
             levels: self.level,
             stratify: self.stratify,
             adjust_scope: self.adjust_scope,
+            bootstrap: self.bootstrap,
         })
     }
 }
@@ -243,6 +247,19 @@ pub struct SimulateArgs {
     /// (`Kriterium 3`, `Tema 4`, `Samlet`) after its ratings, rounded to two decimals.
     #[arg(long)]
     levels: bool,
+    /// Known truth (case mix): each authority's latent shift on the logit scale, five numbers
+    /// in the order Hovedstaden, Midt, Nord, Syd, Øst (e.g. `0,0.2,0.4,0.6,-0.3`). With this,
+    /// `--type-effect` or `--case-mix`, ratings follow a proportional-odds model with these
+    /// shifts instead of the LOS calibration.
+    #[arg(long, value_name = "S1,S2,S3,S4,S5", value_parser = parse_severity)]
+    severity: Option<[f64; 5]>,
+    /// Known truth: how far apart the offer types score (latent scale; 1 spreads them about ±1).
+    #[arg(long, value_name = "X")]
+    type_effect: Option<f64>,
+    /// Known truth: how differently the authorities' offers are mixed (0: the national mix
+    /// everywhere; 1: each authority's two own offer types nine times as likely).
+    #[arg(long, value_name = "X")]
+    case_mix: Option<f64>,
     /// How visit dates are written: `iso` (2023-05-12) or `danish` (12-05-2023).
     #[arg(long, value_enum, default_value_t = DateStyle::Iso)]
     dates: DateStyle,
@@ -262,6 +279,14 @@ impl SimulateArgs {
             dirty: self.dirty,
             levels: self.levels,
             dates: self.dates,
+            truth: (self.severity.is_some()
+                || self.type_effect.is_some()
+                || self.case_mix.is_some())
+            .then(|| Truth {
+                severity: self.severity.unwrap_or_default(),
+                type_effect: self.type_effect.unwrap_or(0.0),
+                case_mix: self.case_mix.unwrap_or(0.0),
+            }),
         }
     }
 }
@@ -292,6 +317,19 @@ fn parse_unit_interval(raw: &str) -> Result<f64, String> {
         Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
         _ => Err(format!("`{raw}` is not a number strictly between 0 and 1")),
     }
+}
+
+fn parse_severity(raw: &str) -> Result<[f64; 5], String> {
+    let values: Vec<f64> = raw
+        .split(',')
+        .map(|v| v.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("`{raw}`: {e}"))?;
+    values
+        .try_into()
+        .ok()
+        .filter(|v: &[f64; 5]| v.iter().all(|x| x.is_finite()))
+        .ok_or_else(|| format!("`{raw}` is not five finite numbers separated by commas"))
 }
 
 fn parse_separator(raw: &str) -> Result<u8, String> {
