@@ -19,6 +19,8 @@ pub enum Step {
     Compare,
     /// Descriptives, densities and the deviation table.
     Describe,
+    /// The case-mix analysis: standardisation, bootstrap, the linear and ordinal models.
+    CaseMix,
     /// Drawing the figures (reported by the caller that draws them).
     Figures,
     /// Rendering and writing the output files (reported by the caller that writes them).
@@ -34,6 +36,7 @@ impl Step {
             Step::Rollup => "rolling up",
             Step::Compare => "comparing",
             Step::Describe => "describing",
+            Step::CaseMix => "adjusting for case mix",
             Step::Figures => "drawing figures",
             Step::Write => "writing",
         }

@@ -370,7 +370,7 @@ pub fn analyze_with_progress(
             );
             Ok((summaries?, densities?, theme_means?, deviation?))
         })?;
-    let case_mix = progress::run(progress, Step::Describe, || {
+    let case_mix = progress::run(progress, Step::CaseMix, || {
         casemix::case_mix(
             &filtered,
             &rollup,

@@ -8,8 +8,10 @@
 )]
 
 mod common;
+mod coverage_support;
 
 mod atomic;
+mod casemix;
 mod cli_errors;
 mod dates_and_labels;
 mod export_check;
