@@ -1,5 +1,6 @@
 //! The filter rules as one table: each rule's name in outputs, what it removes, its number
-//! among the LOS paper's four filters, and one line saying what it does.
+//! among the LOS paper's four filters, and one line saying what it does (in English, and in
+//! Danish for the Danish report and summaries).
 //!
 //! Adding a rule: a variant of [`Rule`], its row in [`RULES`] (in the order the rules
 //! apply), and the pass that applies it ([`super`] lists the passes).
@@ -70,8 +71,12 @@ pub struct RuleInfo {
     /// Its number among the LOS paper's four filters (methods box, in its order); `None` for
     /// the rules losstat adds.
     pub los_number: Option<u8>,
-    /// One line saying what it does.
+    /// One line saying what it does, in English (the language of `results.json`, the CSV
+    /// tables and messages).
     pub description: &'static str,
+    /// The same line in Danish, for `report.html` and the terminal summaries under
+    /// `--lang da` ([`Rule::description_in`]).
+    pub description_da: &'static str,
 }
 
 /// Every rule, in the order the rules apply.
@@ -80,19 +85,19 @@ pub const RULES: [RuleInfo; 13] = {
     use Rule::*;
     use Scope::{Flag, Rating, Visit};
     [
-        row(MalformedRow, "malformed_row", Rating, None, "record with a different number of fields than the header"),
-        row(MissingVisitId, "missing_visit_id", Rating, None, "rating without a visit id"),
-        row(MissingAuthority, "missing_authority", Visit, Some(1), "visit without an authority (LOS rule 1)"),
-        row(ConflictingAuthority, "conflicting_authority", Visit, None, "visit id found under two or more authorities"),
-        row(InvalidScore, "invalid_score", Rating, Some(2), "score that is not an integer 1-5 (LOS rule 2)"),
-        row(UnknownIndicator, "unknown_indicator", Rating, None, "indicator id not recognised or its criterion not in the model"),
-        row(DuplicateRating, "duplicate_rating", Rating, None, "indicator scored again in the visit with the same score"),
-        row(ConflictingDuplicate, "conflicting_duplicate", Visit, None, "indicator scored twice in the visit with different scores"),
-        row(AllOnes, "all_ones", Visit, Some(3), "visit whose every remaining score is 1 (LOS rule 3)"),
-        row(MissingUniversal, "missing_universal", Visit, Some(4), "visit without a valid score for a universal indicator (LOS rule 4)"),
-        row(AuthorityInferred, "authority_inferred", Flag, None, "kept: blank authority taken from the visit's other rows"),
-        row(UnmodelledIndicator, "unmodelled_indicator", Flag, None, "kept: indicator not in the model, joins its criterion"),
-        row(InvalidDate, "invalid_date", Flag, None, "kept: visit date not readable as a date"),
+        row(MalformedRow, "malformed_row", Rating, None, "record with a different number of fields than the header", "række med et andet antal felter end overskriftsrækken"),
+        row(MissingVisitId, "missing_visit_id", Rating, None, "rating without a visit id", "bedømmelse uden besøgs-id"),
+        row(MissingAuthority, "missing_authority", Visit, Some(1), "visit without an authority (LOS rule 1)", "tilsynsbesøg uden socialtilsyn (LOS' regel 1)"),
+        row(ConflictingAuthority, "conflicting_authority", Visit, None, "visit id found under two or more authorities", "besøgs-id fundet under to eller flere socialtilsyn"),
+        row(InvalidScore, "invalid_score", Rating, Some(2), "score that is not an integer 1-5 (LOS rule 2)", "score, der ikke er et heltal 1–5 (LOS' regel 2)"),
+        row(UnknownIndicator, "unknown_indicator", Rating, None, "indicator id not recognised or its criterion not in the model", "indikator-id ikke genkendt, eller dets kriterium er ikke i kvalitetsmodellen"),
+        row(DuplicateRating, "duplicate_rating", Rating, None, "indicator scored again in the visit with the same score", "indikator bedømt igen i besøget med samme score"),
+        row(ConflictingDuplicate, "conflicting_duplicate", Visit, None, "indicator scored twice in the visit with different scores", "indikator bedømt to gange i besøget med forskellige scorer"),
+        row(AllOnes, "all_ones", Visit, Some(3), "visit whose every remaining score is 1 (LOS rule 3)", "tilsynsbesøg, hvor alle tilbageværende scorer er 1 (LOS' regel 3)"),
+        row(MissingUniversal, "missing_universal", Visit, Some(4), "visit without a valid score for a universal indicator (LOS rule 4)", "tilsynsbesøg uden gyldig score for en universel indikator (LOS' regel 4)"),
+        row(AuthorityInferred, "authority_inferred", Flag, None, "kept: blank authority taken from the visit's other rows", "beholdt: tomt socialtilsyn udfyldt fra besøgets øvrige rækker"),
+        row(UnmodelledIndicator, "unmodelled_indicator", Flag, None, "kept: indicator not in the model, joins its criterion", "beholdt: indikator uden for kvalitetsmodellen, indgår i sit kriterium"),
+        row(InvalidDate, "invalid_date", Flag, None, "kept: visit date not readable as a date", "beholdt: besøgsdatoen kan ikke læses som en dato"),
     ]
 };
 
@@ -103,6 +108,7 @@ const fn row(
     scope: Scope,
     los_number: Option<u8>,
     description: &'static str,
+    description_da: &'static str,
 ) -> RuleInfo {
     RuleInfo {
         rule,
@@ -110,6 +116,7 @@ const fn row(
         scope,
         los_number,
         description,
+        description_da,
     }
 }
 
@@ -147,9 +154,25 @@ impl Rule {
         self.info().scope
     }
 
-    /// One line saying what the rule does.
+    /// One line saying what the rule does, in English (as in `results.json` and the CSV
+    /// tables, which stay English whatever `--lang` says).
     pub fn description(self) -> &'static str {
         self.info().description
+    }
+
+    /// One line saying what the rule does, in `lang` (report.html, terminal summaries).
+    ///
+    /// ```
+    /// use losstat::filter::Rule;
+    /// use losstat::plot::Lang;
+    /// assert_eq!(Rule::AllOnes.description_in(Lang::En), Rule::AllOnes.description());
+    /// assert!(Rule::AllOnes.description_in(Lang::Da).contains("LOS' regel 3"));
+    /// ```
+    pub fn description_in(self, lang: crate::plot::Lang) -> &'static str {
+        match lang {
+            crate::plot::Lang::Da => self.info().description_da,
+            crate::plot::Lang::En => self.info().description,
+        }
     }
 
     /// Whether [`FilterSummary::rules`] lists the rule even when it counted nothing: every
@@ -261,6 +284,18 @@ mod tests {
         for (i, info) in RULES.iter().enumerate() {
             assert_eq!(info.rule as usize, i, "{}", info.name);
             assert_eq!(info.rule.info(), info);
+        }
+        // Both languages describe every rule, and a LOS rule names its number in both.
+        for info in &RULES {
+            assert!(
+                !info.description_da.is_empty() && info.description_da != info.description,
+                "{}",
+                info.name
+            );
+            if let Some(n) = info.los_number {
+                assert!(info.description.ends_with(&format!("(LOS rule {n})")));
+                assert!(info.description_da.ends_with(&format!("(LOS' regel {n})")));
+            }
         }
         let mut names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
         names.sort_unstable();

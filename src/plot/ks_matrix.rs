@@ -87,6 +87,17 @@ pub fn ks_matrix(data: &KsMatrixInput, options: PlotOptions) -> Result<Figure> {
     render(&KsMatrix::new(data, options.lang), options)
 }
 
+/// The p line of a cell: `p = 0,043`, or `p < 0,001` below 0.001 (never `p = < 0,001`);
+/// the convention of the report and the terminal summaries (`report::locale`).
+fn p_label(p: f64, lang: Lang) -> String {
+    let value = style::format_p(p, lang);
+    if value.starts_with('<') {
+        format!("p {value}")
+    } else {
+        format!("p = {value}")
+    }
+}
+
 struct KsMatrix {
     spec: TableSpec,
     layout: TableLayout,
@@ -113,7 +124,7 @@ impl KsMatrix {
                     style::NOT_SIGNIFICANT_FILL
                 }),
                 lines: vec![
-                    format!("p = {}{star}", style::format_p(p.p_adjusted, lang)),
+                    format!("{}{star}", p_label(p.p_adjusted, lang)),
                     format!("D = {}", style::format_number(p.statistic, 3, lang)),
                 ],
                 text: style::TEXT,
@@ -160,5 +171,18 @@ impl Drawing for KsMatrix {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, s: Style) -> DrawResult {
         let c = super::canvas::Canvas::new(root, s);
         self.layout.draw(&c, &self.spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tiny_p_reads_p_below_not_p_equals_below() {
+        assert_eq!(p_label(2.5e-7, Lang::Da), "p < 0,001");
+        assert_eq!(p_label(0.0, Lang::En), "p < 0.001");
+        assert_eq!(p_label(0.04321, Lang::Da), "p = 0,043");
+        assert_eq!(p_label(0.001, Lang::En), "p = 0.001");
     }
 }

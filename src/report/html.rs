@@ -9,11 +9,22 @@
 //! the per-authority summary (LOS figure 1 and 2's numbers); figures 1–3, the KS matrix, the
 //! completeness figure and one spider chart per authority, each with a caption; the pairwise
 //! comparison table; the largest deviations; method notes with references.
+//!
+//! Language: every word, rule description, caption and note is in `--lang`, and every number
+//! in its style ([`Numbers::report`]: decimal comma in Danish, `62,7 %`, `[+0,12; +0,34]`,
+//! p-values as `0,043` or `< 0,001`); see [`locale`]. What stays the same in both languages:
+//! rule names (`missing_authority`), file names, hashes, ids, the version.
+//!
+//! Print: an A4 page (`@page`), no figure or table split across pages, captions kept with
+//! their figures, black text, significance shown by a word, bold type and a rule as well as by
+//! colour (so it survives grey-scale printing). Each inline figure is an image for assistive
+//! technology (`role="img"`) named by its caption (`aria-labelledby`).
 
 use std::fmt::Write;
 
+use super::locale::{self, Numbers, pick};
 use crate::analysis::Analysis;
-use crate::export_check::{Definition, ExportCheck, LevelKind};
+use crate::export_check::ExportCheck;
 use crate::plot::{Figure, Lang};
 
 /// Escapes text for HTML element content and attribute values.
@@ -37,7 +48,9 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// The report's own words in both languages.
+/// The report's own words in both languages (headings, column heads, fixed sentences).
+/// Sentences that carry numbers or option values are built where they are used, with
+/// [`locale`]'s words and [`Numbers`].
 #[derive(Clone, Copy)]
 enum Text {
     Title,
@@ -57,7 +70,6 @@ enum Text {
     Median,
     Figures,
     Pairwise,
-    PairwiseIntro,
     Pair,
     PScipy,
     PTies,
@@ -65,12 +77,9 @@ enum Text {
     Significant,
     CliffsDelta,
     Deviations,
-    DeviationsIntro,
     Indicator,
     Deviation,
     Method,
-    Yes,
-    No,
     Kept,
     ExportCheck,
     ExportCheckIntro,
@@ -110,30 +119,20 @@ fn t(key: Text, lang: Lang) -> &'static str {
         Median => ("Median", "Median"),
         Figures => ("Figurer", "Figures"),
         Pairwise => ("Parvise sammenligninger", "Pairwise comparisons"),
-        PairwiseIntro => (
-            "To-stikprøve Kolmogorov–Smirnov-test af de samlede scorer. p (SciPy) genskaber LOS' beregning; p (eksakt med ties) tager højde for, at scorerne er gennemsnit af få heltal. p justeret over de 10 par.",
-            "Two-sample Kolmogorov–Smirnov tests of the overall scores. p (SciPy) replicates LOS; p (tie-exact) accounts for the scores being means of a few integers. p adjusted over the 10 pairs.",
-        ),
         Pair => ("Par", "Pair"),
         PScipy => ("p (SciPy)", "p (SciPy)"),
         PTies => ("p (eksakt med ties)", "p (tie-exact)"),
         PAdjusted => ("p justeret", "p adjusted"),
         Significant => ("Signifikant", "Significant"),
-        CliffsDelta => ("Cliffs delta [95 % KI]", "Cliff's delta [95% CI]"),
+        CliffsDelta => ("Cliffs delta", "Cliff's delta"),
         Deviations => (
             "Største afvigelser fra landsgennemsnittet",
             "Largest deviations from the national mean",
         ),
-        DeviationsIntro => (
-            "Socialtilsynets gennemsnit minus landsgennemsnittet (alle bedømmelser af indikatoren), med 95 %-konfidensinterval (Welch) og q-værdi (Benjamini–Hochberg over alle celler).",
-            "The authority's mean minus the national mean (all ratings of the indicator), with a 95% confidence interval (Welch) and q-value (Benjamini–Hochberg over all cells).",
-        ),
         Indicator => ("Indikator", "Indicator"),
-        Deviation => ("Afvigelse [95 % KI]", "Deviation [95% CI]"),
+        Deviation => ("Afvigelse", "Deviation"),
         Method => ("Metode", "Method"),
-        Yes => ("ja", "yes"),
-        No => ("nej", "no"),
-        Kept => ("Beholdt", "Kept"),
+        Kept => ("beholdt", "kept"),
         ExportCheck => ("Eksportens egne scorer", "The export's own scores"),
         ExportCheckIntro => (
             "Udtrækket indeholder også kriterie-, tema- og samlede scorer. De indgår ikke i nogen regel; her sammenlignes de med losstats egne beregninger (kriterium = gennemsnit af indikatorer, tema = gennemsnit af kriterier, samlet = gennemsnit af temaer). En score stemmer, når forskellen er inden for udtrækkets afrunding. Alle scorer står i export_check.csv.",
@@ -151,10 +150,7 @@ fn t(key: Text, lang: Lang) -> &'static str {
             "Which definition explains the export's scores?",
         ),
     };
-    match lang {
-        Lang::Da => da,
-        Lang::En => en,
-    }
+    pick(lang, da, en)
 }
 
 /// The caption of a figure (by its file stem) in `lang`.
@@ -196,6 +192,29 @@ pub fn caption(name: &str, lang: Lang) -> String {
     }
 }
 
+/// The caption of a figure of `analysis` in `lang`: [`caption`], with the authority's name in
+/// the caption of its spider chart (`fig5_spider_K` is the K-th authority), so that the five
+/// spider charts have different captions and accessible names.
+pub fn caption_in(name: &str, analysis: &Analysis, lang: Lang) -> String {
+    let authority = name
+        .strip_prefix("fig5_spider_")
+        .and_then(|k| k.parse::<usize>().ok())
+        .and_then(|k| analysis.authorities.get(k.checked_sub(1)?));
+    match authority {
+        Some(a) => match lang {
+            Lang::Da => format!(
+                "Figur 5. Gennemsnitlige temascorer (skala 1–5) for {} mod landsgennemsnittet.",
+                a.name
+            ),
+            Lang::En => format!(
+                "Figure 5. Mean theme scores (scale 1–5) of {} against the national mean.",
+                a.name
+            ),
+        },
+        None => caption(name, lang),
+    }
+}
+
 fn method_notes(lang: Lang) -> &'static str {
     match lang {
         Lang::Da => {
@@ -203,32 +222,45 @@ fn method_notes(lang: Lang) -> &'static str {
              frasortering af besøg uden socialtilsyn, bedømmelser der ikke er heltal 1–5, besøg hvor alle scorer er 1, og besøg uden gyldig score \
              for en indikator der gælder alle tilbudstyper. Kriteriescore = gennemsnit af kriteriets indikatorer; temascore = gennemsnit af temaets kriterier; \
              samlet score = gennemsnit af temascorerne.</p>\
-             <p>Kolmogorov–Smirnov: p som <code>scipy.stats.ks_2samp</code> (eksakt når begge stikprøver har højst 10.000 værdier) og den eksakte p givet ties \
+             <p>Kolmogorov–Smirnov: p som <code>scipy.stats.ks_2samp</code> (eksakt når begge stikprøver har højst 10\u{a0}000 værdier) og den eksakte p givet ties \
              (Schröer &amp; Trenkler 1995; Viehmann 2021; som R ≥ 4.4 <code>psmirnov</code>). Justering: Holm (1979) eller Benjamini &amp; Hochberg (1995). \
              Effektstørrelse: Cliffs delta (Cliff 1993) med konfidensinterval fra Brunner &amp; Munzel (2000). \
              Tæthed: Gaussisk kerne med Scotts faktor (Scott 1992), som <code>scipy.stats.gaussian_kde</code>. \
-             Afvigelser: Welchs t (Welch 1947), q-værdier efter Benjamini &amp; Hochberg (1995).</p>"
+             Afvigelser: Welchs t (Welch 1947), q-værdier efter Benjamini &amp; Hochberg (1995).</p>\
+             <p>Tal: decimalkomma; andele i procent med én decimal; p- og q-værdier med tre decimaler, under 0,001 som \
+             „&lt; 0,001“; intervaller som [nedre; øvre]. CSV-tabellerne og results.json rummer alle decimaler.</p>"
         }
         Lang::En => {
             "<p>The method follows LOS (2024), <i>Fem socialtilsyn medfører forskelligartede kvalitetsvurderinger af sociale tilbud</i>: \
              visits without an authority, ratings that are not integers 1–5, visits whose every score is 1, and visits without a valid score for an \
              indicator that applies to all offer types are excluded. Criterion score = mean of its indicators; theme score = mean of its criteria; \
              overall score = mean of the theme scores.</p>\
-             <p>Kolmogorov–Smirnov: p as <code>scipy.stats.ks_2samp</code> (exact when both samples have at most 10,000 values) and the exact p given \
+             <p>Kolmogorov–Smirnov: p as <code>scipy.stats.ks_2samp</code> (exact when both samples have at most 10\u{a0}000 values) and the exact p given \
              the ties (Schröer &amp; Trenkler 1995; Viehmann 2021; as R ≥ 4.4 <code>psmirnov</code>). Adjustment: Holm (1979) or Benjamini &amp; Hochberg (1995). \
              Effect size: Cliff's delta (Cliff 1993) with a confidence interval from Brunner &amp; Munzel (2000). \
              Density: Gaussian kernel with Scott's factor (Scott 1992), as <code>scipy.stats.gaussian_kde</code>. \
-             Deviations: Welch's t (Welch 1947), q-values by Benjamini &amp; Hochberg (1995).</p>"
+             Deviations: Welch's t (Welch 1947), q-values by Benjamini &amp; Hochberg (1995).</p>\
+             <p>Numbers: decimal point; shares in per cent with one decimal; p- and q-values with three decimals, below 0.001 as \
+             “&lt; 0.001”; intervals as [lower, upper]. The CSV tables and results.json hold every decimal.</p>"
         }
     }
 }
 
+/// The page's style: screen first, then the print rules (A4; nothing split; black text).
 const CSS: &str = "body{font-family:'DejaVu Sans',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}\
 table{border-collapse:collapse;margin:.8em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left}\
-td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}\
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}th{background:#f3f3f3}tr.sig td{font-weight:bold}\
 figure{margin:1.5em 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}\
-code{font-size:.9em}.meta{font-size:.85em;color:#555}";
+code{font-size:.9em}.meta{font-size:.85em;color:#555}\
+@page{size:A4;margin:16mm 14mm 18mm 14mm}\
+@media print{body{max-width:none;margin:0;padding:0;color:#000;background:#fff;font-size:9.5pt;line-height:1.35}\
+h1,h2,h3,h2+p{color:#000;break-after:avoid;page-break-after:avoid}h2{border-bottom:1px solid #000;margin-top:1.2em}\
+table,figure,tr{break-inside:avoid;page-break-inside:avoid}\
+th,td{border-color:#555}th{background:none;border-bottom:2px solid #000}tr.sig td:first-child{border-left:3px solid #000}\
+figure{margin:.8em 0}figure svg{width:auto;height:auto;max-width:100%;max-height:225mm}\
+figcaption{color:#000;break-before:avoid;page-break-before:avoid}.meta{color:#000}\
+a{color:#000;text-decoration:underline}a[href^=\"http\"]::after{content:\" (\" attr(href) \")\";font-size:.85em}}";
 
 /// Renders the report. `figures` are shown in the order given with their captions;
 /// `font_css` is an `@font-face` rule (or empty) placed once in the page's style.
@@ -238,28 +270,33 @@ pub fn render(
     font_css: &str,
     lang: Lang,
 ) -> Vec<u8> {
+    let n = Numbers::report(lang);
     let mut h = String::new();
     page_head(&mut h, font_css, lang);
-    input_section(&mut h, analysis, lang);
+    input_section(&mut h, analysis, n);
     filter_section(&mut h, analysis, lang);
     if let Some(check) = &analysis.export_check {
-        export_check_section(&mut h, check, lang);
+        export_check_section(&mut h, check, n);
     }
-    authorities_section(&mut h, analysis, lang);
-    let skipped = crate::plot::compare::figures_skipped(analysis);
+    authorities_section(&mut h, analysis, n);
+    // The same condition as plot::compare::figures_skipped, said in `lang`.
+    let skipped = crate::plot::compare::figures_skipped(analysis).map(|_| {
+        locale::figures_skipped(
+            analysis.authorities.len(),
+            crate::analysis::guard::MAX_AUTHORITIES,
+            lang,
+        )
+    });
     figures_section(&mut h, figures, skipped.as_deref(), lang);
-    pairs_section(&mut h, analysis, lang);
-    deviations_section(&mut h, analysis, lang);
+    pairs_section(&mut h, analysis, n);
+    deviations_section(&mut h, analysis, n);
     page_tail(&mut h, lang);
     h.into_bytes()
 }
 
 /// The page up to its title, with the style and the version.
 fn page_head(h: &mut String, font_css: &str, lang: Lang) {
-    let lang_code = match lang {
-        Lang::Da => "da",
-        Lang::En => "en",
-    };
+    let lang_code = pick(lang, "da", "en");
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"{lang_code}\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -276,50 +313,81 @@ fn page_head(h: &mut String, font_css: &str, lang: Lang) {
 }
 
 /// The inputs with their hashes, and the parameters of the run.
-fn input_section(h: &mut String, analysis: &Analysis, lang: Lang) {
+fn input_section(h: &mut String, analysis: &Analysis, n: Numbers) {
+    let lang = n.lang();
     let _ = write!(h, "<h2>{}</h2>\n<table>\n", t(Text::Input, lang));
     for s in &analysis.sources {
         let detected = match (&s.encoding, &s.separator, &s.sheet) {
-            (Some(e), Some(sep), _) => format!("{e}, '{sep}'"),
-            (_, _, Some(sheet)) => format!("sheet \"{sheet}\""),
+            (Some(e), Some(sep), _) => format!(", {e}, '{sep}'"),
+            (_, _, Some(sheet)) => format!(", {} \"{sheet}\"", pick(lang, "ark", "sheet")),
             _ => String::new(),
         };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{} {}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}{}</td><td class=\"n\">{}</td></tr>",
             escape(&s.path.display().to_string()),
             escape(&s.sha256),
-            escape(&format!("{:?}", s.layout).to_lowercase()),
+            locale::layout_name(s.layout, lang),
             escape(&detected),
             s.counts.ratings_read
         );
     }
     let _ = writeln!(h, "</table>");
-    let o = &analysis.options;
-    let json_name = |v: serde_json::Result<serde_json::Value>| {
-        v.ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
-    };
     let _ = writeln!(
         h,
-        "<p class=\"meta\">{}: alpha = {}; adjustment {} over each {}; KS {}; KDE {}; permutations {}; strata {}; seed {}; model {}</p>",
+        "<p class=\"meta\">{}: {}</p>",
         t(Text::Parameters, lang),
-        o.pairwise.alpha,
-        json_name(serde_json::to_value(o.pairwise.adjustment)),
-        json_name(serde_json::to_value(o.adjust_scope)),
-        json_name(serde_json::to_value(o.pairwise.ks_method)),
-        escape(&format!("{:?}", o.bandwidth).to_lowercase()),
-        o.pairwise.permutations,
-        json_name(serde_json::to_value(o.stratify)),
-        o.pairwise.seed,
-        escape(&analysis.model.origin)
+        escape(&parameters(analysis, n))
     );
     // Dates read month first, in both orders, or not at all (said only then).
-    let dates = super::terminal::dates_line(&analysis.filtered, &analysis.sources);
+    let dates = super::terminal::dates_line(&analysis.filtered, &analysis.sources, lang);
     if !dates.trim().is_empty() {
         let _ = writeln!(h, "<p class=\"meta\">{}</p>", escape(dates.trim()));
     }
+}
+
+/// The run's parameters in one line (not escaped).
+fn parameters(analysis: &Analysis, n: Numbers) -> String {
+    let lang = n.lang();
+    let o = &analysis.options;
+    let p = &o.pairwise;
+    let words = match lang {
+        Lang::Da => [
+            "justering",
+            "over hver",
+            "permutationer",
+            "strata",
+            "kvalitetsmodel",
+            "konfidensniveau",
+        ],
+        Lang::En => [
+            "adjustment",
+            "over each",
+            "permutations",
+            "strata",
+            "model",
+            "confidence",
+        ],
+    };
+    format!(
+        "α = {}; {} {} {} {}; KS {}; KDE {}; {} {}; {} {}; seed {}; {} {}; {} {}",
+        n.plain(p.alpha),
+        words[0],
+        locale::adjustment_name(p.adjustment, lang),
+        words[1],
+        locale::adjust_scope_name(o.adjust_scope, lang),
+        locale::ks_method_name(p.ks_method, lang),
+        locale::bandwidth_name(o.bandwidth, n),
+        words[2],
+        p.permutations,
+        words[3],
+        locale::stratify_name(o.stratify, lang),
+        p.seed,
+        words[4],
+        locale::model_origin(&analysis.model.origin, lang),
+        words[5],
+        locale::confidence_percent(o.confidence, n)
+    )
 }
 
 /// The filter log: what each rule removed or flagged.
@@ -357,14 +425,15 @@ fn filter_section(h: &mut String, analysis: &Analysis, lang: Lang) {
             r.rule.name(),
             r.visits_dropped,
             ratings,
-            escape(r.rule.description())
+            escape(r.rule.description_in(lang))
         );
     }
     let _ = writeln!(h, "</table>");
 }
 
 /// The per-authority summary.
-fn authorities_section(h: &mut String, analysis: &Analysis, lang: Lang) {
+fn authorities_section(h: &mut String, analysis: &Analysis, n: Numbers) {
+    let lang = n.lang();
     let _ = write!(
         h,
         "<h2>{}</h2>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>1</th><th>2</th><th>3</th><th>4</th><th>5</th><th>{}</th><th>{}</th><th>sd</th></tr>\n",
@@ -384,17 +453,31 @@ fn authorities_section(h: &mut String, analysis: &Analysis, lang: Lang) {
             a.ratings
         );
         for share in a.score_share {
-            let _ = write!(h, "<td class=\"n\">{:.1} %</td>", share * 100.0);
+            let _ = write!(h, "<td class=\"n\">{}</td>", n.percent(share, 1));
         }
         let _ = writeln!(
             h,
-            "<td class=\"n\">{:.3}</td><td class=\"n\">{:.3}</td><td class=\"n\">{}</td></tr>",
-            a.overall.mean,
-            a.overall.median,
-            a.overall.sd.map_or("–".to_string(), |s| format!("{s:.3}"))
+            "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            n.fixed(a.overall.mean, 3),
+            n.fixed(a.overall.median, 3),
+            a.overall
+                .sd
+                .map_or(n.missing().to_owned(), |s| n.fixed(s, 3))
         );
     }
     let _ = writeln!(h, "</table>");
+}
+
+/// `svg` with `role="img"` and `aria-labelledby` on its root element, so assistive technology
+/// reads the figure as one image named by its caption (`caption_id`).
+fn labelled_svg(svg: &str, caption_id: &str) -> String {
+    match svg.find("<svg") {
+        Some(at) => {
+            let (before, after) = svg.split_at(at + "<svg".len());
+            format!("{before} role=\"img\" aria-labelledby=\"{caption_id}\"{after}")
+        }
+        None => svg.to_owned(),
+    }
 }
 
 /// The figures with their captions.
@@ -409,59 +492,119 @@ fn figures_section(
         let _ = writeln!(h, "<p>{}</p>", escape(note));
     }
     for (figure, caption) in figures {
+        let id = escape(&figure.name);
+        let caption_id = format!("{id}-caption");
         let _ = write!(
             h,
-            "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            escape(&figure.name),
-            figure.svg,
+            "<figure id=\"{id}\">\n{}\n<figcaption id=\"{caption_id}\">{}</figcaption>\n</figure>\n",
+            labelled_svg(&figure.svg, &caption_id),
             escape(caption)
         );
     }
 }
 
+/// `<tr>`, or `<tr class="sig">` for a significant row (bold, and ruled in print).
+fn row_start(significant: bool) -> &'static str {
+    if significant {
+        "<tr class=\"sig\">"
+    } else {
+        "<tr>"
+    }
+}
+
+/// The sentence above the pairwise table: the tests, the adjustment, the level, the p style.
+fn pairs_intro(analysis: &Analysis, n: Numbers) -> String {
+    let p = &analysis.options.pairwise;
+    let pairs = analysis.overall_pairs().len();
+    let alpha = n.plain(p.alpha);
+    let name = locale::adjustment_name(p.adjustment, n.lang());
+    let none = p.adjustment == crate::stats::multitest::Adjustment::None;
+    match n.lang() {
+        Lang::Da => format!(
+            "To-stikprøve Kolmogorov–Smirnov-test af de samlede scorer. p (SciPy) genskaber LOS' beregning; \
+             p (eksakt med ties) tager højde for, at scorerne er gennemsnit af få heltal. {}; signifikant ved α = {alpha}. \
+             p-værdier under 0,001 står som < 0,001; alle decimaler er i ks.csv.",
+            if none {
+                "p er ikke justeret".to_owned()
+            } else {
+                format!("p justeret med {name} over de {pairs} par")
+            }
+        ),
+        Lang::En => format!(
+            "Two-sample Kolmogorov–Smirnov tests of the overall scores. p (SciPy) replicates LOS; p (tie-exact) \
+             accounts for the scores being means of a few integers. {}; significant at α = {alpha}. \
+             p-values below 0.001 are shown as < 0.001; ks.csv holds every decimal.",
+            if none {
+                "p not adjusted".to_owned()
+            } else {
+                format!("p adjusted with {name} over the {pairs} pairs")
+            }
+        ),
+    }
+}
+
 /// The pairwise comparisons of the overall scores.
-fn pairs_section(h: &mut String, analysis: &Analysis, lang: Lang) {
+fn pairs_section(h: &mut String, analysis: &Analysis, n: Numbers) {
+    let lang = n.lang();
     let _ = write!(
         h,
-        "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr><th>{}</th><th>n</th><th>D</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr><th>{}</th><th>n</th><th>D</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{} [{}]</th></tr>\n",
         t(Text::Pairwise, lang),
-        t(Text::PairwiseIntro, lang),
+        escape(&pairs_intro(analysis, n)),
         t(Text::Pair, lang),
         t(Text::PScipy, lang),
         t(Text::PTies, lang),
         t(Text::PAdjusted, lang),
         t(Text::Significant, lang),
-        t(Text::CliffsDelta, lang)
+        t(Text::CliffsDelta, lang),
+        locale::confidence_label(analysis.options.confidence, n)
     );
     for p in analysis.overall_pairs() {
-        let ci = match (p.cliffs_delta_ci_low, p.cliffs_delta_ci_high) {
-            (Some(lo), Some(hi)) => format!("{:+.3} [{lo:+.3}; {hi:+.3}]", p.cliffs_delta),
-            _ => format!("{:+.3}", p.cliffs_delta),
-        };
         let _ = writeln!(
             h,
-            "<tr><td>{} – {}</td><td class=\"n\">{}/{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+            "{}<td>{} – {}</td><td class=\"n\">{}/{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+            row_start(p.significant),
             escape(&p.a),
             escape(&p.b),
             p.n_a,
             p.n_b,
-            p.statistic,
-            escape(&super::format_p(p.p_value)),
-            escape(&super::format_p(p.p_value_ties)),
-            escape(&super::format_p(p.p_value_adjusted)),
-            if p.significant {
-                t(Text::Yes, lang)
-            } else {
-                t(Text::No, lang)
-            },
-            ci
+            n.fixed(p.statistic, 3),
+            escape(&n.p(p.p_value)),
+            escape(&n.p(p.p_value_ties)),
+            escape(&n.p(p.p_value_adjusted)),
+            locale::yes_no(p.significant, lang),
+            n.with_interval(
+                p.cliffs_delta,
+                p.cliffs_delta_ci_low,
+                p.cliffs_delta_ci_high,
+                3
+            )
         );
     }
     let _ = writeln!(h, "</table>");
 }
 
+/// The sentence above the deviations table.
+fn deviations_intro(analysis: &Analysis, n: Numbers) -> String {
+    let level = locale::confidence_percent(analysis.options.confidence, n);
+    let alpha = n.plain(analysis.options.pairwise.alpha);
+    match n.lang() {
+        Lang::Da => format!(
+            "Socialtilsynets gennemsnit minus landsgennemsnittet (alle bedømmelser af indikatoren), med \
+             {level}-konfidensinterval (Welch) og q-værdi (Benjamini–Hochberg over alle celler); signifikant ved \
+             α = {alpha}. De signifikante står først; alle celler er i deviation.csv."
+        ),
+        Lang::En => format!(
+            "The authority's mean minus the national mean (all ratings of the indicator), with a {level} \
+             confidence interval (Welch) and q-value (Benjamini–Hochberg over all cells); significant at \
+             α = {alpha}. The significant cells come first; deviation.csv holds them all."
+        ),
+    }
+}
+
 /// The 15 largest per-indicator deviations, significant ones first.
-fn deviations_section(h: &mut String, analysis: &Analysis, lang: Lang) {
+fn deviations_section(h: &mut String, analysis: &Analysis, n: Numbers) {
+    let lang = n.lang();
     let mut rows: Vec<_> = analysis.deviation.iter().collect();
     rows.sort_by(|a, b| {
         b.significant
@@ -470,27 +613,27 @@ fn deviations_section(h: &mut String, analysis: &Analysis, lang: Lang) {
     });
     let _ = write!(
         h,
-        "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>n</th><th>{}</th><th>q</th></tr>\n",
+        "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>n</th><th>{} [{}]</th><th>q</th><th>{}</th></tr>\n",
         t(Text::Deviations, lang),
-        t(Text::DeviationsIntro, lang),
+        escape(&deviations_intro(analysis, n)),
         t(Text::Indicator, lang),
         t(Text::Authority, lang),
-        t(Text::Deviation, lang)
+        t(Text::Deviation, lang),
+        locale::confidence_label(analysis.options.confidence, n),
+        t(Text::Significant, lang)
     );
     for r in rows.iter().take(15) {
         let c = &r.cell;
-        let ci = match (c.ci_low, c.ci_high) {
-            (Some(lo), Some(hi)) => format!("{:+.3} [{lo:+.3}; {hi:+.3}]", c.deviation),
-            _ => format!("{:+.3}", c.deviation),
-        };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "{}<td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            row_start(r.significant),
             escape(&r.indicator),
             escape(&c.authority),
             c.n,
-            ci,
-            escape(&r.q_value.map_or("–".to_string(), super::format_p))
+            n.with_interval(c.deviation, c.ci_low, c.ci_high, 3),
+            escape(&r.q_value.map_or(n.missing().to_owned(), |q| n.p(q))),
+            locale::yes_no(r.significant, lang)
         );
     }
     let _ = writeln!(h, "</table>");
@@ -508,7 +651,8 @@ fn page_tail(h: &mut String, lang: Lang) {
 
 /// The check of the export's own roll-up: counts per authority and level, the largest
 /// differences, and which definition explains the exported scores.
-fn export_check_section(h: &mut String, check: &ExportCheck, lang: Lang) {
+fn export_check_section(h: &mut String, check: &ExportCheck, n: Numbers) {
+    let lang = n.lang();
     let _ = write!(
         h,
         "<h2>{}</h2>\n<p>{}</p>\n<p>{} / {} ({})</p>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
@@ -526,12 +670,12 @@ fn export_check_section(h: &mut String, check: &ExportCheck, lang: Lang) {
     for c in &check.by_authority {
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.3}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             escape(&c.authority),
-            level_text(c.level, lang),
+            locale::level_name(c.level, lang),
             c.compared,
             c.agreeing,
-            c.max_abs_difference
+            n.fixed(c.max_abs_difference, 3)
         );
     }
     let _ = writeln!(h, "</table>");
@@ -550,9 +694,10 @@ fn export_check_section(h: &mut String, check: &ExportCheck, lang: Lang) {
                 h,
                 "<tr><td>{}</td><td>{}{unit}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                 escape(&r.visit_id),
-                level_text(r.level, lang),
-                escape(&r.exported),
-                r.recomputed.map_or("–".to_string(), |x| format!("{x:.3}"))
+                locale::level_name(r.level, lang),
+                escape(&n.as_written(&r.exported)),
+                r.recomputed
+                    .map_or(n.missing().to_owned(), |x| n.fixed(x, 3))
             );
         }
         let _ = writeln!(h, "</table>");
@@ -569,31 +714,11 @@ fn export_check_section(h: &mut String, check: &ExportCheck, lang: Lang) {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}{los}</td><td class=\"n\">{} / {}</td></tr>",
-            level_text(f.level, lang),
-            definition_text(f.definition, lang),
+            locale::level_name(f.level, lang),
+            locale::definition_name(f.definition, lang),
             f.explains,
             f.of
         );
     }
     let _ = writeln!(h, "</table>");
-}
-
-/// A level's name in `lang`.
-fn level_text(level: LevelKind, lang: Lang) -> &'static str {
-    match (level, lang) {
-        (LevelKind::Criterion, Lang::Da) => "kriterium",
-        (LevelKind::Theme, Lang::Da) => "tema",
-        (LevelKind::Overall, Lang::Da) => "samlet",
-        (level, Lang::En) => level.name(),
-    }
-}
-
-/// A roll-up definition in `lang`.
-fn definition_text(definition: Definition, lang: Lang) -> &'static str {
-    match (definition, lang) {
-        (Definition::MeanOfIndicators, Lang::Da) => "gennemsnit af indikatorerne",
-        (Definition::MeanOfCriteria, Lang::Da) => "gennemsnit af kriterierne",
-        (Definition::MeanOfThemes, Lang::Da) => "gennemsnit af temaerne",
-        (definition, Lang::En) => definition.describe(),
-    }
 }

@@ -3,7 +3,8 @@
 //!
 //! Input: an [`Analysis`] and the figures drawn from it. Output: `results.json` ([`json`]),
 //! one CSV per table ([`tables`]), `report.html` ([`html`]), the figures as SVG and PNG under
-//! `figures/`, and the terminal summaries ([`terminal`]).
+//! `figures/`, and the terminal summaries ([`terminal`]). The report and the summaries are in
+//! the language of `--lang` ([`locale`]); `results.json` and the CSV tables are not.
 //!
 //! Writing is all or nothing: the files are written into a hidden temporary directory
 //! beside `--out`, then renamed into place (on Linux an existing directory is swapped with
@@ -14,6 +15,7 @@
 
 pub mod html;
 pub mod json;
+pub mod locale;
 pub mod tables;
 pub mod terminal;
 
@@ -26,8 +28,11 @@ use crate::error::{Error, Result};
 use crate::plot::{self, Figure, Lang};
 use crate::profile::VisitProfile;
 
-/// A p-value for people: four decimals, scientific notation below 1e-4, `< 1e-300` when it
-/// underflowed to 0, `-` when undefined.
+/// A p-value without a locale: four decimals, scientific notation below 1e-4, `< 1e-300` when
+/// it underflowed to 0, `-` when undefined. Neither the report nor the terminal summaries use
+/// it any more: they write p-values in `--lang` with [`locale::Numbers::p`] (three decimals,
+/// `< 0,001`), the convention of the figures. `results.json` and the CSV tables keep the full
+/// precision.
 ///
 /// ```
 /// use losstat::report::format_p;
@@ -90,7 +95,7 @@ pub fn render(analysis: &Analysis, figures: &[Figure], lang: Lang) -> Result<Vec
         .map(|f| {
             let mut inline = f.clone();
             inline.svg = plot::svg_without_font(&f.svg);
-            (inline, html::caption(&f.name, lang))
+            (inline, html::caption_in(&f.name, analysis, lang))
         })
         .collect();
     let mut files = vec![OutputFile::new(

@@ -249,7 +249,10 @@ fn each_file_reports_its_date_order_and_an_ambiguous_one_is_flagged() {
 
     // The terminal summary says it in one line.
     let mut command = losstat();
-    command.arg("compare").args([&us, &mixed, &iso]);
+    command
+        .arg("compare")
+        .args([&us, &mixed, &iso])
+        .args(["--lang", "en"]);
     let summary = String::from_utf8(succeed(&mut command, "summary").stdout).expect("UTF-8");
     let line = summary
         .lines()
@@ -258,6 +261,19 @@ fn each_file_reports_its_date_order_and_an_ambiguous_one_is_flagged() {
     assert!(line.contains("us.csv: read month-day-year"), "{line}");
     assert!(line.contains("mixed.csv: dates in both orders"), "{line}");
     assert!(!line.contains("iso.csv"), "{line}");
+    // In Danish (the default) the same line.
+    let mut command = losstat();
+    command.arg("compare").args([&us, &mixed, &iso]);
+    let summary = String::from_utf8(succeed(&mut command, "summary").stdout).expect("UTF-8");
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("Datoer: "))
+        .expect("a Datoer line");
+    assert!(line.contains("us.csv: læst som måned-dag-år"), "{line}");
+    assert!(
+        line.contains("mixed.csv: datoer i begge rækkefølger"),
+        "{line}"
+    );
 }
 
 /// Unreadable dates: the ratings are kept and flagged `invalid_date`, each listed with its

@@ -108,11 +108,33 @@ fn a_planted_disagreement_is_found_and_listed() {
     let disagreeing: Vec<&str> = csv.lines().filter(|l| l.ends_with(",disagrees")).collect();
     assert_eq!(disagreeing.len(), 1, "{csv}");
     assert!(disagreeing[0].contains(&visit), "{}", disagreeing[0]);
-    let summary =
-        String::from_utf8(succeed(losstat().arg("compare").arg(&planted), "compare").stdout)
-            .expect("utf-8");
+    let summary = String::from_utf8(
+        succeed(
+            losstat()
+                .arg("compare")
+                .arg(&planted)
+                .args(["--lang", "en"]),
+            "compare",
+        )
+        .stdout,
+    )
+    .expect("utf-8");
     assert!(summary.contains("Export check:"), "{summary}");
     assert!(summary.contains("1 disagree"), "{summary}");
+    // In Danish (the default) the exported score is written with a decimal comma.
+    let danish =
+        String::from_utf8(succeed(losstat().arg("compare").arg(&planted), "compare").stdout)
+            .expect("utf-8");
+    let line = danish
+        .lines()
+        .find(|l| l.contains("stemmer ikke; den største: tema 3"))
+        .unwrap_or_else(|| panic!("no disagreement line in {danish}"));
+    let exported = &rows[at][6];
+    assert!(exported.contains('.'), "{exported}");
+    assert!(
+        line.contains(&format!(" er {} i udtrækket", exported.replace('.', ","))),
+        "{line}"
+    );
 }
 
 /// Theme scores computed as the pooled mean of the theme's indicators, per visit, from the
@@ -254,7 +276,8 @@ fn past_the_guard_every_output_is_written_and_figures_are_skipped_with_a_note() 
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("no figures drawn"));
     let report = std::fs::read_to_string(out.join("report.html")).expect("report");
-    assert!(report.contains("no figures drawn: 15 authorities"));
+    // The report says it in its language (Danish by default); standard error in English.
+    assert!(report.contains("ingen figurer tegnet: 15 socialtilsyn"));
     let results: Value =
         serde_json::from_slice(&std::fs::read(out.join("results.json")).expect("json"))
             .expect("parses");

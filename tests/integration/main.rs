@@ -18,6 +18,7 @@ mod export_check;
 mod filter_counts;
 mod formats;
 mod hostile;
+mod language;
 mod progress;
 mod real_exports;
 mod report;

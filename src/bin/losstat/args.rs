@@ -111,7 +111,8 @@ pub struct InputArgs {
 /// Language and resolution of the figures.
 #[derive(Args)]
 pub struct FigureArgs {
-    /// Language of figures and report.html.
+    /// Language of the figures, report.html and the summary on standard output (results.json
+    /// and the CSV tables are always English, with a decimal point).
     #[arg(long, value_enum, default_value_t = Lang::Da)]
     pub lang: Lang,
     /// Resolution of the PNG figures (300 for print).
@@ -227,6 +228,9 @@ pub struct CheckArgs {
     /// `table`: summary and the first exclusions; `csv`: every exclusion as CSV.
     #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
+    /// Language of the table (the CSV is always English).
+    #[arg(long, value_enum, default_value_t = Lang::Da)]
+    pub lang: Lang,
 }
 
 #[derive(Args)]
@@ -296,6 +300,9 @@ pub struct ModelArgs {
     /// `table` for reading, `csv` for a model file to edit and pass back with --model.
     #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
+    /// Language of the table's headings (the CSV is always English).
+    #[arg(long, value_enum, default_value_t = Lang::Da)]
+    pub lang: Lang,
 }
 
 /// What `compare` and `spider` print on standard output.

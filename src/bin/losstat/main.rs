@@ -80,7 +80,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Spider(args) => spider(&args, &model, note),
         Command::Model(args) => {
             print(match args.format {
-                CheckFormat::Table => terminal::model_listing(&model),
+                CheckFormat::Table => terminal::model_listing(&model, args.lang),
                 CheckFormat::Csv => model.to_csv(),
             })?;
             Ok(ExitCode::SUCCESS)
@@ -119,7 +119,7 @@ fn compare(
         note(format!("wrote {} files to {}", files.len(), dir.display()));
     }
     match args.format {
-        Format::Table => print(terminal::compare_summary(&analysis))?,
+        Format::Table => print(terminal::compare_summary(&analysis, args.figures.lang))?,
         Format::Json => print(&report::json::to_bytes(&analysis)?)?,
     }
     Ok(strict_code(
@@ -133,7 +133,7 @@ fn check(args: &CheckArgs, model: &QualityModel, bars: &Bars) -> Result<ExitCode
     let options = args.input.options()?;
     let screening = analysis::screen_with_progress(&args.input.inputs, model, &options, bars)?;
     match args.format {
-        CheckFormat::Table => print(terminal::check_report(&screening))?,
+        CheckFormat::Table => print(terminal::check_report(&screening, args.lang))?,
         CheckFormat::Csv => print(&report::tables::exclusions(
             &screening.filtered,
             &screening.sources,
@@ -162,7 +162,7 @@ fn spider(args: &SpiderArgs, model: &QualityModel, note: impl Fn(String)) -> Res
         note(format!("wrote {} files to {}", files.len(), dir.display()));
     }
     match args.format {
-        Format::Table => print(terminal::visit_profile(&profile, model))?,
+        Format::Table => print(terminal::visit_profile(&profile, model, args.figures.lang))?,
         Format::Json => print(&report::json::profile_bytes(&profile)?)?,
     }
     Ok(ExitCode::SUCCESS)
