@@ -46,13 +46,22 @@ pub const UNKNOWN: &str = "(unknown)";
 /// The stratum rare offer types are pooled into.
 pub const OTHER: &str = "(other offer types)";
 
+/// An offer type and its visits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TypeCount {
+    /// The offer type (or stratum).
+    pub offer_type: String,
+    /// Kept visits.
+    pub visits: usize,
+}
+
 /// How the offer types became strata.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Strata {
     /// The strata, sorted, with their visits.
-    pub strata: Vec<(String, usize)>,
+    pub strata: Vec<TypeCount>,
     /// Offer types pooled into `(other offer types)`, with their visits.
-    pub pooled: Vec<(String, usize)>,
+    pub pooled: Vec<TypeCount>,
     /// Visits whose offer type named several types (stratified by the first).
     pub several_types: usize,
     /// Visits without an offer type.
@@ -90,13 +99,26 @@ pub struct AdjustedAuthority {
     pub odds_ratio_ci_model: Option<[f64; 2]>,
 }
 
+/// One cell of the authority × offer-type table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MixCell {
+    /// Authority.
+    pub authority: String,
+    /// Offer type (stratum).
+    pub offer_type: String,
+    /// Kept visits.
+    pub visits: usize,
+    /// Share of the authority's visits.
+    pub share: f64,
+}
+
 /// Everything the case-mix analysis found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CaseMix {
     /// The offer types as strata.
     pub strata: Strata,
-    /// Visits per authority (rows, sorted) and stratum (columns, as `strata`).
-    pub table: Vec<(String, Vec<usize>)>,
+    /// Visits per authority and stratum, with the share of the authority's visits.
+    pub table: Vec<MixCell>,
     /// The test of independence of authority and offer type.
     pub diagnostic: Option<ChiSquare>,
     /// Whether the mix differs at the significance level.
@@ -136,11 +158,7 @@ pub fn case_mix(
         return Ok(None);
     }
     let strata = strata_of(&visits.offer_types);
-    let table = table(&visits, &strata);
-    let counts: Vec<Vec<u64>> = table
-        .iter()
-        .map(|(_, row)| row.iter().map(|&n| n as u64).collect())
-        .collect();
+    let counts = counts(&visits, &strata);
     let diagnostic = chi_square(&counts).ok();
     let mut notes = Vec::new();
     let standardised = direct_standardisation(
@@ -191,8 +209,8 @@ pub fn case_mix(
     Ok(Some(CaseMix {
         mix_differs: diagnostic.is_some_and(|d| d.p_value < options.alpha),
         diagnostic,
+        table: cells(&visits, &strata, &counts),
         strata: strata.summary,
-        table,
         authorities,
         bootstrap: options.bootstrap,
         confidence: options.confidence,
@@ -293,13 +311,16 @@ fn strata_of(offer_types: &[Option<String>]) -> StrataCodes {
     for t in &first {
         *visits.entry(t.as_str()).or_default() += 1;
     }
-    let pooled: Vec<(String, usize)> = visits
+    let pooled: Vec<TypeCount> = visits
         .iter()
         .filter(|&(t, &n)| n < MIN_STRATUM_VISITS && *t != UNKNOWN)
-        .map(|(t, &n)| (t.to_string(), n))
+        .map(|(t, &n)| TypeCount {
+            offer_type: t.to_string(),
+            visits: n,
+        })
         .collect();
     let stratum = |t: &str| -> String {
-        if pooled.iter().any(|(p, _)| p == t) {
+        if pooled.iter().any(|p| p.offer_type == t) {
             OTHER.to_string()
         } else {
             t.to_string()
@@ -316,7 +337,10 @@ fn strata_of(offer_types: &[Option<String>]) -> StrataCodes {
         .collect();
     StrataCodes {
         summary: Strata {
-            strata: sizes.into_iter().collect(),
+            strata: sizes
+                .into_iter()
+                .map(|(offer_type, visits)| TypeCount { offer_type, visits })
+                .collect(),
             pooled,
             several_types,
             unknown: visits.get(UNKNOWN).copied().unwrap_or(0),
@@ -326,17 +350,30 @@ fn strata_of(offer_types: &[Option<String>]) -> StrataCodes {
     }
 }
 
-/// Visits per authority and stratum.
-fn table(visits: &Visits, strata: &StrataCodes) -> Vec<(String, Vec<usize>)> {
-    let mut rows: Vec<(String, Vec<usize>)> = visits
-        .authorities
-        .iter()
-        .map(|a| (a.clone(), vec![0; strata.names.len()]))
-        .collect();
+/// Visits per authority (rows) and stratum (columns).
+fn counts(visits: &Visits, strata: &StrataCodes) -> Vec<Vec<u64>> {
+    let mut rows = vec![vec![0u64; strata.names.len()]; visits.authorities.len()];
     for (&a, &s) in visits.authority.iter().zip(&strata.of_visit) {
-        rows[a].1[s] += 1;
+        rows[a][s] += 1;
     }
     rows
+}
+
+/// The table as cells, by authority and stratum.
+fn cells(visits: &Visits, strata: &StrataCodes, counts: &[Vec<u64>]) -> Vec<MixCell> {
+    let mut cells = Vec::new();
+    for (a, row) in counts.iter().enumerate() {
+        let total: u64 = row.iter().sum();
+        for (s, &n) in row.iter().enumerate() {
+            cells.push(MixCell {
+                authority: visits.authorities[a].clone(),
+                offer_type: strata.names[s].clone(),
+                visits: n as usize,
+                share: n as f64 / total.max(1) as f64,
+            });
+        }
+    }
+    cells
 }
 
 /// One authority's linear-model effects.
@@ -519,10 +556,13 @@ mod tests {
         types.push(Some("§ 110, § 107".to_string()));
         types.push(None);
         let s = strata_of(&types);
-        assert_eq!(
-            s.summary.pooled,
-            vec![("§ 109".to_string(), 1), ("§ 110".to_string(), 1)]
-        );
+        let pooled: Vec<(&str, usize)> = s
+            .summary
+            .pooled
+            .iter()
+            .map(|p| (p.offer_type.as_str(), p.visits))
+            .collect();
+        assert_eq!(pooled, [("§ 109", 1), ("§ 110", 1)]);
         assert_eq!((s.summary.several_types, s.summary.unknown), (1, 1));
         let names: Vec<&str> = s.names.iter().map(String::as_str).collect();
         assert_eq!(names, [OTHER, UNKNOWN, "§ 107"]);

@@ -290,6 +290,9 @@ pub fn render(
     figures_section(&mut h, figures, skipped.as_deref(), lang);
     pairs_section(&mut h, analysis, n);
     deviations_section(&mut h, analysis, n);
+    if let Some(mix) = &analysis.case_mix {
+        super::casemix::html_section(&mut h, mix, n);
+    }
     page_tail(&mut h, lang);
     h.into_bytes()
 }

@@ -13,6 +13,7 @@
 //! file and refuses to replace a directory without that mark (unless it is empty, or
 //! `--force` is given), or one that holds an input file.
 
+pub mod casemix;
 pub mod html;
 pub mod json;
 pub mod locale;

@@ -183,6 +183,9 @@ pub fn compare_summary(analysis: &Analysis, lang: Lang) -> String {
     ));
     out.push_str(&pairs_table(analysis, lang));
     out.push_str(&deviation_table(analysis, lang));
+    if let Some(mix) = &analysis.case_mix {
+        out.push_str(&super::casemix::terminal_lines(mix, lang));
+    }
     out.push_str(&dates_line(&analysis.filtered, &analysis.sources, lang));
     out
 }

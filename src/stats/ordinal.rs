@@ -110,6 +110,27 @@ struct Problem<'a> {
     p: usize,
 }
 
+/// One observation's part of the likelihood: `p = F(u) − F(l)` with `u`, `l` its upper and
+/// lower threshold minus η, the densities `f` and their derivatives `df` at `u` and `l`, and
+/// `∂ℓ/∂η`.
+#[derive(Debug, Clone, Copy)]
+struct Terms {
+    p: f64,
+    fu: f64,
+    fl: f64,
+    dfu: f64,
+    dfl: f64,
+    d_eta: f64,
+}
+
+/// One observation's log-likelihood, its score (parameter index, derivative) and the terms
+/// of its second derivatives.
+struct Contribution {
+    log_likelihood: f64,
+    score: Vec<(usize, f64)>,
+    terms: Terms,
+}
+
 /// Log-likelihood, gradient and Hessian at one parameter vector (θ then β).
 struct Evaluation {
     log_likelihood: f64,
@@ -144,18 +165,14 @@ impl Problem<'_> {
 
     /// One observation's log-likelihood and score, with the parameter indices they touch.
     /// Returns `None` when the observation's probability is 0 (θ out of order).
-    fn score(
-        &self,
-        params: &[f64],
-        row: &OrdinalRow,
-    ) -> Option<(f64, Vec<(usize, f64)>, [f64; 6])> {
+    fn score(&self, params: &[f64], row: &OrdinalRow) -> Option<Contribution> {
         let (theta, beta) = params.split_at(self.k - 1);
         let y = usize::from(row.category);
         let eta = Self::eta(row, beta);
         let (upper, lower) = self.bounds(theta, y);
         let (u, l) = (upper - eta, lower - eta);
         let p = band(u, l);
-        if !(p > 0.0) {
+        if p.is_nan() || p <= 0.0 {
             return None;
         }
         let ((fu, dfu), (fl, dfl)) = (density(u), density(l));
@@ -170,7 +187,18 @@ impl Problem<'_> {
         for &c in &row.columns {
             touched.push((self.k - 1 + c as usize, d_eta));
         }
-        Some((p.ln(), touched, [p, fu, fl, dfu, dfl, d_eta]))
+        Some(Contribution {
+            log_likelihood: p.ln(),
+            score: touched,
+            terms: Terms {
+                p,
+                fu,
+                fl,
+                dfu,
+                dfl,
+                d_eta,
+            },
+        })
     }
 
     /// Log-likelihood, gradient and Hessian at `params`; `None` if some probability is 0.
@@ -180,12 +208,12 @@ impl Problem<'_> {
         let mut hessian = DMatrix::<f64>::zeros(n, n);
         let mut log_likelihood = 0.0;
         for row in self.rows {
-            let (ll, touched, [p, fu, fl, dfu, dfl, d_eta]) = self.score(params, row)?;
-            log_likelihood += ll;
-            for &(i, g) in &touched {
+            let c = self.score(params, row)?;
+            log_likelihood += c.log_likelihood;
+            for &(i, g) in &c.score {
                 gradient[i] += g;
             }
-            self.add_hessian(&mut hessian, row, [p, fu, fl, dfu, dfl, d_eta]);
+            self.add_hessian(&mut hessian, row, c.terms);
         }
         Some(Evaluation {
             log_likelihood,
@@ -195,8 +223,15 @@ impl Problem<'_> {
     }
 
     /// Adds one observation's second derivatives (see the module docs for the model).
-    fn add_hessian(&self, h: &mut DMatrix<f64>, row: &OrdinalRow, v: [f64; 6]) {
-        let [p, fu, fl, dfu, dfl, d_eta] = v;
+    fn add_hessian(&self, h: &mut DMatrix<f64>, row: &OrdinalRow, t: Terms) {
+        let Terms {
+            p,
+            fu,
+            fl,
+            dfu,
+            dfl,
+            d_eta,
+        } = t;
         let y = usize::from(row.category);
         let (has_upper, has_lower) = (y < self.k, y > 1);
         let (ju, jl) = (y.wrapping_sub(1), y.wrapping_sub(2));
@@ -308,7 +343,7 @@ pub fn clm(rows: &[OrdinalRow], categories: u8, columns: usize) -> Result<Ordina
                 )
             })?;
     }
-    finish(&problem, params, &current, iterations)
+    finish(&problem, &params, &current, iterations)
 }
 
 /// The first of step, step/2, step/4 … that increases the log-likelihood.
@@ -338,7 +373,7 @@ fn line_search(
 /// The fit at the optimum: both covariances.
 fn finish(
     problem: &Problem<'_>,
-    params: Vec<f64>,
+    params: &[f64],
     at: &Evaluation,
     iterations: usize,
 ) -> Result<OrdinalFit> {
@@ -353,11 +388,11 @@ fn finish(
     let n = problem.parameters();
     let mut per_cluster: std::collections::BTreeMap<u32, DVector<f64>> = Default::default();
     for row in problem.rows {
-        if let Some((_, touched, _)) = problem.score(&params, row) {
+        if let Some(c) = problem.score(params, row) {
             let s = per_cluster
                 .entry(row.cluster)
                 .or_insert_with(|| DVector::zeros(n));
-            for (i, g) in touched {
+            for (i, g) in c.score {
                 s[i] += g;
             }
         }

@@ -13,7 +13,14 @@ fn truth_results(dir: &std::path::Path, name: &str, severity: &str) -> Value {
     command
         .args(["simulate", "--quiet", "--seed", "41", "--out"])
         .arg(&path)
-        .args(["--severity", severity, "--type-effect", "1", "--case-mix", "1"]);
+        .args([
+            "--severity",
+            severity,
+            "--type-effect",
+            "1",
+            "--case-mix",
+            "1",
+        ]);
     succeed(&mut command, "simulate");
     compare_json(&path, &["--bootstrap", "400"])
 }
@@ -29,7 +36,10 @@ fn identical_scoring_with_different_case_mix_is_told_apart() {
         .iter()
         .filter(|p| p["significant"] == true)
         .count();
-    assert!(significant >= 3, "{significant} of 10 raw pairs significant");
+    assert!(
+        significant >= 3,
+        "{significant} of 10 raw pairs significant"
+    );
     let adjusted = &results["adjusted"];
     assert_eq!(adjusted["mix_differs"], true);
     assert!(adjusted["diagnostic"]["cramers_v"].as_f64().expect("V") > 0.3);
@@ -40,12 +50,23 @@ fn identical_scoring_with_different_case_mix_is_told_apart() {
             (ci[0].as_f64().expect("low"), ci[1].as_f64().expect("high"))
         };
         let (lo, hi) = pair("difference_ci");
-        assert!(lo <= 0.0 && 0.0 <= hi, "{}: linear difference [{lo}, {hi}]", a["authority"]);
+        assert!(
+            lo <= 0.0 && 0.0 <= hi,
+            "{}: linear difference [{lo}, {hi}]",
+            a["authority"]
+        );
         let (lo, hi) = pair("odds_ratio_ci");
-        assert!(lo <= 1.0 && 1.0 <= hi, "{}: odds ratio [{lo}, {hi}]", a["authority"]);
+        assert!(
+            lo <= 1.0 && 1.0 <= hi,
+            "{}: odds ratio [{lo}, {hi}]",
+            a["authority"]
+        );
         let (lo, hi) = pair("standardised_ci");
         let national = 4.4;
-        assert!((lo - national).abs() < 0.2 && (hi - national).abs() < 0.2, "[{lo}, {hi}]");
+        assert!(
+            (lo - national).abs() < 0.2 && (hi - national).abs() < 0.2,
+            "[{lo}, {hi}]"
+        );
     }
 }
 
@@ -65,8 +86,15 @@ fn the_adjusted_odds_ratios_recover_known_shifts() {
         let estimate = a["odds_ratio"].as_f64().expect("odds ratio");
         let ci = a["odds_ratio_ci"].as_array().expect("interval");
         let (lo, hi) = (ci[0].as_f64().expect("low"), ci[1].as_f64().expect("high"));
-        assert!(lo <= truth && truth <= hi, "{}: {truth} not in [{lo}, {hi}]", a["authority"]);
-        assert!((estimate / truth).ln().abs() < 0.15, "{estimate} vs {truth}");
+        assert!(
+            lo <= truth && truth <= hi,
+            "{}: {truth} not in [{lo}, {hi}]",
+            a["authority"]
+        );
+        assert!(
+            (estimate / truth).ln().abs() < 0.15,
+            "{estimate} vs {truth}"
+        );
     }
 }
 
@@ -78,5 +106,8 @@ fn clustered_intervals_cover_and_model_based_ones_do_not() {
     assert_eq!(c.of, 60);
     let (cluster, model) = (c.cluster as f64 / 60.0, c.model as f64 / 60.0);
     assert!(cluster >= 0.88, "clustered coverage {cluster}");
-    assert!(model < cluster, "model-based {model} vs clustered {cluster}");
+    assert!(
+        model < cluster,
+        "model-based {model} vs clustered {cluster}"
+    );
 }

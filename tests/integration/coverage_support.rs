@@ -55,10 +55,13 @@ pub fn coverage(replicates: u64, scale: f64, seed: u64) -> Coverage {
             alpha: 0.05,
             seed: 1,
         };
-        let mix = case_mix(&filtered, &scores, options).expect("case mix").expect("offer types");
+        let mix = case_mix(&filtered, &scores, options)
+            .expect("case mix")
+            .expect("offer types");
         for (a, effect) in mix.authorities.iter().enumerate() {
             let truth = (TRUTH.severity[a] - mean).exp();
-            let covers = |ci: Option<[f64; 2]>| ci.is_some_and(|[lo, hi]| lo <= truth && truth <= hi);
+            let covers =
+                |ci: Option<[f64; 2]>| ci.is_some_and(|[lo, hi]| lo <= truth && truth <= hi);
             total.cluster += u64::from(covers(effect.odds_ratio_ci));
             total.model += u64::from(covers(effect.odds_ratio_ci_model));
             total.of += 1;
