@@ -36,7 +36,7 @@ impl Step {
             Step::Rollup => "rolling up",
             Step::Compare => "comparing",
             Step::Describe => "describing",
-            Step::CaseMix => "adjusting for case mix",
+            Step::CaseMix => "case mix",
             Step::Figures => "drawing figures",
             Step::Write => "writing",
         }

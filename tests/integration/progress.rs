@@ -71,7 +71,7 @@ fn notes_quiet_and_timings() {
             "rolling up",
             "comparing",
             "describing",
-            "adjusting for case mix",
+            "case mix",
             "drawing figures",
             "writing"
         ]
