@@ -25,8 +25,8 @@
 //!   options, from the CSV.
 //! * `figures/scale 1`: [`losstat::plot::compare::compare_figures`] (every `compare` figure, SVG and
 //!   PNG at the default 150 dpi) from a precomputed analysis.
-//! * `report/scale 1`: [`losstat::report::render`] (tables, `results.json`, `report.html`
-//!   with the figures inlined) in memory, without writing.
+//! * `report/scale 1`: [`losstat::report::render`] (tables, `results.json`, `results.xlsx`,
+//!   `report.html` with the figures inlined) in memory, without writing.
 
 #![allow(
     clippy::expect_used,
@@ -43,7 +43,7 @@ use losstat::analysis::{self, AnalysisOptions};
 use losstat::filter::{self, Filtered};
 use losstat::load::{self, LoadOptions, Loaded};
 use losstat::model::QualityModel;
-use losstat::plot::{self, Lang, PlotOptions};
+use losstat::plot::{self, PlotOptions};
 use losstat::report;
 use losstat::rollup;
 use losstat::simulate::{self, CsvStyle, SimulationOptions};
@@ -191,7 +191,13 @@ fn stages(c: &mut Criterion) {
     let figures = plot::compare::compare_figures(&analysis, &plot_options).expect("figures");
     let mut group = slow_group(c, "report", Duration::from_secs(3));
     group.bench_function("scale 1", |b| {
-        b.iter(|| report::render(black_box(&analysis), &figures, Lang::Da));
+        b.iter(|| {
+            report::render(
+                black_box(&analysis),
+                &figures,
+                &report::RenderOptions::default(),
+            )
+        });
     });
     group.finish();
 }

@@ -2,9 +2,10 @@
 //! files on disk.
 //!
 //! Input: an [`Analysis`] and the figures drawn from it. Output: `results.json` ([`json`]),
-//! one CSV per table ([`tables`]), `report.html` ([`html`]), the figures as SVG and PNG under
-//! `figures/`, and the terminal summaries ([`terminal`]). The report and the summaries are in
-//! the language of `--lang` ([`locale`]); `results.json` and the CSV tables are not.
+//! one CSV per table ([`tables`]), the same tables as the sheets of `results.xlsx` ([`xlsx`]),
+//! `report.html` ([`html`]), the figures as SVG and PNG under `figures/`, and the terminal
+//! summaries ([`terminal`]). The report, the workbook's names and the summaries are in the
+//! language of `--lang` ([`locale`]); `results.json` and the CSV tables are not.
 //!
 //! Writing is all or nothing: the files are written into a hidden temporary directory
 //! beside `--out`, then renamed into place (on Linux an existing directory is swapped with
@@ -19,6 +20,7 @@ pub mod json;
 pub mod locale;
 pub mod tables;
 pub mod terminal;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
@@ -86,9 +88,24 @@ impl OutputFile {
     }
 }
 
-/// Every file `compare --out` writes, rendered in memory: the tables, `results.json`,
-/// `report.html`, and each figure as `figures/NAME.svg` and `figures/NAME.png`.
-pub fn render(analysis: &Analysis, figures: &[Figure], lang: Lang) -> Result<Vec<OutputFile>> {
+/// How [`render`] writes the outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RenderOptions {
+    /// Language of `report.html` and of the sheet names and headers of `results.xlsx`.
+    pub lang: Lang,
+    /// Style of the CSV tables.
+    pub csv: tables::CsvFormat,
+}
+
+/// Every file `compare --out` writes, rendered in memory: the CSV tables, `results.json`,
+/// `results.xlsx`, `report.html`, and each figure as `figures/NAME.svg` and
+/// `figures/NAME.png`.
+pub fn render(
+    analysis: &Analysis,
+    figures: &[Figure],
+    options: &RenderOptions,
+) -> Result<Vec<OutputFile>> {
+    let lang = options.lang;
     let svgs: Vec<&str> = figures.iter().map(|f| f.svg.as_str()).collect();
     let font_css = plot::font_face_css(&svgs)?;
     let captioned: Vec<(Figure, String)> = figures
@@ -99,6 +116,11 @@ pub fn render(analysis: &Analysis, figures: &[Figure], lang: Lang) -> Result<Vec
             (inline, html::caption_in(&f.name, analysis, lang))
         })
         .collect();
+    // The workbook is written while the CSV tables are formatted.
+    let (workbook, csv) = rayon::join(
+        || xlsx::workbook(analysis, lang),
+        || csv_files(analysis, options.csv),
+    );
     let mut files = vec![OutputFile::new(
         "report.html",
         html::render(analysis, &captioned, &font_css, lang),
@@ -113,42 +135,47 @@ pub fn render(analysis: &Analysis, figures: &[Figure], lang: Lang) -> Result<Vec
             f.png.clone(),
         ));
     }
-    files.extend([
-        OutputFile::new("results.json", json::to_bytes(analysis)?),
-        OutputFile::new(
+    files.push(OutputFile::new("results.json", json::to_bytes(analysis)?));
+    files.push(OutputFile::new("results.xlsx", workbook?));
+    files.extend(csv?);
+    Ok(files)
+}
+
+/// One CSV file per table.
+fn csv_files(analysis: &Analysis, format: tables::CsvFormat) -> Result<Vec<OutputFile>> {
+    use tables::{PairLevels, Table};
+    let filtered = &analysis.filtered;
+    let rollup = &analysis.rollup;
+    let mut list = vec![
+        (
             "exclusions.csv",
-            tables::exclusions(&analysis.filtered, &analysis.sources)?,
+            Table::exclusions(filtered, &analysis.sources),
         ),
-        OutputFile::new("filter.csv", tables::filter_counts(&analysis.filtered)?),
-        OutputFile::new("authorities.csv", tables::authorities(analysis)?),
-        OutputFile {
-            name: "visits.csv".to_string(),
-            parts: tables::frame_blocks(&analysis.rollup.visits)?,
-        },
-        OutputFile {
-            name: "themes.csv".to_string(),
-            parts: tables::frame_blocks(&analysis.rollup.themes)?,
-        },
-        OutputFile {
-            name: "criteria.csv".to_string(),
-            parts: tables::frame_blocks(&analysis.rollup.criteria)?,
-        },
-        OutputFile::new("ks.csv", tables::pairs(analysis)?),
-        OutputFile::new("deviation.csv", tables::deviation(analysis)?),
-        OutputFile::new("kde.csv", tables::kde(analysis)?),
-        OutputFile::new("histogram.csv", tables::histogram(analysis)?),
-        OutputFile::new(
-            "completeness.csv",
-            tables::completeness(&analysis.filtered)?,
-        ),
-    ]);
+        ("filter.csv", Table::filter_counts(filtered)),
+        ("authorities.csv", Table::authorities(analysis)),
+        ("visits.csv", Table::frame(&rollup.visits)),
+        ("themes.csv", Table::frame(&rollup.themes)),
+        ("criteria.csv", Table::frame(&rollup.criteria)),
+        ("ks.csv", Table::pairs(analysis, PairLevels::All)),
+        ("deviation.csv", Table::deviation(analysis)),
+        ("kde.csv", Table::kde(analysis)),
+        ("histogram.csv", Table::histogram(analysis)),
+        ("completeness.csv", Table::completeness(filtered)),
+    ];
     if let Some(check) = &analysis.export_check {
-        files.push(OutputFile::new(
+        list.push((
             "export_check.csv",
-            tables::export_check(check, &analysis.sources)?,
+            Table::export_check(check, &analysis.sources),
         ));
     }
-    Ok(files)
+    list.into_iter()
+        .map(|(name, table)| {
+            Ok(OutputFile {
+                name: name.to_string(),
+                parts: table.csv_parts(format)?,
+            })
+        })
+        .collect()
 }
 
 /// The files `spider --out` writes: the spider chart as SVG and PNG, and `profile.json`.

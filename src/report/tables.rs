@@ -1,13 +1,32 @@
-//! One CSV per table: exclusions, filter counts, authorities, and the roll-up levels.
+//! Stage 6, tables: every table of `--out` as typed cells, written as one CSV per table here
+//! and as the sheets of `results.xlsx` by [`super::xlsx`].
 //!
-//! Written with the `csv` crate (`,` separator, `.` decimal point, UTF-8 without BOM,
-//! `\n` line ends). Text cells that a spreadsheet would read as a formula (starting with
-//! `=`, `+`, `-`, `@`, tab or carriage return) are prefixed with `'`, so opening an
-//! exclusion list in Excel never runs what a hostile export put in a label.
+//! Input: the [`Analysis`] (or the filter's [`Filtered`] alone, for `check --format csv`).
+//! Output: [`Table`]s. A table is its columns (the CSV header name and a [`Kind`]) and the
+//! cells of its rows, handed row by row to a [`CellSink`]: numbers as numbers, text as text,
+//! so that each writer styles them its own way and neither has to guess a cell's type back
+//! from its text.
+//!
+//! CSV ([`Table::to_csv`]) comes in two styles ([`CsvFormat`]):
+//! * `standard` (the default): RFC 4180 as the `csv` crate writes it: `,` separator, `.`
+//!   decimal point, UTF-8 without BOM, `\n` line ends.
+//! * `danish`: what Excel on a Danish-locale machine opens straight into columns: `;`
+//!   separator, decimal comma, UTF-8 with a byte-order mark (so Excel reads æøå), CRLF line
+//!   ends.
+//!
+//! Numbers are written as the shortest decimal that reads back as the same `f64`, never in
+//! exponent notation (`0.000000000013181417104076771`); the Danish style changes only their
+//! decimal point. Text cells are never touched by the style: a visit id `12.5` stays `12.5`.
+//! A field is quoted when it holds the separator, a quote or a line break. Text cells that a
+//! spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage
+//! return) are prefixed with `'` in both styles, so opening an exclusion list in Excel never
+//! runs what a hostile export put in a label.
+
+use std::borrow::Cow;
 
 use polars::prelude::*;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Level};
 use crate::anonymize::Anonymization;
 use crate::error::Result;
 use crate::export_check::ExportCheck;
@@ -21,10 +40,241 @@ use crate::load::Source;
 /// assert_eq!(safe_text("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
 /// assert_eq!(safe_text("Socialtilsyn Nord"), "Socialtilsyn Nord");
 /// ```
-pub fn safe_text(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn safe_text(text: &str) -> Cow<'_, str> {
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
         _ => text.into(),
+    }
+}
+
+/// How the CSV files are written (`--csv-style`). Only the layout changes, never a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum CsvFormat {
+    /// RFC 4180: `,` separator, decimal point, UTF-8 without BOM, `\n` line ends.
+    #[default]
+    Standard,
+    /// For Excel on Danish-locale machines: `;` separator, decimal comma, UTF-8 with BOM,
+    /// CRLF line ends.
+    Danish,
+}
+
+impl CsvFormat {
+    fn separator(self) -> u8 {
+        match self {
+            Self::Standard => b',',
+            Self::Danish => b';',
+        }
+    }
+
+    fn decimal(self) -> u8 {
+        match self {
+            Self::Standard => b'.',
+            Self::Danish => b',',
+        }
+    }
+
+    fn line_end(self) -> &'static [u8] {
+        match self {
+            Self::Standard => b"\n",
+            Self::Danish => b"\r\n",
+        }
+    }
+
+    fn byte_order_mark(self) -> &'static [u8] {
+        match self {
+            Self::Standard => b"",
+            Self::Danish => "\u{feff}".as_bytes(),
+        }
+    }
+}
+
+/// What a column holds; the workbook shows each kind with its own number format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text: names, ids, rule and method names.
+    Text,
+    /// A count or a number that names something (line, theme): an integer.
+    Integer,
+    /// A score, mean or statistic (three decimals in the workbook).
+    Decimal,
+    /// A share of 1 (a percentage in the workbook).
+    Share,
+    /// A p- or q-value (scientific notation in the workbook).
+    PValue,
+    /// `true` or `false`.
+    Boolean,
+}
+
+/// One column of a [`Table`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The CSV header (stable: scripts read these names).
+    pub name: Cow<'static, str>,
+    /// What the column holds.
+    pub kind: Kind,
+}
+
+/// Columns from `(name, kind)` pairs.
+fn columns(list: &[(&'static str, Kind)]) -> Vec<Column> {
+    list.iter()
+        .map(|&(name, kind)| Column {
+            name: name.into(),
+            kind,
+        })
+        .collect()
+}
+
+/// Receives the cells of a table, row by row, left to right: one call per cell, then
+/// [`CellSink::end_row`].
+pub trait CellSink {
+    /// Text from the input or the user (an authority, a visit id, a raw value): neutralised
+    /// against formula injection where the format needs it.
+    fn text(&mut self, text: &str) -> Result<()>;
+    /// Text losstat wrote itself (a rule, method or level name).
+    fn label(&mut self, text: &str) -> Result<()>;
+    /// An integer.
+    fn unsigned(&mut self, x: u64) -> Result<()>;
+    /// A signed integer.
+    fn signed(&mut self, x: i64) -> Result<()>;
+    /// A number; NaN and the infinities are empty cells.
+    fn float(&mut self, x: f64) -> Result<()>;
+    /// `true` or `false`.
+    fn boolean(&mut self, x: bool) -> Result<()>;
+    /// An empty cell.
+    fn empty(&mut self) -> Result<()>;
+    /// Ends the row.
+    fn end_row(&mut self) -> Result<()>;
+
+    /// A number, or an empty cell for `None` (and NaN).
+    fn optional(&mut self, x: Option<f64>) -> Result<()> {
+        match x {
+            Some(x) => self.float(x),
+            None => self.empty(),
+        }
+    }
+
+    /// A number whose NaN or infinity is written as its text (`NaN`, `inf`), as the CSV
+    /// tables have always written the values that are never undefined in practice.
+    fn float_or_text(&mut self, x: f64) -> Result<()> {
+        if x.is_finite() {
+            self.float(x)
+        } else {
+            self.label(&x.to_string())
+        }
+    }
+}
+
+/// Writes the rows of a table into a sink.
+type RowWriter<'a> = Box<dyn Fn(&mut dyn CellSink) -> Result<()> + Send + Sync + 'a>;
+
+/// A table of `--out`: its columns and its rows (see the module docs).
+pub struct Table<'a> {
+    columns: Vec<Column>,
+    rows: Rows<'a>,
+}
+
+enum Rows<'a> {
+    /// Rows written by a function.
+    Cells(RowWriter<'a>),
+    /// A roll-up table (in one chunk per column), written by blocks of rows in parallel.
+    Frame(DataFrame),
+}
+
+impl<'a> Table<'a> {
+    /// A table whose rows `rows` writes, one [`CellSink::end_row`] per row, with as many
+    /// cells per row as `columns`.
+    pub fn new(
+        columns: Vec<Column>,
+        rows: impl Fn(&mut dyn CellSink) -> Result<()> + Send + Sync + 'a,
+    ) -> Self {
+        Self {
+            columns,
+            rows: Rows::Cells(Box::new(rows)),
+        }
+    }
+
+    /// The columns.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Hands every row to `sink`.
+    pub fn write(&self, sink: &mut dyn CellSink) -> Result<()> {
+        match &self.rows {
+            Rows::Cells(rows) => rows(sink),
+            Rows::Frame(df) => {
+                let typed = typed_columns(df)?;
+                frame_rows(&typed, 0..df.height(), sink)
+            }
+        }
+    }
+
+    /// The table as one CSV file.
+    pub fn to_csv(&self, format: CsvFormat) -> Result<Vec<u8>> {
+        Ok(self.csv_parts(format)?.concat())
+    }
+
+    /// The table as CSV, in the pieces it was formatted in (a roll-up table comes as blocks
+    /// of rows formatted in parallel, which need not be copied into one buffer).
+    pub fn csv_parts(&self, format: CsvFormat) -> Result<Vec<Vec<u8>>> {
+        use rayon::prelude::*;
+        let mut header = CsvSink::new(format);
+        header.out.extend_from_slice(format.byte_order_mark());
+        for column in &self.columns {
+            header.label(&column.name)?;
+        }
+        header.end_row()?;
+        match &self.rows {
+            Rows::Cells(rows) => {
+                rows(&mut header)?;
+                Ok(vec![header.out])
+            }
+            Rows::Frame(df) => {
+                let typed = typed_columns(df)?;
+                let height = df.height();
+                let blocks: Vec<Vec<u8>> = (0..height)
+                    .step_by(FRAME_BLOCK_ROWS)
+                    .collect::<Vec<_>>()
+                    .into_par_iter()
+                    .map(|start| {
+                        let mut sink = CsvSink::new(format);
+                        let end = (start + FRAME_BLOCK_ROWS).min(height);
+                        frame_rows(&typed, start..end, &mut sink)?;
+                        Ok(sink.out)
+                    })
+                    .collect::<Result<_>>()?;
+                let mut parts = Vec::with_capacity(blocks.len() + 1);
+                parts.push(header.out);
+                parts.extend(blocks);
+                Ok(parts)
+            }
+        }
+    }
+
+    /// Any DataFrame (the roll-up tables): `f64` columns as [`Kind::Decimal`], `u32` and
+    /// `u64` as [`Kind::Integer`], anything else as text; nulls are empty cells.
+    /// Columns are read as typed single-chunk arrays, so a table of millions of rows costs no
+    /// allocation per cell.
+    pub fn frame(df: &DataFrame) -> Self {
+        let mut df = df.clone();
+        df.rechunk_mut();
+        let columns = df
+            .columns()
+            .iter()
+            .map(|c| Column {
+                name: c.name().to_string().into(),
+                kind: match c.dtype() {
+                    DataType::Float64 => Kind::Decimal,
+                    DataType::UInt32 | DataType::UInt64 => Kind::Integer,
+                    _ => Kind::Text,
+                },
+            })
+            .collect();
+        Self {
+            columns,
+            rows: Rows::Frame(df),
+        }
     }
 }
 
@@ -36,244 +286,534 @@ fn source_name(sources: &[Source], file: u32) -> String {
         .unwrap_or_default()
 }
 
-fn writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new())
+/// A serde enum's name (`"exact"`, `"ties_exact"` …).
+fn serde_name(value: impl serde::Serialize) -> Result<String> {
+    Ok(serde_json::to_value(value)?
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
 }
 
-fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
-    w.into_inner().map_err(|e| crate::Error::Csv {
-        path: "(table)".into(),
-        line: 0,
-        message: e.to_string(),
-    })
-}
-
-#[allow(
-    clippy::needless_pass_by_value,
-    reason = "called as `map_err(csv_err)`, which hands the error over by value"
-)]
-fn csv_err(e: csv::Error) -> crate::Error {
-    crate::Error::Csv {
-        path: "(table)".into(),
-        line: 0,
-        message: e.to_string(),
-    }
-}
-
-/// `exclusions.csv`: one row per excluded or flagged rating.
+/// `exclusions.csv` (standard style): one row per excluded or flagged rating.
 pub fn exclusions(filtered: &Filtered, sources: &[Source]) -> Result<Vec<u8>> {
-    let mut w = writer();
-    w.write_record([
-        "rule",
-        "file",
-        "line",
-        "authority",
-        "visit_id",
-        "indicator",
-        "raw_value",
-        "detail",
-    ])
-    .map_err(csv_err)?;
-    for e in &filtered.exclusions {
-        let file = source_name(sources, e.file);
-        w.write_record([
-            e.rule.name(),
-            &safe_text(&file),
-            &e.line.to_string(),
-            &safe_text(&e.authority),
-            &safe_text(&e.visit_id),
-            &safe_text(&e.indicator),
-            &safe_text(&e.raw_value),
-            &safe_text(&e.detail),
-        ])
-        .map_err(csv_err)?;
-    }
-    finish(w)
+    Table::exclusions(filtered, sources).to_csv(CsvFormat::Standard)
 }
 
-/// `filter.csv`: per rule and authority, visits and ratings removed (or flagged), with an
-/// `(all)` row per rule.
-pub fn filter_counts(filtered: &Filtered) -> Result<Vec<u8>> {
-    let mut w = writer();
-    w.write_record([
-        "rule",
-        "scope",
-        "los_rule",
-        "authority",
-        "visits_dropped",
-        "ratings_dropped",
-        "ratings_flagged",
-    ])
-    .map_err(csv_err)?;
-    for r in &filtered.summary.rules {
-        let scope = format!("{:?}", r.scope).to_lowercase();
-        let los_rule = r.los_rule.map(|n| n.to_string()).unwrap_or_default();
-        let flagged = r.ratings_flagged > 0;
-        w.write_record([
-            r.rule.name(),
-            &scope,
-            &los_rule,
-            "(all)",
-            &r.visits_dropped.to_string(),
-            &r.ratings_dropped.to_string(),
-            &r.ratings_flagged.to_string(),
-        ])
-        .map_err(csv_err)?;
-        for (authority, d) in &r.by_authority {
-            let (dropped, flagged_n) = if flagged {
-                (0, d.ratings)
-            } else {
-                (d.ratings, 0)
-            };
-            w.write_record([
-                r.rule.name(),
-                &scope,
-                &los_rule,
-                &safe_text(authority),
-                &d.visits.to_string(),
-                &dropped.to_string(),
-                &flagged_n.to_string(),
-            ])
-            .map_err(csv_err)?;
+impl<'a> Table<'a> {
+    /// `exclusions.csv`: one row per excluded or flagged rating.
+    pub fn exclusions(filtered: &'a Filtered, sources: &'a [Source]) -> Self {
+        use Kind::{Integer, Text};
+        let columns = columns(&[
+            ("rule", Text),
+            ("file", Text),
+            ("line", Integer),
+            ("authority", Text),
+            ("visit_id", Text),
+            ("indicator", Text),
+            ("raw_value", Text),
+            ("detail", Text),
+        ]);
+        Self::new(columns, move |s| {
+            for e in &filtered.exclusions {
+                s.label(e.rule.name())?;
+                s.text(&source_name(sources, e.file))?;
+                s.unsigned(e.line)?;
+                s.text(&e.authority)?;
+                s.text(&e.visit_id)?;
+                s.text(&e.indicator)?;
+                s.text(&e.raw_value)?;
+                s.text(&e.detail)?;
+                s.end_row()?;
+            }
+            Ok(())
+        })
+    }
+
+    /// `filter.csv`: per rule and authority, visits and ratings removed (or flagged), with an
+    /// `(all)` row per rule.
+    pub fn filter_counts(filtered: &'a Filtered) -> Self {
+        use Kind::{Integer, Text};
+        let columns = columns(&[
+            ("rule", Text),
+            ("scope", Text),
+            ("los_rule", Integer),
+            ("authority", Text),
+            ("visits_dropped", Integer),
+            ("ratings_dropped", Integer),
+            ("ratings_flagged", Integer),
+        ]);
+        Self::new(columns, move |s| {
+            for r in &filtered.summary.rules {
+                let scope = format!("{:?}", r.scope).to_lowercase();
+                let start = |s: &mut dyn CellSink| -> Result<()> {
+                    s.label(r.rule.name())?;
+                    s.label(&scope)?;
+                    match r.los_rule {
+                        Some(n) => s.unsigned(u64::from(n)),
+                        None => s.empty(),
+                    }
+                };
+                start(s)?;
+                s.label("(all)")?;
+                s.unsigned(r.visits_dropped)?;
+                s.unsigned(r.ratings_dropped)?;
+                s.unsigned(r.ratings_flagged)?;
+                s.end_row()?;
+                let flagged = r.ratings_flagged > 0;
+                for (authority, d) in &r.by_authority {
+                    start(s)?;
+                    s.text(authority)?;
+                    s.unsigned(d.visits)?;
+                    s.unsigned(if flagged { 0 } else { d.ratings })?;
+                    s.unsigned(if flagged { d.ratings } else { 0 })?;
+                    s.end_row()?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// `authorities.csv`: descriptives per authority.
+    pub fn authorities(analysis: &'a Analysis) -> Self {
+        use Kind::{Decimal, Integer, Share, Text};
+        let columns = columns(&[
+            ("authority", Text),
+            ("visits", Integer),
+            ("ratings", Integer),
+            ("share_1", Share),
+            ("share_2", Share),
+            ("share_3", Share),
+            ("share_4", Share),
+            ("share_5", Share),
+            ("overall_n", Integer),
+            ("overall_mean", Decimal),
+            ("overall_median", Decimal),
+            ("overall_sd", Decimal),
+            ("overall_min", Decimal),
+            ("overall_q1", Decimal),
+            ("overall_q3", Decimal),
+            ("overall_max", Decimal),
+        ]);
+        Self::new(columns, move |s| {
+            for a in &analysis.authorities {
+                let o = &a.overall;
+                s.text(&a.name)?;
+                s.unsigned(a.visits)?;
+                s.unsigned(a.ratings)?;
+                for &share in &a.score_share {
+                    s.float_or_text(share)?;
+                }
+                s.unsigned(o.n as u64)?;
+                s.float_or_text(o.mean)?;
+                s.float_or_text(o.median)?;
+                match o.sd {
+                    Some(sd) => s.float_or_text(sd)?,
+                    None => s.empty()?,
+                }
+                for x in [o.min, o.q1, o.q3, o.max] {
+                    s.float_or_text(x)?;
+                }
+                s.end_row()?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Which pairwise comparisons a [`Table::pairs`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairLevels {
+    /// Every level (`ks.csv`).
+    All,
+    /// The overall scores only (`results.json`'s `ks`).
+    Overall,
+    /// Themes and criteria (`results.json`'s `ks_by_level`).
+    ByLevel,
+}
+
+impl PairLevels {
+    fn holds(self, level: Level) -> bool {
+        match self {
+            Self::All => true,
+            Self::Overall => level == Level::Overall,
+            Self::ByLevel => level != Level::Overall,
         }
     }
-    finish(w)
 }
 
-/// `authorities.csv`: descriptives per authority.
-pub fn authorities(analysis: &Analysis) -> Result<Vec<u8>> {
-    let mut w = writer();
-    w.write_record([
-        "authority",
-        "visits",
-        "ratings",
-        "share_1",
-        "share_2",
-        "share_3",
-        "share_4",
-        "share_5",
-        "overall_n",
-        "overall_mean",
-        "overall_median",
-        "overall_sd",
-        "overall_min",
-        "overall_q1",
-        "overall_q3",
-        "overall_max",
-    ])
-    .map_err(csv_err)?;
-    for a in &analysis.authorities {
-        let o = &a.overall;
-        let mut row = vec![
-            safe_text(&a.name).into_owned(),
-            a.visits.to_string(),
-            a.ratings.to_string(),
-        ];
-        row.extend(a.score_share.iter().map(f64::to_string));
-        row.extend([
-            o.n.to_string(),
-            o.mean.to_string(),
-            o.median.to_string(),
-            o.sd.map(|s| s.to_string()).unwrap_or_default(),
-            o.min.to_string(),
-            o.q1.to_string(),
-            o.q3.to_string(),
-            o.max.to_string(),
+impl<'a> Table<'a> {
+    /// `ks.csv`: every pairwise comparison of the levels asked for (`level`, `unit` first).
+    pub fn pairs(analysis: &'a Analysis, levels: PairLevels) -> Self {
+        use Kind::{Boolean, Decimal, Integer, PValue, Text};
+        let columns = columns(&[
+            ("level", Text),
+            ("unit", Integer),
+            ("a", Text),
+            ("b", Text),
+            ("n_a", Integer),
+            ("n_b", Integer),
+            ("statistic", Decimal),
+            ("statistic_location", Decimal),
+            ("statistic_sign", Integer),
+            ("p_value", PValue),
+            ("method", Text),
+            ("p_value_ties", PValue),
+            ("p_value_permutation", PValue),
+            ("permutations", Integer),
+            ("stratified", Boolean),
+            ("primary", Text),
+            ("p_value_adjusted", PValue),
+            ("p_value_scipy_adjusted", PValue),
+            ("significant", Boolean),
+            ("mann_whitney_p", PValue),
+            ("brunner_munzel_p", PValue),
+            ("cliffs_delta", Decimal),
+            ("cliffs_delta_ci_low", Decimal),
+            ("cliffs_delta_ci_high", Decimal),
         ]);
-        w.write_record(&row).map_err(csv_err)?;
+        Self::new(columns, move |s| {
+            let families = analysis.comparisons.iter();
+            for family in families.filter(|f| levels.holds(f.level)) {
+                let level = serde_name(family.level)?;
+                for p in &family.pairs {
+                    s.label(&level)?;
+                    s.unsigned(u64::from(family.unit))?;
+                    s.text(&p.a)?;
+                    s.text(&p.b)?;
+                    s.unsigned(p.n_a as u64)?;
+                    s.unsigned(p.n_b as u64)?;
+                    s.float(p.statistic)?;
+                    s.float(p.statistic_location)?;
+                    s.signed(i64::from(p.statistic_sign))?;
+                    s.float(p.p_value)?;
+                    s.label(&serde_name(p.method)?)?;
+                    s.float(p.p_value_ties)?;
+                    s.optional(p.p_value_permutation)?;
+                    s.unsigned(p.permutations)?;
+                    s.boolean(p.stratified)?;
+                    s.label(&serde_name(p.primary)?)?;
+                    s.float(p.p_value_adjusted)?;
+                    s.float(p.p_value_scipy_adjusted)?;
+                    s.boolean(p.significant)?;
+                    s.float(p.mann_whitney_p)?;
+                    s.optional(p.brunner_munzel_p)?;
+                    s.float(p.cliffs_delta)?;
+                    s.optional(p.cliffs_delta_ci_low)?;
+                    s.optional(p.cliffs_delta_ci_high)?;
+                    s.end_row()?;
+                }
+            }
+            Ok(())
+        })
     }
-    finish(w)
+
+    /// `deviation.csv`: one row per indicator × authority.
+    pub fn deviation(analysis: &'a Analysis) -> Self {
+        use Kind::{Boolean, Decimal, Integer, PValue, Share, Text};
+        let columns = columns(&[
+            ("indicator", Text),
+            ("authority", Text),
+            ("n", Integer),
+            ("mean", Decimal),
+            ("national_mean", Decimal),
+            ("deviation", Decimal),
+            ("ci_low", Decimal),
+            ("ci_high", Decimal),
+            ("p_value", PValue),
+            ("q_value", PValue),
+            ("significant", Boolean),
+            ("inference", Text),
+            ("welch_t", Decimal),
+            ("welch_df", Decimal),
+            ("confidence", Share),
+        ]);
+        Self::new(columns, move |s| {
+            for r in &analysis.deviation {
+                let c = &r.cell;
+                s.text(&r.indicator)?;
+                s.text(&c.authority)?;
+                s.unsigned(c.n as u64)?;
+                s.float(c.mean)?;
+                s.float(c.national_mean)?;
+                s.float(c.deviation)?;
+                s.optional(c.ci_low)?;
+                s.optional(c.ci_high)?;
+                s.optional(c.p_value)?;
+                s.optional(r.q_value)?;
+                s.boolean(r.significant)?;
+                s.label(&serde_name(c.inference)?)?;
+                s.optional(c.welch_t)?;
+                s.optional(c.welch_df)?;
+                s.float(c.confidence)?;
+                s.end_row()?;
+            }
+            Ok(())
+        })
+    }
+
+    /// `kde.csv`: the KDE curves in long form (authority, x, density).
+    pub fn kde(analysis: &'a Analysis) -> Self {
+        use Kind::{Decimal, Text};
+        let columns = columns(&[("authority", Text), ("x", Decimal), ("density", Decimal)]);
+        Self::new(columns, move |s| {
+            let d = &analysis.densities;
+            for c in &d.curves {
+                if let Some(curve) = &c.curve {
+                    for (&x, &y) in d.grid.iter().zip(&curve.density) {
+                        s.text(&c.authority)?;
+                        s.float_or_text(x)?;
+                        s.float_or_text(y)?;
+                        s.end_row()?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// `histogram.csv`: visits per bin of the overall score, per authority.
+    pub fn histogram(analysis: &'a Analysis) -> Self {
+        use Kind::{Decimal, Integer, Text};
+        let columns = columns(&[
+            ("authority", Text),
+            ("bin_low", Decimal),
+            ("bin_high", Decimal),
+            ("count", Integer),
+            ("density", Decimal),
+        ]);
+        Self::new(columns, move |s| {
+            let d = &analysis.densities;
+            for h in &d.histograms {
+                for (i, (&count, &density)) in h.counts.iter().zip(&h.density).enumerate() {
+                    s.text(&h.authority)?;
+                    s.optional(d.edges.get(i).copied())?;
+                    s.optional(d.edges.get(i + 1).copied())?;
+                    s.unsigned(count)?;
+                    s.float_or_text(density)?;
+                    s.end_row()?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// `completeness.csv`: per authority and theme (`all`: every theme), visits with every
+    /// universal indicator scored.
+    pub fn completeness(filtered: &'a Filtered) -> Self {
+        use Kind::{Integer, Share, Text};
+        let columns = columns(&[
+            ("authority", Text),
+            ("theme", Integer),
+            ("visits", Integer),
+            ("complete", Integer),
+            ("share", Share),
+        ]);
+        Self::new(columns, move |s| {
+            for r in &filtered.completeness {
+                s.text(&r.authority)?;
+                match r.theme {
+                    Some(theme) => s.unsigned(u64::from(theme))?,
+                    None => s.label("all")?,
+                }
+                s.unsigned(r.visits)?;
+                s.unsigned(r.complete)?;
+                s.float_or_text(r.share)?;
+                s.end_row()?;
+            }
+            Ok(())
+        })
+    }
+
+    /// `export_check.csv`: every criterion, theme and overall score of a kept visit in the
+    /// export, with losstat's score for it, the difference and the outcome (see
+    /// [`crate::export_check`]).
+    pub fn export_check(check: &'a ExportCheck, sources: &'a [Source]) -> Self {
+        use Kind::{Decimal, Integer, Text};
+        let columns = columns(&[
+            ("file", Text),
+            ("line", Integer),
+            ("authority", Text),
+            ("visit_id", Text),
+            ("level", Text),
+            ("unit", Integer),
+            ("exported", Text),
+            ("exported_value", Decimal),
+            ("recomputed", Decimal),
+            ("difference", Decimal),
+            ("status", Text),
+        ]);
+        Self::new(columns, move |s| {
+            for r in &check.rows {
+                s.text(&source_name(sources, r.file))?;
+                s.unsigned(r.line)?;
+                s.text(&r.authority)?;
+                s.text(&r.visit_id)?;
+                s.label(r.level.name())?;
+                match r.unit {
+                    Some(unit) => s.unsigned(u64::from(unit))?,
+                    None => s.empty()?,
+                }
+                s.text(&r.exported)?;
+                s.optional(r.exported_value)?;
+                s.optional(r.recomputed)?;
+                s.optional(r.difference)?;
+                s.label(&serde_name(r.status).unwrap_or_default())?;
+                s.end_row()?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The anonymisation key (`label,authority`, one row per name, by label): which real
+    /// name became which label. Written only on request (`--anonymize-key`), never into
+    /// `--out`.
+    pub fn anonymization_key(key: &'a Anonymization) -> Self {
+        let columns = columns(&[("label", Kind::Text), ("authority", Kind::Text)]);
+        Self::new(columns, move |s| {
+            for (name, label) in &key.pairs {
+                s.text(label)?;
+                s.text(name)?;
+                s.end_row()?;
+            }
+            Ok(())
+        })
+    }
 }
 
-/// Any DataFrame as CSV (used for the roll-up tables); nulls are empty cells. Columns are
-/// read as typed single-chunk arrays and cells formatted into one reused buffer, so a table
-/// of millions of rows costs no allocation per cell; blocks of rows are formatted in
-/// parallel and joined in order.
-pub fn frame(df: &DataFrame) -> Result<Vec<u8>> {
-    Ok(frame_blocks(df)?.concat())
-}
-
-/// [`frame`] as the header and the blocks of rows it was formatted in, in order.
-pub fn frame_blocks(df: &DataFrame) -> Result<Vec<Vec<u8>>> {
-    use rayon::prelude::*;
-    let mut df = df.clone();
-    df.rechunk_mut();
-    let mut header = writer();
-    header
-        .write_record(df.columns().iter().map(|c| c.name().as_str()))
-        .map_err(csv_err)?;
-    let typed: Vec<TypedColumn<'_>> = df
-        .columns()
-        .iter()
-        .map(TypedColumn::new)
-        .collect::<Result<_>>()?;
-    let blocks: Vec<Vec<u8>> = (0..df.height())
-        .step_by(FRAME_BLOCK_ROWS)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|start| rows_csv(&typed, start..(start + FRAME_BLOCK_ROWS).min(df.height())))
-        .collect::<Result<_>>()?;
-    let mut parts = Vec::with_capacity(blocks.len() + 1);
-    parts.push(finish(header)?);
-    parts.extend(blocks);
-    Ok(parts)
-}
-
-/// Rows per block of [`frame`].
+/// Rows per block of [`Table::frame`]'s CSV.
 const FRAME_BLOCK_ROWS: usize = 1 << 16;
 
-/// The CSV records of `rows` (no header), formatted straight into bytes: text is quoted
-/// only when it holds a separator, quote or line break (as the `csv` writer does).
-fn rows_csv(typed: &[TypedColumn<'_>], rows: std::ops::Range<usize>) -> Result<Vec<u8>> {
-    let mut out: Vec<u8> = Vec::with_capacity(rows.len() * 16 * typed.len());
-    let mut integer = itoa::Buffer::new();
-    let mut floats = FloatTexts::new();
+/// The CSV writer: cells formatted straight into bytes.
+struct CsvSink {
+    out: Vec<u8>,
+    separator: u8,
+    line_end: &'static [u8],
+    row_start: bool,
+    integer: itoa::Buffer,
+    floats: FloatTexts,
+}
+
+impl CsvSink {
+    fn new(format: CsvFormat) -> Self {
+        Self {
+            out: Vec::new(),
+            separator: format.separator(),
+            line_end: format.line_end(),
+            row_start: true,
+            integer: itoa::Buffer::new(),
+            floats: FloatTexts::new(format.decimal()),
+        }
+    }
+
+    /// Starts a field: the separator, unless it is the first of its row.
+    fn field(&mut self) {
+        if !self.row_start {
+            self.out.push(self.separator);
+        }
+        self.row_start = false;
+    }
+}
+
+impl CellSink for CsvSink {
+    fn text(&mut self, text: &str) -> Result<()> {
+        self.field();
+        push_text(&mut self.out, &safe_text(text), self.separator);
+        Ok(())
+    }
+
+    fn label(&mut self, text: &str) -> Result<()> {
+        self.field();
+        push_text(&mut self.out, text, self.separator);
+        Ok(())
+    }
+
+    fn unsigned(&mut self, x: u64) -> Result<()> {
+        self.field();
+        self.out
+            .extend_from_slice(self.integer.format(x).as_bytes());
+        Ok(())
+    }
+
+    fn signed(&mut self, x: i64) -> Result<()> {
+        self.field();
+        self.out
+            .extend_from_slice(self.integer.format(x).as_bytes());
+        Ok(())
+    }
+
+    fn float(&mut self, x: f64) -> Result<()> {
+        self.field();
+        if x.is_finite() {
+            self.floats.push(&mut self.out, x);
+        }
+        Ok(())
+    }
+
+    fn float_or_text(&mut self, x: f64) -> Result<()> {
+        self.field();
+        self.floats.push(&mut self.out, x);
+        Ok(())
+    }
+
+    fn boolean(&mut self, x: bool) -> Result<()> {
+        self.field();
+        self.out
+            .extend_from_slice(if x { b"true" } else { b"false" });
+        Ok(())
+    }
+
+    fn empty(&mut self) -> Result<()> {
+        self.field();
+        Ok(())
+    }
+
+    fn end_row(&mut self) -> Result<()> {
+        self.out.extend_from_slice(self.line_end);
+        self.row_start = true;
+        Ok(())
+    }
+}
+
+/// Hands the cells of `rows` of a roll-up table to `sink`.
+fn frame_rows<S: CellSink + ?Sized>(
+    typed: &[TypedColumn<'_>],
+    rows: std::ops::Range<usize>,
+    sink: &mut S,
+) -> Result<()> {
     for i in rows {
-        for (k, column) in typed.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
+        for column in typed {
             match column {
-                TypedColumn::Text(ca) => {
-                    if let Some(text) = ca.get(i) {
-                        push_text(&mut out, &safe_text(text));
-                    }
-                }
-                TypedColumn::TextArray(array) => {
-                    if let Some(text) = array.get(i) {
-                        push_text(&mut out, &safe_text(text));
-                    }
-                }
-                TypedColumn::F64Slice(values) => floats.push(&mut out, values[i]),
-                TypedColumn::U32Slice(values) => {
-                    out.extend_from_slice(integer.format(values[i]).as_bytes());
-                }
-                TypedColumn::F64(ca) => {
-                    if let Some(x) = ca.get(i) {
-                        floats.push(&mut out, x);
-                    }
-                }
-                TypedColumn::U32(ca) => {
-                    if let Some(x) = ca.get(i) {
-                        out.extend_from_slice(integer.format(x).as_bytes());
-                    }
-                }
-                TypedColumn::U64(ca) => {
-                    if let Some(x) = ca.get(i) {
-                        out.extend_from_slice(integer.format(x).as_bytes());
-                    }
-                }
+                TypedColumn::Text(ca) => match ca.get(i) {
+                    Some(text) => sink.text(text)?,
+                    None => sink.empty()?,
+                },
+                TypedColumn::TextArray(array) => match array.get(i) {
+                    Some(text) => sink.text(text)?,
+                    None => sink.empty()?,
+                },
+                TypedColumn::F64Slice(values) => sink.float_or_text(values[i])?,
+                TypedColumn::U32Slice(values) => sink.unsigned(u64::from(values[i]))?,
+                TypedColumn::F64(ca) => match ca.get(i) {
+                    Some(x) => sink.float_or_text(x)?,
+                    None => sink.empty()?,
+                },
+                TypedColumn::U32(ca) => match ca.get(i) {
+                    Some(x) => sink.unsigned(u64::from(x))?,
+                    None => sink.empty()?,
+                },
+                TypedColumn::U64(ca) => match ca.get(i) {
+                    Some(x) => sink.unsigned(x)?,
+                    None => sink.empty()?,
+                },
                 TypedColumn::Other(c) => match c.get(i)? {
-                    AnyValue::Null => {}
-                    other => push_text(&mut out, &other.to_string()),
+                    AnyValue::Null => sink.empty()?,
+                    other => sink.label(&other.to_string())?,
                 },
             }
         }
-        out.push(b'\n');
+        sink.end_row()?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `x` exactly as `format!("{x}")` writes it (the shortest decimal that reads back as `x`,
@@ -295,8 +835,10 @@ fn push_f64(out: &mut Vec<u8>, x: f64) {
 
 /// The text of recently written floats. Roll-up scores are fractions with small
 /// denominators, so a table of millions of them holds a few thousand distinct values: each
-/// is formatted once ([`push_f64`]) and then copied.
+/// is formatted once ([`push_f64`], with the style's decimal separator) and then copied.
 struct FloatTexts {
+    /// The decimal separator written.
+    decimal: u8,
     /// Direct-mapped by the bits of the value: (bits, length, text).
     slots: Vec<(u64, u8, [u8; FLOAT_TEXT_MAX])>,
 }
@@ -308,14 +850,15 @@ const FLOAT_SLOTS: usize = 4096;
 const FLOAT_TEXT_MAX: usize = 24;
 
 impl FloatTexts {
-    fn new() -> Self {
+    fn new(decimal: u8) -> Self {
         // Bits 0 with length 0 never match: a stored text has at least one byte.
         Self {
+            decimal,
             slots: vec![(0, 0, [0; FLOAT_TEXT_MAX]); FLOAT_SLOTS],
         }
     }
 
-    /// Writes `x` as [`push_f64`] does.
+    /// Writes `x` as [`push_f64`] does, with the decimal separator of the style.
     fn push(&mut self, out: &mut Vec<u8>, x: f64) {
         let bits = x.to_bits();
         let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize % FLOAT_SLOTS;
@@ -326,7 +869,12 @@ impl FloatTexts {
         }
         let start = out.len();
         push_f64(out, x);
-        let written = &out[start..];
+        let written = &mut out[start..];
+        if self.decimal != b'.'
+            && let Some(point) = written.iter_mut().find(|b| **b == b'.')
+        {
+            *point = self.decimal;
+        }
         if written.len() <= FLOAT_TEXT_MAX {
             *stored = bits;
             *len = written.len() as u8;
@@ -335,11 +883,12 @@ impl FloatTexts {
     }
 }
 
-/// One CSV text field, quoted when needed.
-fn push_text(out: &mut Vec<u8>, text: &str) {
+/// One CSV text field, quoted when it holds the separator, a quote or a line break (as the
+/// `csv` writer does).
+fn push_text(out: &mut Vec<u8>, text: &str, separator: u8) {
     if text
         .bytes()
-        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+        .any(|b| b == separator || matches!(b, b'"' | b'\n' | b'\r'))
     {
         out.push(b'"');
         for b in text.bytes() {
@@ -354,7 +903,8 @@ fn push_text(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-/// A column of [`frame`], by type; a single chunk without nulls is read as a plain slice.
+/// A column of [`Table::frame`], by type; a single chunk without nulls is read as a plain
+/// slice.
 enum TypedColumn<'a> {
     Text(&'a StringChunked),
     TextArray(&'a polars_arrow::array::Utf8ViewArray),
@@ -363,11 +913,11 @@ enum TypedColumn<'a> {
     U32(&'a UInt32Chunked),
     U32Slice(&'a [u32]),
     U64(&'a UInt64Chunked),
-    Other(&'a Column),
+    Other(&'a polars::prelude::Column),
 }
 
 impl<'a> TypedColumn<'a> {
-    fn new(column: &'a Column) -> Result<Self> {
+    fn new(column: &'a polars::prelude::Column) -> Result<Self> {
         Ok(match column.dtype() {
             DataType::String => {
                 let ca = column.str()?;
@@ -390,240 +940,9 @@ impl<'a> TypedColumn<'a> {
     }
 }
 
-/// A float cell: empty for `None` or NaN.
-fn num(x: Option<f64>) -> String {
-    match x {
-        Some(v) if v.is_finite() => v.to_string(),
-        _ => String::new(),
-    }
-}
-
-/// `ks.csv`: every pairwise comparison, all levels (`level`, `unit` first).
-pub fn pairs(analysis: &Analysis) -> Result<Vec<u8>> {
-    let mut w = writer();
-    w.write_record([
-        "level",
-        "unit",
-        "a",
-        "b",
-        "n_a",
-        "n_b",
-        "statistic",
-        "statistic_location",
-        "statistic_sign",
-        "p_value",
-        "method",
-        "p_value_ties",
-        "p_value_permutation",
-        "permutations",
-        "stratified",
-        "primary",
-        "p_value_adjusted",
-        "p_value_scipy_adjusted",
-        "significant",
-        "mann_whitney_p",
-        "brunner_munzel_p",
-        "cliffs_delta",
-        "cliffs_delta_ci_low",
-        "cliffs_delta_ci_high",
-    ])
-    .map_err(csv_err)?;
-    for family in &analysis.comparisons {
-        for p in &family.pairs {
-            let level = serde_json::to_value(family.level)?;
-            let method = serde_json::to_value(p.method)?;
-            let primary = serde_json::to_value(p.primary)?;
-            w.write_record([
-                level.as_str().unwrap_or(""),
-                &family.unit.to_string(),
-                &safe_text(&p.a),
-                &safe_text(&p.b),
-                &p.n_a.to_string(),
-                &p.n_b.to_string(),
-                &num(Some(p.statistic)),
-                &num(Some(p.statistic_location)),
-                &p.statistic_sign.to_string(),
-                &num(Some(p.p_value)),
-                method.as_str().unwrap_or(""),
-                &num(Some(p.p_value_ties)),
-                &num(p.p_value_permutation),
-                &p.permutations.to_string(),
-                &p.stratified.to_string(),
-                primary.as_str().unwrap_or(""),
-                &num(Some(p.p_value_adjusted)),
-                &num(Some(p.p_value_scipy_adjusted)),
-                &p.significant.to_string(),
-                &num(Some(p.mann_whitney_p)),
-                &num(p.brunner_munzel_p),
-                &num(Some(p.cliffs_delta)),
-                &num(p.cliffs_delta_ci_low),
-                &num(p.cliffs_delta_ci_high),
-            ])
-            .map_err(csv_err)?;
-        }
-    }
-    finish(w)
-}
-
-/// `deviation.csv`: one row per indicator × authority.
-pub fn deviation(analysis: &Analysis) -> Result<Vec<u8>> {
-    let mut w = writer();
-    w.write_record([
-        "indicator",
-        "authority",
-        "n",
-        "mean",
-        "national_mean",
-        "deviation",
-        "ci_low",
-        "ci_high",
-        "p_value",
-        "q_value",
-        "significant",
-        "inference",
-        "welch_t",
-        "welch_df",
-        "confidence",
-    ])
-    .map_err(csv_err)?;
-    for r in &analysis.deviation {
-        let c = &r.cell;
-        let inference = serde_json::to_value(c.inference)?;
-        w.write_record([
-            safe_text(&r.indicator).as_ref(),
-            &safe_text(&c.authority),
-            &c.n.to_string(),
-            &num(Some(c.mean)),
-            &num(Some(c.national_mean)),
-            &num(Some(c.deviation)),
-            &num(c.ci_low),
-            &num(c.ci_high),
-            &num(c.p_value),
-            &num(r.q_value),
-            &r.significant.to_string(),
-            inference.as_str().unwrap_or(""),
-            &num(c.welch_t),
-            &num(c.welch_df),
-            &num(Some(c.confidence)),
-        ])
-        .map_err(csv_err)?;
-    }
-    finish(w)
-}
-
-/// `kde.csv`: the KDE curves in long form (authority, x, density).
-pub fn kde(analysis: &Analysis) -> Result<Vec<u8>> {
-    let mut w = writer();
-    w.write_record(["authority", "x", "density"])
-        .map_err(csv_err)?;
-    let d = &analysis.densities;
-    for c in &d.curves {
-        if let Some(curve) = &c.curve {
-            for (x, y) in d.grid.iter().zip(&curve.density) {
-                w.write_record([
-                    safe_text(&c.authority).as_ref(),
-                    &x.to_string(),
-                    &y.to_string(),
-                ])
-                .map_err(csv_err)?;
-            }
-        }
-    }
-    finish(w)
-}
-
-/// `histogram.csv`: visits per bin of the overall score, per authority.
-pub fn histogram(analysis: &Analysis) -> Result<Vec<u8>> {
-    let mut w = writer();
-    w.write_record(["authority", "bin_low", "bin_high", "count", "density"])
-        .map_err(csv_err)?;
-    let d = &analysis.densities;
-    for h in &d.histograms {
-        for (i, (count, density)) in h.counts.iter().zip(&h.density).enumerate() {
-            let (lo, hi) = (d.edges.get(i), d.edges.get(i + 1));
-            w.write_record([
-                safe_text(&h.authority).as_ref(),
-                &num(lo.copied()),
-                &num(hi.copied()),
-                &count.to_string(),
-                &density.to_string(),
-            ])
-            .map_err(csv_err)?;
-        }
-    }
-    finish(w)
-}
-
-/// `completeness.csv`: per authority and theme, visits with every universal indicator scored.
-pub fn completeness(filtered: &Filtered) -> Result<Vec<u8>> {
-    let mut w = writer();
-    w.write_record(["authority", "theme", "visits", "complete", "share"])
-        .map_err(csv_err)?;
-    for r in &filtered.completeness {
-        w.write_record([
-            safe_text(&r.authority).as_ref(),
-            &r.theme.map_or("all".to_string(), |t| t.to_string()),
-            &r.visits.to_string(),
-            &r.complete.to_string(),
-            &r.share.to_string(),
-        ])
-        .map_err(csv_err)?;
-    }
-    finish(w)
-}
-
-/// `export_check.csv`: every criterion, theme and overall score of a kept visit in the export,
-/// with losstat's score for it, the difference and the outcome (see [`crate::export_check`]).
-pub fn export_check(check: &ExportCheck, sources: &[Source]) -> Result<Vec<u8>> {
-    let mut w = writer();
-    w.write_record([
-        "file",
-        "line",
-        "authority",
-        "visit_id",
-        "level",
-        "unit",
-        "exported",
-        "exported_value",
-        "recomputed",
-        "difference",
-        "status",
-    ])
-    .map_err(csv_err)?;
-    for r in &check.rows {
-        let file = source_name(sources, r.file);
-        let status = serde_json::to_value(r.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        w.write_record([
-            safe_text(&file).as_ref(),
-            &r.line.to_string(),
-            safe_text(&r.authority).as_ref(),
-            safe_text(&r.visit_id).as_ref(),
-            r.level.name(),
-            &r.unit.map_or_else(String::new, |u| u.to_string()),
-            safe_text(&r.exported).as_ref(),
-            &num(r.exported_value),
-            &num(r.recomputed),
-            &num(r.difference),
-            &status,
-        ])
-        .map_err(csv_err)?;
-    }
-    finish(w)
-}
-
-/// The anonymisation key as CSV (`label,authority`, one row per name, by label): which real
-/// name became which label. Written only on request (`--anonymize-key`), never into `--out`.
-pub fn anonymization_key(key: &Anonymization) -> Result<Vec<u8>> {
-    let mut w = writer();
-    w.write_record(["label", "authority"]).map_err(csv_err)?;
-    for (name, label) in &key.pairs {
-        w.write_record([safe_text(label).as_ref(), safe_text(name).as_ref()])
-            .map_err(csv_err)?;
-    }
-    finish(w)
+/// The columns of `df`, typed.
+fn typed_columns(df: &DataFrame) -> Result<Vec<TypedColumn<'_>>> {
+    df.columns().iter().map(TypedColumn::new).collect()
 }
 
 #[cfg(test)]
@@ -634,7 +953,8 @@ mod tests {
     fn cached_float_texts_equal_the_uncached_ones() {
         use rand::{RngExt, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
-        let mut floats = FloatTexts::new();
+        let mut floats = FloatTexts::new(b'.');
+        let mut danish = FloatTexts::new(b',');
         // Many repeats (as in a roll-up table), colliding slots, and long texts.
         let values: Vec<f64> = (0..50_000)
             .map(|i| match i % 4 {
@@ -649,7 +969,71 @@ mod tests {
             floats.push(&mut cached, x);
             push_f64(&mut plain, x);
             assert_eq!(cached, plain, "{x:e}");
+            let mut comma = Vec::new();
+            danish.push(&mut comma, x);
+            let expected: Vec<u8> = plain
+                .iter()
+                .map(|&b| if b == b'.' { b',' } else { b })
+                .collect();
+            assert_eq!(comma, expected, "{x:e}");
         }
+    }
+
+    /// A table of every cell type, with text that looks like numbers and needs quoting.
+    fn mixed() -> Table<'static> {
+        use Kind::{Boolean, Decimal, Integer, PValue, Text};
+        let columns = columns(&[
+            ("visit_id", Text),
+            ("authority", Text),
+            ("n", Integer),
+            ("sign", Integer),
+            ("mean", Decimal),
+            ("p", PValue),
+            ("significant", Boolean),
+            ("ci", Decimal),
+        ]);
+        Table::new(columns, |s| {
+            s.text("12.5")?;
+            s.text("Nord; Syd, \"Øst\"")?;
+            s.unsigned(1234)?;
+            s.signed(-1)?;
+            s.float(4.25)?;
+            s.float(1.5e-20)?;
+            s.boolean(true)?;
+            s.optional(None)?;
+            s.end_row()?;
+            s.text("=1+1")?;
+            s.label("-")?;
+            s.unsigned(0)?;
+            s.signed(1)?;
+            s.float(-0.5)?;
+            s.float(f64::NAN)?;
+            s.boolean(false)?;
+            s.float_or_text(f64::NAN)?;
+            s.end_row()
+        })
+    }
+
+    #[test]
+    fn standard_csv_is_rfc_4180() {
+        let csv = String::from_utf8(mixed().to_csv(CsvFormat::Standard).unwrap()).unwrap();
+        assert_eq!(
+            csv,
+            "visit_id,authority,n,sign,mean,p,significant,ci\n\
+             12.5,\"Nord; Syd, \"\"Øst\"\"\",1234,-1,4.25,0.000000000000000000015,true,\n\
+             '=1+1,-,0,1,-0.5,,false,NaN\n"
+        );
+    }
+
+    #[test]
+    fn danish_csv_changes_numbers_only() {
+        let csv = String::from_utf8(mixed().to_csv(CsvFormat::Danish).unwrap()).unwrap();
+        assert_eq!(
+            csv,
+            "\u{feff}visit_id;authority;n;sign;mean;p;significant;ci\r\n\
+             12.5;\"Nord; Syd, \"\"Øst\"\"\";1234;-1;4,25;0,000000000000000000015;true;\r\n\
+             '=1+1;-;0;1;-0,5;;false;NaN\r\n"
+        );
     }
 
     #[test]

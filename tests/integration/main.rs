@@ -25,3 +25,4 @@ mod report;
 mod rollup_by_hand;
 mod snapshots;
 mod statistics;
+mod xlsx_output;

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use losstat::analysis::{AdjustScope, AnalysisOptions, Levels, StatsOptions, Stratify};
 use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions};
 use losstat::plot::{Lang, PlotOptions};
+use losstat::report::tables::CsvFormat;
 use losstat::simulate::{CsvStyle, DateStyle, SimulationOptions, Truth};
 use losstat::stats::kde::Bandwidth;
 use losstat::stats::ks::{Alternative, KsMethod};
@@ -133,9 +134,14 @@ impl FigureArgs {
 pub struct CompareArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Write results.json and the CSV tables into this directory.
+    /// Write results.json, results.xlsx, the CSV tables, the figures and report.html into this
+    /// directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Style of the CSV files written (--out, --anonymize-key): `standard` (`,`, decimal
+    /// point) or `danish` (`;`, decimal comma, UTF-8 with BOM, CRLF: opens in Danish Excel).
+    #[arg(long, value_enum, default_value_t = CsvFormat::Standard)]
+    pub csv_style: CsvFormat,
     /// Replace --out even if losstat did not create it.
     #[arg(long)]
     pub force: bool,

@@ -99,7 +99,8 @@ fn compare(
     options.anonymize = args.anonymize.then_some(args.stats.seed);
     let analysis = analysis::analyze_with_progress(&args.input.inputs, model, &options, bars)?;
     if let (Some(path), Some(key)) = (&args.anonymize_key, &analysis.anonymization) {
-        report::write_file(path, &report::tables::anonymization_key(key)?, args.force)?;
+        let csv = report::tables::Table::anonymization_key(key).to_csv(args.csv_style)?;
+        report::write_file(path, &csv, args.force)?;
         note(format!("wrote the anonymisation key to {}", path.display()));
     }
     if let Some(dir) = &args.out {
@@ -111,7 +112,11 @@ fn compare(
             eprintln!("losstat: warning: {why}");
         }
         let files = progress::run(bars, Step::Write, || -> Result<_> {
-            let files = report::render(&analysis, &figures, plot_options.lang)?;
+            let render_options = report::RenderOptions {
+                lang: plot_options.lang,
+                csv: args.csv_style,
+            };
+            let files = report::render(&analysis, &figures, &render_options)?;
             report::write_dir(dir, &files, &args.input.inputs, args.force)
                 .with_context(|| format!("writing the outputs to {}", dir.display()))?;
             Ok(files)
