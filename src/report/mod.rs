@@ -168,6 +168,10 @@ fn csv_files(analysis: &Analysis, format: tables::CsvFormat) -> Result<Vec<Outpu
             Table::export_check(check, &analysis.sources),
         ));
     }
+    if let Some(mix) = &analysis.case_mix {
+        list.push(("adjusted.csv", Table::adjusted(mix)));
+        list.push(("offer_mix.csv", Table::offer_mix(mix)));
+    }
     list.into_iter()
         .map(|(name, table)| {
             Ok(OutputFile {

@@ -26,6 +26,7 @@ use std::borrow::Cow;
 
 use polars::prelude::*;
 
+use crate::analysis::casemix::CaseMix;
 use crate::analysis::{Analysis, Level};
 use crate::anonymize::Anonymization;
 use crate::error::Result;
@@ -658,6 +659,81 @@ impl<'a> Table<'a> {
                 s.optional(r.recomputed)?;
                 s.optional(r.difference)?;
                 s.label(&serde_name(r.status).unwrap_or_default())?;
+                s.end_row()?;
+            }
+            Ok(())
+        })
+    }
+
+    /// `adjusted.csv`: each authority's raw and case-mix-adjusted effects (see
+    /// [`crate::analysis::casemix`]).
+    pub fn adjusted(mix: &'a CaseMix) -> Self {
+        use Kind::{Decimal, Integer, Share, Text};
+        let columns = columns(&[
+            ("authority", Text),
+            ("visits", Integer),
+            ("raw_mean", Decimal),
+            ("standardised_mean", Decimal),
+            ("standardised_ci_low", Decimal),
+            ("standardised_ci_high", Decimal),
+            ("coverage", Share),
+            ("emm", Decimal),
+            ("emm_ci_low", Decimal),
+            ("emm_ci_high", Decimal),
+            ("difference", Decimal),
+            ("difference_ci_low", Decimal),
+            ("difference_ci_high", Decimal),
+            ("odds_ratio", Decimal),
+            ("odds_ratio_ci_low", Decimal),
+            ("odds_ratio_ci_high", Decimal),
+            ("odds_ratio_ci_low_model", Decimal),
+            ("odds_ratio_ci_high_model", Decimal),
+        ]);
+        let bounds = |ci: Option<[f64; 2]>| (ci.map(|c| c[0]), ci.map(|c| c[1]));
+        Self::new(columns, move |s| {
+            for a in &mix.authorities {
+                s.text(&a.authority)?;
+                s.unsigned(a.visits as u64)?;
+                s.float_or_text(a.raw_mean)?;
+                s.float_or_text(a.standardised_mean)?;
+                let (lo, hi) = bounds(a.standardised_ci);
+                s.optional(lo)?;
+                s.optional(hi)?;
+                s.float_or_text(a.coverage)?;
+                for (value, ci) in [(a.emm, a.emm_ci), (a.difference, a.difference_ci)] {
+                    s.optional(value)?;
+                    let (lo, hi) = bounds(ci);
+                    s.optional(lo)?;
+                    s.optional(hi)?;
+                }
+                s.optional(a.odds_ratio)?;
+                for ci in [a.odds_ratio_ci, a.odds_ratio_ci_model] {
+                    let (lo, hi) = bounds(ci);
+                    s.optional(lo)?;
+                    s.optional(hi)?;
+                }
+                s.end_row()?;
+            }
+            Ok(())
+        })
+    }
+
+    /// `offer_mix.csv`: visits per authority and offer type (the case-mix strata), with the
+    /// share of the authority's visits.
+    pub fn offer_mix(mix: &'a CaseMix) -> Self {
+        use Kind::{Integer, Share, Text};
+        let columns = columns(&[
+            ("authority", Text),
+            ("offer_type", Text),
+            ("visits", Integer),
+            ("share", Share),
+        ]);
+        Self::new(columns, move |s| {
+            for c in &mix.table {
+                s.text(&c.authority)?;
+                s.text(&c.offer_type)?;
+                s.unsigned(c.visits as u64)?;
+                s.float_or_text(c.share)?;
                 s.end_row()?;
             }
             Ok(())

@@ -21,18 +21,21 @@
 //! fitted to the longest header or cell, at most [`MAX_COLUMN_WIDTH`] characters.
 //!
 //! Large tables: a sheet holds at most 1,048,576 rows, the header and [`ROWS_PER_SHEET`]
-//! rows of data. A longer table (criteria at ten million ratings is four million rows) goes
-//! on over as many sheets as it needs, `Kriterier (2)`, `Kriterier (3)` …, each with the
-//! header again: nothing is left out, and the rows are in the CSV's order. (Cutting the table
-//! at the limit, with a note, was the alternative; but the rows cut off would be whole
-//! authorities, and a pivot table over the rest would give wrong means without showing it.)
+//! rows of data. A roll-up table (visits, themes, criteria) longer than that (criteria at ten
+//! million ratings is four million rows) is not put in the workbook at all: its sheet holds
+//! one note saying how many rows the table has and that its CSV file holds them all. Cutting
+//! it at the limit would leave out whole authorities, and a pivot table over the rest would
+//! give wrong means without showing it; spreading it over several sheets made the workbook
+//! cost 20–30 s at ten million ratings, for tables no spreadsheet analysis uses whole. Any
+//! other table that long (the exclusions of a very dirty export) goes on over as many sheets
+//! as it needs, `Frasortering (2)` …, each with the header again.
 //!
 //! Cost: the sheets are written row by row into anonymous temporary files (the
 //! `rust_xlsxwriter` "low memory" mode, which keeps only the distinct strings in memory), so
 //! the workbook needs a writable temporary directory (`TMPDIR`) but little memory even at ten
 //! million ratings; the archive is compressed at Excel's own deflate level (3). Writing it
-//! is the dearest output by far: about 0.1–0.2 s at national size, 1.5 s at ten times it and
-//! 20–30 s at ten million ratings (one core; the CSV tables are formatted on the other).
+//! is the dearest output by far: about 0.1–0.2 s at national size and 1.5 s at ten times it
+//! (one core; the CSV tables are formatted on the other).
 //!
 //! The same analysis gives the same bytes on every run: the document's creation time is
 //! fixed ([`CREATED`]), the archive's entry times are `rust_xlsxwriter`'s constant, and the
@@ -75,11 +78,13 @@ enum Sheet {
     Criteria,
     Exclusions,
     ExportCheck,
+    Adjusted,
+    OfferMix,
 }
 
 /// Sheet names (Danish, English): at most 26 characters, so that ` (NN)` still fits Excel's
 /// 31, and none of `[]:*?/\`.
-const SHEET_NAMES: [(Sheet, &str, &str); 11] = [
+const SHEET_NAMES: [(Sheet, &str, &str); 13] = [
     (Sheet::Filter, "Filterregler", "Filter rules"),
     (Sheet::Authorities, "Socialtilsyn", "Authorities"),
     (Sheet::Ks, "KS-test", "KS tests"),
@@ -91,6 +96,12 @@ const SHEET_NAMES: [(Sheet, &str, &str); 11] = [
     (Sheet::Criteria, "Kriterier", "Criteria"),
     (Sheet::Exclusions, "Frasortering", "Exclusions"),
     (Sheet::ExportCheck, "Eksportens scorer", "Export check"),
+    (
+        Sheet::Adjusted,
+        "Justeret for tilbudstype",
+        "Adjusted for offer type",
+    ),
+    (Sheet::OfferMix, "Tilbudstyper", "Offer types"),
 ];
 
 /// Column headers (CSV name, Danish, English). A column not listed keeps its CSV name.
@@ -199,6 +210,67 @@ const HEADERS: &[(&str, &str, &str)] = &[
     ("recomputed", "Genberegnet", "Recomputed"),
     ("difference", "Forskel", "Difference"),
     ("status", "Status", "Status"),
+    ("raw_mean", "Rå gennemsnit", "Raw mean"),
+    (
+        "standardised_mean",
+        "Standardiseret gennemsnit",
+        "Standardised mean",
+    ),
+    (
+        "standardised_ci_low",
+        "Standardiseret, KI nedre",
+        "Standardised, CI low",
+    ),
+    (
+        "standardised_ci_high",
+        "Standardiseret, KI øvre",
+        "Standardised, CI high",
+    ),
+    ("coverage", "Dækning", "Coverage"),
+    ("emm", "Marginalt gennemsnit", "Marginal mean"),
+    (
+        "emm_ci_low",
+        "Marginalt gns., KI nedre",
+        "Marginal mean, CI low",
+    ),
+    (
+        "emm_ci_high",
+        "Marginalt gns., KI øvre",
+        "Marginal mean, CI high",
+    ),
+    (
+        "difference_ci_low",
+        "Forskel, KI nedre",
+        "Difference, CI low",
+    ),
+    (
+        "difference_ci_high",
+        "Forskel, KI øvre",
+        "Difference, CI high",
+    ),
+    ("odds_ratio", "Odds ratio", "Odds ratio"),
+    (
+        "odds_ratio_ci_low",
+        "Odds ratio, KI nedre",
+        "Odds ratio, CI low",
+    ),
+    (
+        "odds_ratio_ci_high",
+        "Odds ratio, KI øvre",
+        "Odds ratio, CI high",
+    ),
+    (
+        "odds_ratio_ci_low_model",
+        "Odds ratio, KI nedre (model)",
+        "Odds ratio, CI low (model)",
+    ),
+    (
+        "odds_ratio_ci_high_model",
+        "Odds ratio, KI øvre (model)",
+        "Odds ratio, CI high (model)",
+    ),
+    ("offer_type", "Tilbudstype", "Offer type"),
+    ("note", "Note", "Note"),
 ];
 
 fn sheet_name(sheet: Sheet, lang: Lang) -> &'static str {
@@ -221,6 +293,35 @@ fn header(name: &str, lang: Lang) -> &str {
         })
 }
 
+/// A roll-up table as a sheet, or, when it has more rows than one sheet holds, a note that
+/// points to its CSV file (see the module docs).
+fn rollup_table<'a>(
+    frame: &'a polars::prelude::DataFrame,
+    csv: &'static str,
+    lang: Lang,
+) -> Table<'a> {
+    let rows = frame.height();
+    if rows <= ROWS_PER_SHEET as usize {
+        return Table::frame(frame);
+    }
+    let note = match lang {
+        Lang::Da => {
+            format!("{rows} rækker er flere, end et ark kan rumme; hele tabellen står i {csv}.")
+        }
+        Lang::En => {
+            format!("{rows} rows are more than a sheet holds; the whole table is in {csv}.")
+        }
+    };
+    let column = Column {
+        name: "note".into(),
+        kind: Kind::Text,
+    };
+    Table::new(vec![column], move |s| {
+        s.label(&note)?;
+        s.end_row()
+    })
+}
+
 /// `results.xlsx`: every table of the analysis as a sheet (see the module docs).
 pub fn workbook(analysis: &Analysis, lang: Lang) -> Result<Vec<u8>> {
     let by_level = analysis
@@ -241,9 +342,18 @@ pub fn workbook(analysis: &Analysis, lang: Lang) -> Result<Vec<u8>> {
     sheets.extend([
         (Sheet::Deviation, Table::deviation(analysis)),
         (Sheet::Completeness, Table::completeness(&analysis.filtered)),
-        (Sheet::Visits, Table::frame(&analysis.rollup.visits)),
-        (Sheet::Themes, Table::frame(&analysis.rollup.themes)),
-        (Sheet::Criteria, Table::frame(&analysis.rollup.criteria)),
+        (
+            Sheet::Visits,
+            rollup_table(&analysis.rollup.visits, "visits.csv", lang),
+        ),
+        (
+            Sheet::Themes,
+            rollup_table(&analysis.rollup.themes, "themes.csv", lang),
+        ),
+        (
+            Sheet::Criteria,
+            rollup_table(&analysis.rollup.criteria, "criteria.csv", lang),
+        ),
         (
             Sheet::Exclusions,
             Table::exclusions(&analysis.filtered, &analysis.sources),
@@ -254,6 +364,10 @@ pub fn workbook(analysis: &Analysis, lang: Lang) -> Result<Vec<u8>> {
             Sheet::ExportCheck,
             Table::export_check(check, &analysis.sources),
         ));
+    }
+    if let Some(mix) = &analysis.case_mix {
+        sheets.push((Sheet::Adjusted, Table::adjusted(mix)));
+        sheets.push((Sheet::OfferMix, Table::offer_mix(mix)));
     }
     let named: Vec<(&str, Table<'_>)> = sheets
         .into_iter()
@@ -585,6 +699,28 @@ mod tests {
 
     fn read(bytes: Vec<u8>) -> Xlsx<std::io::Cursor<Vec<u8>>> {
         Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook calamine reads")
+    }
+
+    #[test]
+    fn a_rollup_table_longer_than_a_sheet_becomes_a_note() {
+        use polars::prelude::{Column as FrameColumn, DataFrame};
+        let rows = ROWS_PER_SHEET as usize + 1;
+        let long = DataFrame::new(
+            rows,
+            vec![FrameColumn::new("theme".into(), vec![1u32; rows])],
+        )
+        .expect("frame");
+        let table = rollup_table(&long, "themes.csv", Lang::En);
+        let names: Vec<&str> = table.columns().iter().map(|c| c.name.as_ref()).collect();
+        assert_eq!(names, ["note"]);
+        let short = DataFrame::new(2, vec![FrameColumn::new("theme".into(), vec![1u32; 2])])
+            .expect("frame");
+        let names: Vec<String> = rollup_table(&short, "themes.csv", Lang::En)
+            .columns()
+            .iter()
+            .map(|c| c.name.to_string())
+            .collect();
+        assert_eq!(names, ["theme"]);
     }
 
     /// A table of `n` rows: the row number, and a text that a spreadsheet could take for a

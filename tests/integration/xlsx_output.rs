@@ -49,7 +49,7 @@ const TEXT_COLUMNS: [&str; 20] = [
 const BOOLEAN_COLUMNS: [&str; 2] = ["stratified", "significant"];
 
 /// The Danish sheets (without "KS-test pr. niveau", which needs `--level`) and their CSV.
-const SHEETS_DA: [(&str, &str); 10] = [
+const SHEETS_DA: [(&str, &str); 12] = [
     ("Filterregler", "filter.csv"),
     ("Socialtilsyn", "authorities.csv"),
     ("KS-test", "ks.csv"),
@@ -60,6 +60,8 @@ const SHEETS_DA: [(&str, &str); 10] = [
     ("Kriterier", "criteria.csv"),
     ("Frasortering", "exclusions.csv"),
     ("Eksportens scorer", "export_check.csv"),
+    ("Justeret for tilbudstype", "adjusted.csv"),
+    ("Tilbudstyper", "offer_mix.csv"),
 ];
 
 /// The simulated export with an authority called `=1+1`, a visit `12.5` and a score `=1+1`.
@@ -364,7 +366,9 @@ fn english_sheets_and_headers_with_lang_en_and_ks_by_level_when_compared() {
             "Visits",
             "Themes",
             "Criteria",
-            "Exclusions"
+            "Exclusions",
+            "Adjusted for offer type",
+            "Offer types"
         ]
     );
     let header = |i: usize| -> Vec<&str> { sheets[i].1[0].iter().map(string).collect() };
@@ -398,7 +402,7 @@ fn danish_csv_style_changes_separator_decimal_mark_bom_and_line_ends_only() {
         .filter(|p| p.extension().is_some_and(|e| e == "csv"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), 12, "{files:?}");
+    assert_eq!(files.len(), 14, "{files:?}");
     let mut decimal_commas = 0;
     for path in &files {
         let name = path.file_name().expect("name");
