@@ -19,6 +19,7 @@ use crate::stats::deviation::DeviationInference;
 
 use super::completeness::{CompletenessInput, completeness};
 use super::distribution::{AuthorityDistribution, DistributionInput, Layout, overall_distribution};
+use super::forest::{ForestInput, ForestRow, forest};
 use super::heatmap::{HeatCell, HeatmapInput, deviation_heatmap};
 use super::ks_matrix::{KsMatrixInput, KsPairCell, ks_matrix};
 use super::radar::{RadarInput, RadarSeries, SeriesRole, radar};
@@ -110,7 +111,30 @@ pub fn compare_figures(analysis: &Analysis, options: &PlotOptions) -> Result<Vec
             Ok(figure)
         }));
     }
+    if let Some(forest_data) = forest_input(analysis) {
+        jobs.push(Box::new(move || forest(&forest_data, options)));
+    }
     jobs.into_par_iter().map(|draw| draw()).collect()
+}
+
+/// Case mix: each authority's raw and adjusted effects (`fig7_case_mix`), when the export has
+/// offer types.
+fn forest_input(analysis: &Analysis) -> Option<ForestInput> {
+    let mix = analysis.case_mix.as_ref()?;
+    let rows = mix
+        .authorities
+        .iter()
+        .map(|a| ForestRow {
+            authority: a.authority.clone(),
+            raw_mean: a.raw_mean,
+            standardised: (a.standardised_mean, a.standardised_ci),
+            odds_ratio: a.odds_ratio.zip(a.odds_ratio_ci),
+        })
+        .collect();
+    Some(ForestInput {
+        rows,
+        confidence: mix.confidence,
+    })
 }
 
 /// LOS figure 1: each authority's share of the scores 1–5.

@@ -33,6 +33,7 @@ pub mod compare;
 mod completeness;
 mod distribution;
 mod font;
+mod forest;
 mod heatmap;
 mod ks_matrix;
 mod radar;

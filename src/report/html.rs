@@ -184,6 +184,10 @@ pub fn caption(name: &str, lang: Lang) -> String {
             "Figur 6. Andel af besøg med gyldig score for alle universelle indikatorer, pr. tema (før LOS' besøgsregler).",
             "Figure 6. Share of visits with a valid score for every universal indicator, per theme (before the LOS visit rules).",
         ),
+        "fig7_case_mix" => da_en(
+            "Figur 7. Socialtilsynenes gennemsnitlige samlede score, rå og standardiseret til landets fordeling af tilbudstyper, og den justerede odds ratio for en højere bedømmelse mod det gennemsnitlige socialtilsyn, med konfidensintervaller.",
+            "Figure 7. Each authority's mean overall score, raw and standardised to the national mix of offer types, and the adjusted odds ratio of a higher rating against the average authority, with confidence intervals.",
+        ),
         other if other.starts_with("fig5_spider_") => da_en(
             "Figur 5. Gennemsnitlige temascorer (skala 1–5) mod landsgennemsnittet.",
             "Figure 5. Mean theme scores (scale 1–5) against the national mean.",

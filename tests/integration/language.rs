@@ -273,8 +273,9 @@ fn the_page_prints_on_a4_and_every_figure_is_an_image_named_by_its_caption() {
         assert!(style.contains(rule), "no {rule:?} in the page's style");
     }
     let figures = figures(&html);
-    // 6 figures and 5 spider charts, each an inline SVG inside a <figure>.
-    assert_eq!(figures.len(), 11);
+    // 6 figures, 5 spider charts and the case-mix forest plot, each an inline SVG inside a
+    // <figure>.
+    assert_eq!(figures.len(), 12);
     assert_eq!(
         html.matches("<svg").count(),
         figures.len(),
