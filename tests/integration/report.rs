@@ -1,5 +1,5 @@
 //! `compare --out` writes the complete set of outputs, and `report.html` opens offline in a
-//! real browser (headless Chromium) with no console errors. Locally the browser check skips
+//! real browser (headless Chromium) with no console errors, and prints to PDF on A4 pages. Locally the browser check skips
 //! with a message when Chromium is absent; under CI (`CI` set) it must run.
 
 use std::path::Path;
@@ -283,6 +283,50 @@ fn report_opens_in_headless_chromium_without_console_errors() {
         "{} bytes",
         png.len()
     );
+    print_to_pdf(chromium, &report, dir.path());
+}
+
+/// Chromium prints the report to PDF on A4 pages (its print stylesheet's `@page`).
+fn print_to_pdf(chromium: &str, report: &Path, dir: &Path) {
+    let pdf = dir.join("report.pdf");
+    let output = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .arg("--no-pdf-header-footer")
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.join("print-profile").display()
+        ))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .expect("chromium runs");
+    let bytes = std::fs::read(&pdf)
+        .unwrap_or_else(|e| panic!("no PDF ({e}): {}", String::from_utf8_lossy(&output.stderr)));
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let text = String::from_utf8_lossy(&bytes);
+    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    assert!(pages >= 2, "{pages} pages");
+    // A4 is 595.3 × 841.9 pt; Chromium writes 594.96 × 841.92.
+    let boxes: Vec<&str> = text.split("/MediaBox [").skip(1).collect();
+    assert!(!boxes.is_empty(), "no page size");
+    for b in boxes {
+        let size: Vec<f64> = b
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        let a4 = size.len() == 4
+            && (size[2] - size[0] - 595.3).abs() < 1.0
+            && (size[3] - size[1] - 841.9).abs() < 1.0;
+        assert!(a4, "page size {size:?} is not A4");
+    }
 }
 
 #[test]

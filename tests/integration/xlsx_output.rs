@@ -461,3 +461,166 @@ fn the_anonymisation_key_takes_the_csv_style() {
     assert!(bytes.starts_with("\u{feff}label;authority\r\n".as_bytes()));
     assert!(crlf_only(&bytes));
 }
+
+/// LibreOffice's command, or `None` (the test then skips, except under CI, where `.ci/run`
+/// installs `libreoffice-calc-nogui`).
+fn soffice() -> Option<&'static str> {
+    let found = ["soffice", "libreoffice"].into_iter().find(|c| {
+        std::process::Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must open the workbook in LibreOffice, but no soffice is installed"
+        );
+        eprintln!("SKIPPED: LibreOffice is not installed (apt-get install libreoffice-calc-nogui)");
+    }
+    found
+}
+
+/// Converts `file` to flat OpenDocument (`.fods` in `into`) with LibreOffice headless,
+/// reading it with the import filter `infilter` if given, and parses the result.
+fn libreoffice_open(soffice: &str, file: &Path, infilter: Option<&str>, into: &Path) -> String {
+    let mut command = std::process::Command::new(soffice);
+    command
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            into.join("profile").display()
+        ))
+        .arg("--headless");
+    if let Some(filter) = infilter {
+        command.arg(format!("--infilter={filter}"));
+    }
+    let output = command
+        .args(["--convert-to", "fods", "--outdir"])
+        .arg(into)
+        .arg(file)
+        .output()
+        .expect("soffice runs");
+    let stem = file.file_stem().expect("a file name");
+    let converted = into.join(stem).with_extension("fods");
+    std::fs::read_to_string(&converted).unwrap_or_else(|e| {
+        panic!(
+            "LibreOffice did not convert {} ({e}): {}",
+            file.display(),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// A cell as LibreOffice read it: its type (`float`, `percentage`, `string`, …) and value.
+#[derive(Debug, Clone, PartialEq)]
+struct OdsCell {
+    kind: String,
+    value: String,
+}
+
+/// The rows of sheet `name` of a flat OpenDocument spreadsheet (repeated cells expanded, up
+/// to 64 at a time: enough for the tables' columns).
+fn ods_rows(fods: &str, name: &str) -> Vec<Vec<OdsCell>> {
+    const TABLE: &str = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
+    const OFFICE: &str = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
+    const TEXT: &str = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
+    let doc = roxmltree::Document::parse_with_options(
+        fods,
+        roxmltree::ParsingOptions {
+            nodes_limit: u32::MAX,
+            ..roxmltree::ParsingOptions::default()
+        },
+    )
+    .expect("fods parses");
+    let table = doc
+        .descendants()
+        .find(|n| n.has_tag_name((TABLE, "table")) && n.attribute((TABLE, "name")) == Some(name))
+        .unwrap_or_else(|| panic!("no sheet {name}"));
+    let cell = |c: roxmltree::Node<'_, '_>| {
+        let kind = c
+            .attribute((OFFICE, "value-type"))
+            .unwrap_or("")
+            .to_string();
+        // The cell's own paragraph (a header cell also holds an annotation).
+        let text: String = c
+            .children()
+            .find(|p| p.has_tag_name((TEXT, "p")))
+            .map(|p| {
+                p.descendants()
+                    .filter(|t| t.is_text())
+                    .filter_map(|t| t.text())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let value = c.attribute((OFFICE, "value")).map_or(text, str::to_string);
+        let repeat: usize = c
+            .attribute((TABLE, "number-columns-repeated"))
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(1);
+        vec![OdsCell { kind, value }; repeat.min(64)]
+    };
+    table
+        .descendants()
+        .filter(|n| n.has_tag_name((TABLE, "table-row")))
+        .map(|row| {
+            row.children()
+                .filter(|c| c.has_tag_name((TABLE, "table-cell")))
+                .flat_map(cell)
+                .collect()
+        })
+        .collect()
+}
+
+/// The number a cell holds, which must be a number cell of `kind`.
+fn ods_number(cell: &OdsCell, kind: &str) -> f64 {
+    assert_eq!(cell.kind, kind, "{cell:?}");
+    cell.value.parse().expect("a number")
+}
+
+#[test]
+fn libreoffice_opens_the_workbook_and_a_danish_csv_with_numbers_as_numbers() {
+    let Some(soffice) = soffice() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = simulate(dir.path(), "export.csv", SEED, &[]);
+    let out = dir.path().join("out");
+    compare_out(&input, &out, &["--csv-style", "danish"]);
+    let results: Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).expect("json"))
+            .expect("results.json parses");
+    let authorities = results["authorities"].as_array().expect("authorities");
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs();
+
+    // The workbook, as LibreOffice reads it: visits are numbers, shares percentages, means
+    // numbers, all equal to results.json's.
+    let converted = dir.path().join("converted");
+    let workbook = libreoffice_open(soffice, &out.join("results.xlsx"), None, &converted);
+    let sheet = ods_rows(&workbook, "Socialtilsyn");
+    assert_eq!(sheet[0][0].value, "Socialtilsyn");
+    for (row, json) in sheet[1..].iter().zip(authorities) {
+        assert_eq!(row[0].value, json["name"].as_str().expect("name"));
+        let visits = json["visits"].as_f64().expect("visits");
+        assert_eq!(ods_number(&row[1], "float"), visits);
+        let share = json["score_share"]["1"].as_f64().expect("share");
+        assert!(close(ods_number(&row[3], "percentage"), share), "{row:?}");
+        let mean = json["overall"]["mean"].as_f64().expect("mean");
+        assert!(close(ods_number(&row[9], "float"), mean), "{row:?}");
+    }
+
+    // A Danish CSV opened as Danish Excel or LibreOffice would (`;`, UTF-8, Danish locale):
+    // the decimal-comma numbers are numbers.
+    let csv_filter = "CSV:59,34,76,1,,1030";
+    let csv = libreoffice_open(
+        soffice,
+        &out.join("authorities.csv"),
+        Some(csv_filter),
+        &converted,
+    );
+    let sheet = ods_rows(&csv, "authorities");
+    assert_eq!(sheet[0][0].value, "authority");
+    assert_eq!(sheet.len() - 1, authorities.len());
+    for (row, json) in sheet[1..].iter().zip(authorities) {
+        assert_eq!(row[0].value, json["name"].as_str().expect("name"));
+        let mean = json["overall"]["mean"].as_f64().expect("mean");
+        assert!(close(ods_number(&row[9], "float"), mean), "{row:?}");
+    }
+}
