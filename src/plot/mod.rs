@@ -40,6 +40,7 @@ mod radar;
 mod score_shares;
 mod style;
 mod table;
+mod trend;
 
 pub use font::{font_face_css, svg_without_font};
 
