@@ -9,4 +9,9 @@ for f in fig1_score_shares fig2_overall_distribution_overlay fig3_deviation_heat
   cp "$out/compare/figures/$f.png" docs/figures/
 done
 cp "$out/spider/spider_B100224.png" docs/figures/
+# Case mix on an export with a known truth: the five authorities score alike, but supervise
+# different mixes of offer types that score differently.
+cargo run --release --quiet -- simulate --out "$out/truth.csv" --severity 0,0,0,0,0 --type-effect 1 --case-mix 1 --quiet
+cargo run --release --quiet -- compare "$out/truth.csv" --out "$out/truth" --lang en --dpi 96 > /dev/null
+cp "$out/truth/figures/fig7_case_mix.png" docs/figures/
 rm -rf "$out"

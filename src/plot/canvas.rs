@@ -3,9 +3,10 @@
 //! dpi, origin top left), plus the label wrapping the layouts use.
 //!
 //! Method: figures lay themselves out in logical units once, then draw through a
-//! [`Canvas`], which turns every logical length into device pixels with the backend's
-//! [`Style`]; so the SVG and the PNG are the same picture at two resolutions. Text is
-//! measured in the embedded font ([`style::text_width`]) for legends and wrapping.
+//! [`Canvas`], which turns every logical length into the backend's integer coordinates
+//! with [`Style`] (the renderer draws on the SVG backend; the PNG is that SVG
+//! rasterised). Text is measured in the embedded font ([`style::text_width`]) for legends
+//! and wrapping.
 
 use plotters::coord::Shift;
 use plotters::element::{Circle, DashedPathElement, PathElement, Polygon, Rectangle, Text};

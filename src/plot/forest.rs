@@ -78,7 +78,11 @@ const GAP: f64 = 40.0;
 /// Height of the axis (ticks and axis title) under the rows.
 const AXIS: f64 = 52.0;
 /// Round odds ratios for ticks.
-const RATIO_TICKS: [f64; 11] = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0];
+const RATIO_TICKS: [f64; 15] = [
+    0.25, 0.5, 0.75, 0.8, 0.9, 1.0, 1.1, 1.2, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0,
+];
+/// The least room between two odds-ratio ticks.
+const TICK_ROOM: f64 = 48.0;
 
 struct Forest {
     rows: Vec<ForestRow>,
@@ -210,12 +214,21 @@ impl Forest {
         for v in mean_ticks(self.means) {
             self.tick(c, self.mean_x(v), bottom, &format_number(v, 2, self.lang))?;
         }
+        // The round ratios in range, each at least TICK_ROOM from the one kept before it, 1
+        // always.
+        let mut last: Option<f64> = None;
         for v in RATIO_TICKS
             .iter()
             .copied()
             .filter(|v| (self.ratios.0..=self.ratios.1).contains(v))
         {
-            self.tick(c, self.ratio_x(v), bottom, &format_number(v, 2, self.lang))?;
+            let x = self.ratio_x(v);
+            let near_one = (x - self.ratio_x(1.0)).abs() < TICK_ROOM && v != 1.0;
+            if last.is_some_and(|l| x - l < TICK_ROOM) || near_one {
+                continue;
+            }
+            self.tick(c, x, bottom, &format_number(v, 2, self.lang))?;
+            last = Some(x);
         }
         let one = self.ratio_x(1.0);
         c.line(&[(one, self.top()), (one, bottom)], style::TEXT, size::THIN)

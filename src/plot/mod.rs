@@ -4,10 +4,11 @@
 //! copies the numbers the analysis holds into one plain input struct per figure, and
 //! each figure module draws its struct.
 //!
-//! Every figure is drawn by ONE function generic over the plotters backend, run twice:
-//! on an `SVGBackend` at the logical size (pixels at 96 dpi) and on a `BitMapBackend`
-//! at `dpi / 96` times that size, with every length scaled by the same factor. The PNG
-//! is encoded in memory (`png` crate) with its resolution recorded in the `pHYs` chunk.
+//! Every figure is drawn once, on plotters' `SVGBackend` at the logical size (pixels at
+//! 96 dpi). The PNG is that SVG rasterised by resvg at `dpi / 96` times the size
+//! (anti-aliased shapes, shaped and kerned text in the embedded font; module `raster`), and
+//! encoded in memory (`png` crate) with its resolution in the `pHYs` chunk: the two files
+//! are the same picture.
 //!
 //! Figures (LOS = the LOS analysis, seed 003; seed 000 = the audit's minimum content), by
 //! file stem:
@@ -37,6 +38,7 @@ mod forest;
 mod heatmap;
 mod ks_matrix;
 mod radar;
+mod raster;
 mod score_shares;
 mod style;
 mod table;
@@ -46,22 +48,22 @@ pub use font::{font_face_css, svg_without_font};
 
 use std::fmt::Display;
 
-use plotters::backend::RGBPixel;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingAreaErrorKind;
-use plotters::prelude::{BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingArea, SVGBackend};
+use plotters::prelude::{DrawingArea, DrawingBackend, IntoDrawingArea, SVGBackend};
 
 use crate::error::{Error, Result};
 use style::Style;
 
-/// One rendered figure: the same drawing as SVG (logical size, 96 dpi) and PNG.
+/// One rendered figure: the same drawing as SVG (logical size, 96 dpi) and PNG (the SVG
+/// rasterised at [`PlotOptions::dpi`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Figure {
     /// File stem, e.g. `"fig1_score_shares"`; the caller adds `.svg` / `.png`.
     pub name: String,
     /// Self-contained SVG document (font subset embedded; see [`svg_without_font`]).
     pub svg: String,
-    /// PNG file bytes (8-bit RGB).
+    /// PNG file bytes (8-bit RGB, no alpha channel; `pHYs` holds the dpi).
     pub png: Vec<u8>,
     /// PNG width in pixels.
     pub png_width: u32,
@@ -103,10 +105,6 @@ impl Default for PlotOptions {
 pub const MIN_DPI: u32 = 48;
 /// Highest accepted [`PlotOptions::dpi`].
 pub const MAX_DPI: u32 = 1200;
-/// The resolution of the SVG's logical pixels.
-const LOGICAL_DPI: u32 = 96;
-/// Largest PNG rendered, in pixels (about 300 MB of RGB buffer).
-const MAX_PNG_PIXELS: u64 = 100_000_000;
 
 /// Error raised inside a drawing function; carries plotters' message. Converted to
 /// [`Error::Plot`] with the figure name by [`render`].
@@ -141,7 +139,8 @@ pub(crate) fn invalid(name: &'static str, value: &impl Display, expected: &'stat
     }
 }
 
-/// Renders `drawing` as SVG and PNG.
+/// Renders `drawing`: draws it once on plotters' SVG backend, then rasterises that SVG
+/// for the PNG ([`raster`]).
 pub(crate) fn render<D: Drawing>(drawing: &D, options: PlotOptions) -> Result<Figure> {
     if !(MIN_DPI..=MAX_DPI).contains(&options.dpi) {
         return Err(invalid("dpi", &options.dpi, "an integer in 48..=1200"));
@@ -152,83 +151,31 @@ pub(crate) fn render<D: Drawing>(drawing: &D, options: PlotOptions) -> Result<Fi
         figure: name.clone(),
         message,
     };
-    let (width, height) = drawing.size();
-
+    let size = drawing.size();
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        draw_on(drawing, &root, Style::new(1.0)).map_err(|e| plot_err(e.0))?;
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw_on(drawing, &root).map_err(|e| plot_err(e.0))?;
     }
-
-    let scale = f64::from(options.dpi) / f64::from(LOGICAL_DPI);
-    let png_width = scaled(width, scale);
-    let png_height = scaled(height, scale);
-    let pixels = u64::from(png_width) * u64::from(png_height);
-    if pixels > MAX_PNG_PIXELS {
-        return Err(plot_err(format!(
-            "the PNG would be {png_width} x {png_height} pixels; lower the dpi"
-        )));
-    }
-    // pixels <= MAX_PNG_PIXELS, so this fits usize on every supported platform.
-    let mut buffer = vec![0u8; usize::try_from(pixels * 3).map_err(|e| plot_err(e.to_string()))?];
-    {
-        let backend =
-            BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut buffer, (png_width, png_height))
-                .map_err(|e| plot_err(e.to_string()))?;
-        let root = backend.into_drawing_area();
-        draw_on(drawing, &root, Style::new(scale)).map_err(|e| plot_err(e.0))?;
-    }
-    let png = encode_png(&buffer, png_width, png_height, options.dpi).map_err(plot_err)?;
+    let png = raster::png(&svg, size, options.dpi).map_err(plot_err)?;
     let svg = font::embed_font(&svg).map_err(plot_err)?;
     Ok(Figure {
         name,
         svg,
-        png,
-        png_width,
-        png_height,
+        png: png.bytes,
+        png_width: png.width,
+        png_height: png.height,
     })
 }
 
 fn draw_on<D: Drawing, DB: DrawingBackend>(
     drawing: &D,
     root: &DrawingArea<DB, Shift>,
-    style: Style,
 ) -> DrawResult {
     root.fill(&style::BACKGROUND)?;
-    drawing.draw(root, style)?;
+    drawing.draw(root, Style::new())?;
     root.present()?;
     Ok(())
-}
-
-fn scaled(logical: u32, scale: f64) -> u32 {
-    // logical <= a few thousand and scale <= 12.5: the product fits u32.
-    ((f64::from(logical) * scale).round() as u32).max(1)
-}
-
-/// Encodes an RGB buffer as PNG, recording `dpi` in the pHYs chunk.
-fn encode_png(
-    rgb: &[u8],
-    width: u32,
-    height: u32,
-    dpi: u32,
-) -> std::result::Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    {
-        let mut encoder = png::Encoder::new(&mut out, width, height);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        // dots per inch -> dots per metre, rounded (at most 47 244 for 1200 dpi)
-        let per_metre = (f64::from(dpi) / 0.0254).round() as u32;
-        encoder.set_pixel_dims(Some(png::PixelDimensions {
-            xppu: per_metre,
-            yppu: per_metre,
-            unit: png::Unit::Meter,
-        }));
-        let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
-        writer.write_image_data(rgb).map_err(|e| e.to_string())?;
-        writer.finish().map_err(|e| e.to_string())?;
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -318,32 +265,48 @@ mod tests {
         sample_completeness(names())
     }
 
+    /// The SVG's `width` and `height` attributes (its logical size).
+    fn svg_size(svg: &str) -> (u32, u32) {
+        let doc = roxmltree::Document::parse(svg).expect("svg");
+        let attr = |name| {
+            doc.root_element()
+                .attribute(name)
+                .and_then(|v| v.parse().ok())
+                .expect("size attribute")
+        };
+        (attr("width"), attr("height"))
+    }
+
     #[test]
-    fn pngs_decode_with_expected_size_and_content() {
-        let at96 = all_figures(&names(), Lang::Da, 96);
-        let at300 = all_figures(&names(), Lang::Da, 300);
-        for (a, b) in at96.iter().zip(&at300) {
-            let (w, h, colours) = png_info(&a.png);
-            assert_eq!((w, h), (a.png_width, a.png_height), "{}", a.name);
-            // at 96 dpi the PNG has the SVG's logical size
-            let doc = roxmltree::Document::parse(&a.svg).expect("svg");
-            let svg_w: u32 = doc
-                .root_element()
-                .attribute("width")
-                .and_then(|v| v.parse().ok())
-                .expect("width");
-            let svg_h: u32 = doc
-                .root_element()
-                .attribute("height")
-                .and_then(|v| v.parse().ok())
-                .expect("height");
-            assert_eq!((w, h), (svg_w, svg_h), "{}", a.name);
-            assert!(colours >= 8, "{}: only {colours} colours", a.name);
-            let (w3, h3, colours3) = png_info(&b.png);
-            let expect = |v: u32| (f64::from(v) * 300.0 / 96.0).round() as u32;
-            assert_eq!((w3, h3), (expect(svg_w), expect(svg_h)), "{}", b.name);
-            assert!(colours3 >= 8, "{}: only {colours3} colours", b.name);
+    fn pngs_have_the_svg_size_times_dpi_over_96_and_record_the_dpi() {
+        for dpi in [96, 150, 300] {
+            for fig in all_figures(&names(), Lang::Da, dpi) {
+                let png = decode_png(&fig.png);
+                assert_eq!((png.width, png.height), (fig.png_width, fig.png_height));
+                let (w, h) = svg_size(&fig.svg);
+                let expect = |v: u32| (f64::from(v) * f64::from(dpi) / 96.0).round() as u32;
+                assert_eq!(
+                    (png.width, png.height),
+                    (expect(w), expect(h)),
+                    "{}",
+                    fig.name
+                );
+                // pHYs: dots per metre, e.g. 150 dpi = 5906 (150 / 0.0254 = 5905.5)
+                let dims = png.pixel_dims.expect("pHYs chunk");
+                let per_metre = (f64::from(dpi) / 0.0254).round() as u32;
+                assert_eq!(
+                    (dims.xppu, dims.yppu),
+                    (per_metre, per_metre),
+                    "{}",
+                    fig.name
+                );
+                assert_eq!(dims.unit, png::Unit::Meter);
+                let (_, _, colours) = png_info(&fig.png);
+                assert!(colours >= 8, "{}: only {colours} colours", fig.name);
+            }
         }
+        let at150 = decode_png(&all_figures(&names(), Lang::Da, 150)[0].png);
+        assert_eq!(at150.pixel_dims.map(|d| d.xppu), Some(5906));
     }
 
     #[test]
@@ -351,6 +314,20 @@ mod tests {
         let a = all_figures(&names(), Lang::Da, 150);
         let b = all_figures(&names(), Lang::Da, 150);
         assert_eq!(a, b);
+        // Rendered on several threads at once (the shared font database, rayon in
+        // `compare_figures`): still the same bytes.
+        let threads: Vec<Vec<Figure>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..3)
+                .map(|_| scope.spawn(|| all_figures(&names(), Lang::Da, 150)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        for figures in threads {
+            assert_eq!(figures, a);
+        }
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! piece of label text in Danish and English.
 //!
 //! Figure modules never write a colour literal, a font size or a user-visible string of
-//! their own; they ask this module. Sizes are logical pixels at 96 dpi; [`Style`] scales
-//! them for the backend being drawn (1.0 for SVG, `dpi / 96` for PNG).
+//! their own; they ask this module. Sizes are logical pixels at 96 dpi; [`Style`] turns
+//! them into plotters' integer coordinates and styles (the PNG is the SVG rasterised at
+//! its dpi).
 //!
 //! - Authority colours: the Okabe–Ito palette (Okabe & Ito 2008, "Color Universal
 //!   Design"), safe for the common forms of colour blindness, indexed by the authority's
@@ -11,7 +12,8 @@
 //! - Diverging map: ColorBrewer's RdBu (Brewer, colorbrewer2.org), blue for below the
 //!   national mean, white at 0, red for above, on a symmetric scale `[-limit, limit]`.
 //! - Fonts: DejaVu Sans (regular and bold) embedded in the binary and registered with
-//!   plotters' `ab_glyph` backend under "DejaVu Sans" and "sans-serif", once per process.
+//!   plotters' `ab_glyph` backend under "DejaVu Sans" and "sans-serif", once per process
+//!   (for measuring text); the PNG rasteriser sets text from the same bytes.
 
 use std::sync::OnceLock;
 
@@ -279,25 +281,26 @@ pub fn text_width(text: &str, role: TextRole) -> f64 {
     }
 }
 
-/// Scales logical sizes for one backend. Built by the renderer: `1.0` for SVG,
-/// `dpi / 96` for PNG.
-#[derive(Debug, Clone, Copy)]
-pub struct Style {
-    scale: f64,
-}
+/// Turns logical sizes into the integer coordinates and styles plotters draws with.
+///
+/// Figures are drawn once, on the SVG backend at the logical size, so a device pixel is a
+/// logical pixel; the PNG is rasterised from the SVG at its own resolution
+/// (`plot::raster`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style;
 
 impl Style {
-    /// A style for drawing at `scale` device pixels per logical pixel.
+    /// The style of the SVG backend (one device pixel per logical pixel).
     #[must_use]
-    pub fn new(scale: f64) -> Self {
-        Self { scale }
+    pub fn new() -> Self {
+        Self
     }
 
     /// A logical length in device pixels, rounded.
     #[must_use]
     pub fn px(self, logical: f64) -> i32 {
-        // Figures are at most a few thousand logical pixels (checked in render).
-        (logical * self.scale).round() as i32
+        // Figures are at most a few thousand logical pixels.
+        logical.round() as i32
     }
 
     /// A logical point in device pixels.
@@ -321,11 +324,7 @@ impl Style {
     /// Text in `role`'s font, `colour`, anchored at `h`/`v`.
     #[must_use]
     pub fn text(self, role: TextRole, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-        let font = FontDesc::new(
-            FontFamily::Name(FONT_FAMILY),
-            role.size() * self.scale,
-            role.weight(),
-        );
+        let font = FontDesc::new(FontFamily::Name(FONT_FAMILY), role.size(), role.weight());
         TextStyle {
             font,
             color: colour.to_backend_color(),

@@ -288,20 +288,44 @@ pub(crate) fn svg_texts(svg: &str) -> Vec<String> {
     texts
 }
 
-/// Decodes a PNG: (width, height, number of distinct colours).
-pub(crate) fn png_info(png_bytes: &[u8]) -> (u32, u32, usize) {
+/// A decoded 8-bit RGB PNG.
+pub(crate) struct Decoded {
+    pub width: u32,
+    pub height: u32,
+    /// RGB pixels, row by row.
+    pub rgb: Vec<u8>,
+    /// The `pHYs` chunk, if any.
+    pub pixel_dims: Option<png::PixelDimensions>,
+}
+
+/// Decodes a PNG, checking it is 8-bit RGB.
+pub(crate) fn decode_png(png_bytes: &[u8]) -> Decoded {
     let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
     let mut reader = decoder.read_info().expect("PNG header");
-    let mut buf = vec![0; reader.output_buffer_size()];
+    let pixel_dims = reader.info().pixel_dims;
+    let mut buf = vec![0; reader.output_buffer_size().expect("buffer size")];
     let info = reader.next_frame(&mut buf).expect("PNG data");
     assert_eq!(info.color_type, png::ColorType::Rgb);
+    assert_eq!(info.bit_depth, png::BitDepth::Eight);
+    buf.truncate(info.buffer_size());
+    Decoded {
+        width: info.width,
+        height: info.height,
+        rgb: buf,
+        pixel_dims,
+    }
+}
+
+/// Decodes a PNG: (width, height, number of distinct colours).
+pub(crate) fn png_info(png_bytes: &[u8]) -> (u32, u32, usize) {
+    let decoded = decode_png(png_bytes);
     // Distinct colours, counted up to 64 (enough to tell "not blank"; cheap in debug).
     let mut colours: BTreeSet<&[u8]> = BTreeSet::new();
-    for px in buf[..info.buffer_size()].chunks(3) {
+    for px in decoded.rgb.chunks(3) {
         colours.insert(px);
         if colours.len() >= 64 {
             break;
         }
     }
-    (info.width, info.height, colours.len())
+    (decoded.width, decoded.height, colours.len())
 }
