@@ -395,7 +395,12 @@ pub fn analyze_with_progress(
             },
         )
     })?;
-    let periods = periods::periods(&filtered, &rollup, &sources, &options.periods, stats)?;
+    let periods = match options.periods.by {
+        None => None,
+        Some(_) => progress::run(progress, Step::Periods, || {
+            periods::periods(&filtered, &rollup, &sources, &options.periods, stats)
+        })?,
+    };
     Ok(Analysis {
         sources,
         model,

@@ -32,7 +32,15 @@
 //! indicator `i` (the national mean of [`crate::stats::deviation`]). Each has a percentile
 //! bootstrap interval (Efron & Tibshirani 1993, ch. 13): a replicate resamples, with
 //! replacement, the visits of each authority separately (each keeps its size), and recomputes
-//! the three from the resampled visits' overall scores and ratings. The spread of estimated
+//! the three from the resampled visits' overall scores and ratings.
+//!
+//! **Adjusted for offer type.** When the export has offer types (the case-mix adjustment runs,
+//! [`crate::analysis::casemix`]), each authority's mean is also standardised directly to the
+//! offer-type mix of all the kept visits, every period pooled (one standard for every period,
+//! so that a change of mix does not move it; a stratum an authority lacks in a period is left
+//! out and the weights of the rest renormalised, as [`crate::stats::standardise`] does), and
+//! the spread's range and SD are given on these standardised means too, with intervals from
+//! the same bootstrap replicates. The spread of estimated
 //! means includes their sampling error, so it overstates the spread of the true means, most
 //! where authorities have few visits; resampling adds that error once more, so where the true
 //! spread is small the percentile interval can lie wholly above the estimate (the bootstrap
@@ -63,6 +71,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::StatsOptions;
+use super::casemix;
 use crate::error::{Error, Result};
 use crate::filter::{self, Filtered};
 use crate::load::Source;
@@ -70,6 +79,7 @@ use crate::rollup::{self, Rollup};
 use crate::stats::distributions::{ln_gamma, t_isf, t_two_sided_p};
 use crate::stats::ks::{self, Alternative, KsMethod};
 use crate::stats::multitest::{self, Adjustment};
+use crate::stats::standardise::weighted;
 
 /// Permutations of the test of change in spread by default (`--period-permutations`).
 pub const DEFAULT_PERMUTATIONS: u64 = 2000;
@@ -150,6 +160,10 @@ pub struct PeriodAuthority {
     pub sd: Option<f64>,
     /// Student t interval of `mean`; `None` with one visit.
     pub ci: Option<[f64; 2]>,
+    /// Mean overall score standardised to the national offer-type mix of all periods
+    /// ([`crate::analysis::casemix`]); `None` without the case-mix adjustment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standardised_mean: Option<f64>,
 }
 
 /// The spread between the authorities in one period (see the module docs).
@@ -171,6 +185,23 @@ pub struct Spread {
     pub mean_abs_deviation_ci: Option<[f64; 2]>,
     /// Indicator × authority cells in `mean_abs_deviation`.
     pub cells: usize,
+    /// The range and SD of the standardised means (adjusted for offer type); `None` without
+    /// the case-mix adjustment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjusted: Option<AdjustedSpread>,
+}
+
+/// The spread between the authorities' means standardised to the national offer-type mix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdjustedSpread {
+    /// Largest minus smallest standardised mean.
+    pub range: f64,
+    /// Bootstrap interval of `range`.
+    pub range_ci: Option<[f64; 2]>,
+    /// Standard deviation (n − 1) of the standardised means.
+    pub sd: f64,
+    /// Bootstrap interval of `sd`.
+    pub sd_ci: Option<[f64; 2]>,
 }
 
 /// One period.
@@ -352,6 +383,9 @@ struct Visits {
     score: Vec<f64>,
     /// Distinct indicators.
     slots: usize,
+    /// Per visit its offer-type stratum, and the strata's national weights (see
+    /// [`casemix::visit_strata`]); `None` without the case-mix adjustment.
+    strata: Option<(Vec<usize>, Vec<f64>)>,
 }
 
 impl Visits {
@@ -371,16 +405,22 @@ impl Visits {
         // The roll-up's overall score of each kept visit, by id.
         let ids = rollup::visits::VISIT_ID.of(&rollup.visits)?;
         let scores = rollup::visits::OVERALL.slice(&rollup.visits)?;
-        let by_id: HashMap<&str, f64> = ids
+        let by_id: HashMap<&str, (f64, usize)> = ids
             .iter()
             .zip(scores.iter())
-            .filter_map(|(id, &x)| id.map(|id| (id, x)))
+            .enumerate()
+            .filter_map(|(row, (id, &x))| id.map(|id| (id, (x, row))))
             .collect();
-        let overall = filter::visits::VISIT_ID
+        let rows: Vec<Option<(f64, usize)>> = filter::visits::VISIT_ID
             .of(&filtered.visits)?
             .iter()
-            .map(|id| id.and_then(|id| by_id.get(id).copied()).unwrap_or(f64::NAN))
+            .map(|id| id.and_then(|id| by_id.get(id).copied()))
             .collect();
+        let overall = rows.iter().map(|r| r.map_or(f64::NAN, |r| r.0)).collect();
+        let strata = casemix::visit_strata(rollup)?.map(|(of_row, weights)| {
+            let of_visit = rows.iter().map(|r| r.map_or(0, |r| of_row[r.1])).collect();
+            (of_visit, weights)
+        });
         let mut slot_of: HashMap<&str, u32> = HashMap::new();
         let slot = filter::ratings::INDICATOR
             .of(&filtered.ratings)?
@@ -400,6 +440,7 @@ impl Visits {
                 .slice(&filtered.ratings)?
                 .into_owned(),
             slots: slot_of.len(),
+            strata,
         })
     }
 
@@ -537,13 +578,16 @@ fn describe_period(
     index: u64,
     stats: &StatsOptions,
 ) -> Result<Period> {
+    let observed = Accumulated::of(visits, members);
     let authorities: Vec<PeriodAuthority> = members
         .iter()
         .enumerate()
         .filter(|(_, m)| !m.is_empty())
-        .map(|(a, m)| describe_authority(visits, a, m, stats.confidence))
+        .map(|(a, m)| PeriodAuthority {
+            standardised_mean: observed.standardised(a),
+            ..describe_authority(visits, a, m, stats.confidence)
+        })
         .collect();
-    let observed = Accumulated::of(visits, members);
     let spread = observed.spread().map(|point| {
         let replicates = bootstrap(visits, members, index, stats);
         let ci = |pick: fn(&SpreadPoint) -> f64| {
@@ -558,6 +602,12 @@ fn describe_period(
             mean_abs_deviation: point.mean_abs_deviation,
             mean_abs_deviation_ci: ci(|p| p.mean_abs_deviation),
             cells: point.cells,
+            adjusted: point.adjusted.map(|(range, sd)| AdjustedSpread {
+                range,
+                range_ci: ci(|p| p.adjusted.map_or(f64::NAN, |a| a.0)),
+                sd,
+                sd_ci: ci(|p| p.adjusted.map_or(f64::NAN, |a| a.1)),
+            }),
         }
     });
     if let Some(bad) = authorities.iter().find(|a| !a.mean.is_finite()) {
@@ -598,6 +648,7 @@ fn describe_authority(
         mean,
         sd,
         ci,
+        standardised_mean: None,
     }
 }
 
@@ -608,32 +659,41 @@ struct SpreadPoint {
     sd: f64,
     mean_abs_deviation: f64,
     cells: usize,
+    /// Range and SD of the standardised means.
+    adjusted: Option<(f64, f64)>,
 }
 
-/// Per authority the sum and count of the overall scores of a sample of visits, and per
-/// authority × indicator the sum and count of their ratings.
+/// Per authority the sum and count of the overall scores of a sample of visits, per
+/// authority × indicator the sum and count of their ratings, and per authority × offer-type
+/// stratum the sum and count of the overall scores.
 struct Accumulated {
     authorities: usize,
     slots: usize,
     overall: Vec<(f64, usize)>,
     sums: Vec<f64>,
     counts: Vec<u32>,
+    /// The strata's national weights (empty without the case-mix adjustment).
+    weights: Vec<f64>,
+    by_stratum: Vec<(f64, usize)>,
 }
 
 impl Accumulated {
-    fn new(authorities: usize, slots: usize) -> Self {
+    fn new(visits: &Visits, authorities: usize) -> Self {
+        let weights = visits.strata.as_ref().map_or(Vec::new(), |s| s.1.clone());
         Self {
             authorities,
-            slots,
+            slots: visits.slots,
             overall: vec![(0.0, 0); authorities],
-            sums: vec![0.0; authorities * slots],
-            counts: vec![0; authorities * slots],
+            sums: vec![0.0; authorities * visits.slots],
+            counts: vec![0; authorities * visits.slots],
+            by_stratum: vec![(0.0, 0); authorities * weights.len()],
+            weights,
         }
     }
 
     /// The visits `members[a]` of each authority `a`.
     fn of(visits: &Visits, members: &[Vec<usize>]) -> Self {
-        let mut acc = Self::new(members.len(), visits.slots);
+        let mut acc = Self::new(visits, members.len());
         for (a, m) in members.iter().enumerate() {
             for &v in m {
                 acc.add(visits, a, v);
@@ -646,18 +706,38 @@ impl Accumulated {
         self.overall.fill((0.0, 0));
         self.sums.fill(0.0);
         self.counts.fill(0);
+        self.by_stratum.fill((0.0, 0));
     }
 
     fn add(&mut self, visits: &Visits, a: usize, v: usize) {
         let o = &mut self.overall[a];
         o.0 += visits.overall[v];
         o.1 += 1;
+        if let Some((stratum, weights)) = &visits.strata {
+            let cell = &mut self.by_stratum[a * weights.len() + stratum[v]];
+            cell.0 += visits.overall[v];
+            cell.1 += 1;
+        }
         let row = a * self.slots;
         for r in visits.ratings(v) {
             let cell = row + visits.slot[r] as usize;
             self.sums[cell] += visits.score[r];
             self.counts[cell] += 1;
         }
+    }
+
+    /// Authority `a`'s mean standardised to the strata's weights, over the strata it has
+    /// (as [`crate::stats::standardise`]); `None` without strata or visits.
+    fn standardised(&self, a: usize) -> Option<f64> {
+        let k = self.weights.len();
+        if k == 0 || self.overall[a].1 == 0 {
+            return None;
+        }
+        let means: Vec<Option<f64>> = self.by_stratum[a * k..(a + 1) * k]
+            .iter()
+            .map(|&(sum, n)| (n > 0).then(|| sum / n as f64))
+            .collect();
+        Some(weighted(&means, &self.weights))
     }
 
     /// Range, SD and mean absolute deviation; `None` with fewer than two authorities.
@@ -669,11 +749,14 @@ impl Accumulated {
             .map(|(s, n)| s / *n as f64)
             .collect();
         let sd = sample_sd(&means)?;
-        let (lo, hi) = means
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &m| {
-                (l.min(m), h.max(m))
-            });
+        let (lo, hi) = range(&means);
+        let standardised: Vec<f64> = (0..self.authorities)
+            .filter_map(|a| self.standardised(a))
+            .collect();
+        let adjusted = sample_sd(&standardised).map(|sd| {
+            let (lo, hi) = range(&standardised);
+            (hi - lo, sd)
+        });
         let (mut total, mut cells) = (0.0, 0usize);
         for s in 0..self.slots {
             let column = (0..self.authorities).map(|a| a * self.slots + s);
@@ -696,8 +779,18 @@ impl Accumulated {
                 f64::NAN
             },
             cells,
+            adjusted,
         })
     }
+}
+
+/// Smallest and largest of `values`.
+fn range(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &m| {
+            (l.min(m), h.max(m))
+        })
 }
 
 /// Sample SD (n − 1) of `values`; `None` with fewer than two.
@@ -722,7 +815,7 @@ fn bootstrap(
     (0..stats.bootstrap)
         .into_par_iter()
         .map_init(
-            || Accumulated::new(members.len(), visits.slots),
+            || Accumulated::new(visits, members.len()),
             |acc, b| {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream((period << 40) | b);
@@ -984,6 +1077,7 @@ mod tests {
                 sd: v,
                 mean_abs_deviation: v,
                 cells: 1,
+                adjusted: None,
             })
             .collect();
         let ci = percentile_interval(&points, |p| p.sd, 0.95).expect("interval");

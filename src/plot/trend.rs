@@ -50,6 +50,8 @@ pub struct TrendInput {
     pub authorities: Vec<TrendSeries>,
     /// The spread (SD of the authority means) per period.
     pub spread: Vec<Option<TrendPoint>>,
+    /// The spread of the means adjusted for offer type per period (empty: not adjusted).
+    pub adjusted_spread: Vec<Option<TrendPoint>>,
     /// Confidence level of the intervals.
     pub confidence: f64,
     /// The test of change in spread: first period, last period, permutation p.
@@ -96,12 +98,33 @@ impl TrendInput {
                     })
                 })
                 .collect(),
+            adjusted_spread: adjusted_spread(p),
             confidence: p.confidence,
             change: p
                 .spread_change
                 .as_ref()
                 .and_then(|c| Some((c.from.clone(), c.to.clone(), c.p_value?))),
         }
+    }
+}
+
+/// The SD of the standardised means per period; empty when no period has it.
+fn adjusted_spread(p: &Periods) -> Vec<Option<TrendPoint>> {
+    let points: Vec<Option<TrendPoint>> = p
+        .periods
+        .iter()
+        .map(|x| {
+            let a = x.spread.as_ref()?.adjusted.as_ref()?;
+            Some(TrendPoint {
+                value: a.sd,
+                ci: a.sd_ci,
+            })
+        })
+        .collect();
+    if points.iter().any(Option::is_some) {
+        points
+    } else {
+        Vec::new()
     }
 }
 
@@ -116,7 +139,9 @@ pub fn trend(data: &TrendInput, options: PlotOptions) -> Result<Figure> {
     if k < 2 {
         return Err(invalid("periods", &k, "at least two periods"));
     }
-    let lengths = data.authorities.iter().all(|a| a.points.len() == k) && data.spread.len() == k;
+    let lengths = data.authorities.iter().all(|a| a.points.len() == k)
+        && data.spread.len() == k
+        && (data.adjusted_spread.is_empty() || data.adjusted_spread.len() == k);
     if !lengths {
         return Err(invalid("trend series", &k, "one point per period"));
     }
@@ -129,7 +154,8 @@ pub fn trend(data: &TrendInput, options: PlotOptions) -> Result<Figure> {
         .authorities
         .iter()
         .flat_map(|a| &a.points)
-        .chain(&data.spread);
+        .chain(&data.spread)
+        .chain(&data.adjusted_spread);
     if !all.clone().all(finite) {
         return Err(invalid(
             "trend point",
@@ -179,24 +205,33 @@ impl Trend {
         let (lo, hi) = span(&values);
         let pad = ((hi - lo) * 0.08).max(0.02);
         let mut spreads: Vec<f64> = vec![0.0];
-        for p in data.spread.iter().flatten() {
+        for p in data.spread.iter().chain(&data.adjusted_spread).flatten() {
             spreads.push(p.value);
             spreads.extend(p.ci.into_iter().flatten());
         }
         let top = span(&spreads).1.max(0.01) * 1.1;
-        let legend = data
+        let line = |label: &str, colour, dashed| LegendEntry {
+            label: label.to_string(),
+            mark: LegendMark::Line {
+                colour,
+                width: size::LINE,
+                dashed,
+            },
+        };
+        let mut legend: Vec<LegendEntry> = data
             .authorities
             .iter()
             .enumerate()
-            .map(|(i, a)| LegendEntry {
-                label: a.authority.clone(),
-                mark: LegendMark::Line {
-                    colour: style::series_colour(i),
-                    width: size::LINE,
-                    dashed: false,
-                },
-            })
+            .map(|(i, a)| line(&a.authority, style::series_colour(i), false))
             .collect();
+        if !data.adjusted_spread.is_empty() {
+            let [raw, adjusted] = match lang {
+                Lang::Da => ["Spredning", "Spredning, justeret for tilbudstype"],
+                Lang::En => ["Spread", "Spread, adjusted for offer type"],
+            };
+            legend.push(line(raw, style::TEXT, false));
+            legend.push(line(adjusted, style::MUTED_TEXT, false));
+        }
         let text_width = widths.0 + widths.1 + 2.0 * TICKS + GAP;
         Self {
             data: data.clone(),
@@ -420,8 +455,12 @@ impl Drawing for Trend {
                 colour,
             )?;
         }
-        let spread = (right, self.widths.1, 0.0);
+        let adjusted = &self.data.adjusted_spread;
+        let shift = if adjusted.is_empty() { 0.0 } else { 5.0 };
+        let spread = (right, self.widths.1, -shift);
         self.series(&c, &self.data.spread, spread, self.spread, style::TEXT)?;
+        let spread = (right, self.widths.1, shift);
+        self.series(&c, adjusted, spread, self.spread, style::MUTED_TEXT)?;
         c.legend(&self.legend, right + self.widths.1 + 24.0, self.top())?;
         c.notes(&self.notes, size::MARGIN, self.bottom() + AXIS - 4.0)
     }
@@ -451,6 +490,7 @@ mod tests {
                 })
                 .collect(),
             spread: (0..periods).map(|k| point(0.2 / (k + 1) as f64)).collect(),
+            adjusted_spread: Vec::new(),
             confidence: 0.95,
             change: Some(("2021".to_string(), "2023".to_string(), 0.0004)),
         }

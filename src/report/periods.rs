@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 use comfy_table::{Cell, CellAlignment, Table, presets::ASCII_MARKDOWN};
 
 use crate::analysis::Analysis;
-use crate::analysis::periods::{Change, LeftOutReason, PeriodBy, Periods, Spread, SpreadChange};
+use crate::analysis::periods::{
+    AdjustedSpread, Change, LeftOutReason, PeriodBy, Periods, Spread, SpreadChange,
+};
 use crate::plot::Lang;
 use crate::simulate::{CONVERGENCE_SHIFTS, SimulationOptions};
 
@@ -234,7 +236,50 @@ fn period_rows(p: &Periods, n: Numbers) -> Vec<Vec<String>> {
         ),
         |s| (s.mean_abs_deviation, s.mean_abs_deviation_ci),
     ));
+    if p.periods
+        .iter()
+        .any(|x| x.spread.as_ref().is_some_and(|s| s.adjusted.is_some()))
+    {
+        adjusted_rows(p, n, &mut rows);
+    }
     rows
+}
+
+/// The spread of the means standardised to the national offer-type mix, per period.
+fn adjusted_rows(p: &Periods, n: Numbers, rows: &mut Vec<Vec<String>>) {
+    type Pick = fn(&AdjustedSpread) -> (f64, Option<[f64; 2]>);
+    let lang = n.lang();
+    let statistics: [(&str, Pick); 2] = [
+        (
+            pick(
+                lang,
+                "spredning justeret for tilbudstype: SD",
+                "spread adjusted for offer type: SD",
+            ),
+            |a| (a.sd, a.sd_ci),
+        ),
+        (
+            pick(
+                lang,
+                "spredning justeret for tilbudstype: spændvidde",
+                "spread adjusted for offer type: range",
+            ),
+            |a| (a.range, a.range_ci),
+        ),
+    ];
+    for (label, pick_adjusted) in statistics {
+        let mut row = vec![label.to_string()];
+        row.extend(p.periods.iter().map(|x| {
+            x.spread.as_ref().and_then(|s| s.adjusted.as_ref()).map_or(
+                n.missing().to_string(),
+                |a| {
+                    let (value, ci) = pick_adjusted(a);
+                    with_ci(n, value, ci)
+                },
+            )
+        }));
+        rows.push(row);
+    }
 }
 
 /// The heading of the per-period table's first column, with the interval level.
@@ -311,12 +356,12 @@ pub fn html_section(h: &mut String, p: &Periods, n: Numbers) {
     html_table(h, &change_headings(p, n), &change_rows(p, n));
     let note = match lang {
         Lang::Da => format!(
-            "Interval for gennemsnit: t-fordelingen; for spredningen: percentil-bootstrap ({} gentagelser, besøg trukket inden for hvert socialtilsyn). Spredningen af estimerede gennemsnit rummer også deres usikkerhed og er derfor størst, hvor socialtilsynene har få besøg; er den sande spredning lille, kan intervallet ligge helt over estimatet. Ændring: senere minus tidligere periode, Welchs interval og test ({}); KS: Kolmogorov–Smirnov, p som SciPy og eksakt givet ties. Spredningens ændring fra første til sidste periode testes ved at permutere periodemærkerne blandt hvert socialtilsyns besøg. Alle tal står i periods.csv og results.json.",
+            "Interval for gennemsnit: t-fordelingen; for spredningen: percentil-bootstrap ({} gentagelser, besøg trukket inden for hvert socialtilsyn). Spredningen af estimerede gennemsnit rummer også deres usikkerhed og er derfor størst, hvor socialtilsynene har få besøg; er den sande spredning lille, kan intervallet ligge helt over estimatet. Ændring: senere minus tidligere periode, Welchs interval og test ({}); KS: Kolmogorov–Smirnov, p som SciPy og eksakt givet ties. Spredningens ændring fra første til sidste periode testes ved at permutere periodemærkerne blandt hvert socialtilsyns besøg. Justeret for tilbudstype: gennemsnit standardiseret direkte til landets fordeling af tilbudstyper over alle perioder. Alle tal står i periods.csv og results.json.",
             p.bootstrap,
             adjusted_with(p, lang)
         ),
         Lang::En => format!(
-            "Interval of a mean: the t distribution; of the spread: percentile bootstrap ({} replicates, visits resampled within each authority). The spread of estimated means also holds their uncertainty, so it is largest where authorities have few visits; where the true spread is small, the interval can lie wholly above the estimate. Change: later minus earlier period, Welch's interval and test ({}); KS: Kolmogorov–Smirnov, p as SciPy and exact given the ties. The change in spread from the first period to the last is tested by permuting the period labels among each authority's visits. Every number is in periods.csv and results.json.",
+            "Interval of a mean: the t distribution; of the spread: percentile bootstrap ({} replicates, visits resampled within each authority). The spread of estimated means also holds their uncertainty, so it is largest where authorities have few visits; where the true spread is small, the interval can lie wholly above the estimate. Change: later minus earlier period, Welch's interval and test ({}); KS: Kolmogorov–Smirnov, p as SciPy and exact given the ties. The change in spread from the first period to the last is tested by permuting the period labels among each authority's visits. Adjusted for offer type: means standardised directly to the national mix of offer types over all periods. Every number is in periods.csv and results.json.",
             p.bootstrap,
             adjusted_with(p, lang)
         ),

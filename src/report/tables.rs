@@ -751,6 +751,8 @@ impl<'a> Table<'a> {
     ///   `mean_abs_deviation`, the mean absolute per-indicator deviation from the national mean
     ///   (`n`: indicator × authority cells), with bootstrap intervals, and the change from the
     ///   previous period (no test);
+    /// - `range_adjusted`, `sd_adjusted` (with offer types): the same of the means standardised
+    ///   to the national offer-type mix (`standardised_mean` rows: each authority's, no interval);
     /// - `sd_change` (last period only): the change of the SD from the first period
     ///   (`compared_with`) over the authorities in both, with its permutation p.
     pub fn periods(periods: &'a Periods) -> Self {
@@ -778,6 +780,7 @@ impl<'a> Table<'a> {
             for (k, period) in periods.periods.iter().enumerate() {
                 let previous = k.checked_sub(1).and_then(|k| periods.periods.get(k));
                 period_means(s, periods, period)?;
+                period_standardised(s, period)?;
                 period_spread(s, period, previous)?;
             }
             if let Some(c) = &periods.spread_change {
@@ -857,6 +860,25 @@ fn period_means(s: &mut dyn CellSink, periods: &Periods, period: &Period) -> Res
     Ok(())
 }
 
+/// The `standardised_mean` rows of one period of `periods.csv` (with offer types only).
+fn period_standardised(s: &mut dyn CellSink, period: &Period) -> Result<()> {
+    for a in &period.authorities {
+        let Some(mean) = a.standardised_mean else {
+            continue;
+        };
+        s.text(&period.label)?;
+        s.label("standardised_mean")?;
+        s.text(&a.authority)?;
+        s.unsigned(a.visits as u64)?;
+        s.float_or_text(mean)?;
+        for _ in 0..12 {
+            s.empty()?;
+        }
+        s.end_row()?;
+    }
+    Ok(())
+}
+
 /// The spread rows of one period of `periods.csv`, with the change from `previous`.
 fn period_spread(s: &mut dyn CellSink, period: &Period, previous: Option<&Period>) -> Result<()> {
     type Pick = fn(&Spread) -> (f64, Option<[f64; 2]>, usize);
@@ -870,7 +892,24 @@ fn period_spread(s: &mut dyn CellSink, period: &Period, previous: Option<&Period
             (x.mean_abs_deviation, x.mean_abs_deviation_ci, x.cells)
         }),
     ];
-    for (name, pick) in statistics {
+    let adjusted: [(&str, Pick); 2] = [
+        ("range_adjusted", |x| {
+            x.adjusted.as_ref().map_or((f64::NAN, None, 0), |a| {
+                (a.range, a.range_ci, x.authorities)
+            })
+        }),
+        ("sd_adjusted", |x| {
+            x.adjusted
+                .as_ref()
+                .map_or((f64::NAN, None, 0), |a| (a.sd, a.sd_ci, x.authorities))
+        }),
+    ];
+    let adjusted = if spread.adjusted.is_some() {
+        &adjusted[..]
+    } else {
+        &[]
+    };
+    for &(name, pick) in statistics.iter().chain(adjusted) {
         let (value, ci, n) = pick(spread);
         s.text(&period.label)?;
         s.label(name)?;
@@ -879,7 +918,8 @@ fn period_spread(s: &mut dyn CellSink, period: &Period, previous: Option<&Period
         s.float_or_text(value)?;
         s.optional(ci.map(|c| c[0]))?;
         s.optional(ci.map(|c| c[1]))?;
-        match previous.and_then(|p| p.spread.as_ref().map(|x| (p, pick(x).0))) {
+        let before = previous.and_then(|p| p.spread.as_ref().map(|x| (p, pick(x).0)));
+        match before.filter(|(_, b)| b.is_finite()) {
             Some((p, before)) => {
                 s.text(&p.label)?;
                 s.float_or_text(value - before)?;
