@@ -21,6 +21,8 @@ pub enum Step {
     Describe,
     /// The case-mix analysis: standardisation, bootstrap, the linear and ordinal models.
     CaseMix,
+    /// The comparison across periods (`--period`): bootstrap and permutations.
+    Periods,
     /// Drawing the figures (reported by the caller that draws them).
     Figures,
     /// Rendering and writing the output files (reported by the caller that writes them).
@@ -37,6 +39,7 @@ impl Step {
             Step::Compare => "comparing",
             Step::Describe => "describing",
             Step::CaseMix => "case mix",
+            Step::Periods => "periods",
             Step::Figures => "drawing figures",
             Step::Write => "writing",
         }

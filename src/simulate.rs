@@ -25,6 +25,13 @@
 //! `dirty` adds every kind of bad row the filters exist for, on distinct visits, and returns
 //! how many of each it injected.
 //!
+//! Visit dates fall in 2021–2023. With [`Years`] (issue 15), every year of a range instead gets
+//! the full number of visits per authority, dated within that year, and offers are revisited
+//! across years; with a convergence factor X, ratings follow the known-truth model ([`Truth`],
+//! its shifts or [`CONVERGENCE_SHIFTS`]) with each authority's latent shift `shift · Xᵏ` in the
+//! k-th year (k = 0 for the first): the authorities' differences shrink by X a year (grow, for
+//! X > 1; stay, for X = 1).
+//!
 //! The RNG is ChaCha8 seeded from `seed`; the same seed and options give the same bytes.
 
 use std::collections::BTreeMap;
@@ -55,7 +62,29 @@ pub struct SimulationOptions {
     /// Ratings from a model with a known truth instead of the LOS calibration (see
     /// [`Truth`]).
     pub truth: Option<Truth>,
+    /// Several years of visits instead of one export spread over 2021–2023 (see [`Years`]).
+    pub years: Option<Years>,
 }
+
+/// A multi-year export (issue 15): the visits of every year from `first` to `last` (both
+/// included), each year the full number per authority, dated uniformly within the year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Years {
+    /// The first year.
+    pub first: i32,
+    /// The last year (at most 50 years after `first`).
+    pub last: i32,
+    /// The known convergence: with `Some(x)`, ratings follow the truth model ([`Truth`]; its
+    /// shifts, or [`CONVERGENCE_SHIFTS`] without one) with each authority's latent shift
+    /// multiplied by `xᵏ` in the k-th year. `None`: the run's generator, the same every year.
+    pub convergence: Option<f64>,
+}
+
+/// The latent shifts of a convergence run without a truth of its own (Hovedstaden, Midt,
+/// Nord, Syd, Øst): on the logit scale of [`TRUTH_SHARES`] they put the shares of 5s near the
+/// LOS paper's (about 50 %, 62 %, 68 %, 81 % and 50 %), so the mean overall scores span about
+/// 4.3–4.7 in the first year.
+pub const CONVERGENCE_SHIFTS: [f64; 5] = [-0.5, 0.0, 0.25, 0.95, -0.5];
 
 /// A known truth for the case-mix analysis (issue 14): every rating follows a
 /// proportional-odds model, `P(Y ≤ j) = F(θⱼ − η)` with F the logistic CDF,
@@ -100,6 +129,7 @@ impl Default for SimulationOptions {
             levels: false,
             dates: DateStyle::Iso,
             truth: None,
+            years: None,
         }
     }
 }
@@ -319,10 +349,30 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
         visits: Vec::new(),
         offers: Vec::new(),
         next_visit: 100_000,
+        year: None,
+        authority_offers: vec![Vec::new(); AUTHORITIES.len()],
     };
-    for (a, (_, count, _)) in AUTHORITIES.iter().enumerate() {
-        let n = ((f64::from(*count) * options.scale).round() as usize).max(1);
-        draw.authority(a, n);
+    match options.years {
+        None => draw.year_of_visits(options.scale),
+        Some(years) => {
+            check_years(years)?;
+            for (k, year) in (years.first..=years.last).enumerate() {
+                draw.year = Some(year);
+                if let Some(x) = years.convergence {
+                    let truth = options.truth.unwrap_or(Truth {
+                        severity: CONVERGENCE_SHIFTS,
+                        type_effect: 0.0,
+                        case_mix: 0.0,
+                    });
+                    let factor = x.powi(k as i32);
+                    draw.truth = Some(Truth {
+                        severity: truth.severity.map(|s| s * factor),
+                        ..truth
+                    });
+                }
+                draw.year_of_visits(options.scale);
+            }
+        }
     }
     let Draw {
         mut visits, offers, ..
@@ -367,6 +417,28 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
     })
 }
 
+/// Checks a [`Years`] range and factor.
+fn check_years(years: Years) -> Result<()> {
+    let span = i64::from(years.last) - i64::from(years.first);
+    if !((1900..=2200).contains(&years.first) && (0..=50).contains(&span) && years.last <= 2200) {
+        return Err(Error::InvalidParameter {
+            name: "years",
+            value: format!("{}..{}", years.first, years.last),
+            expected: "FIRST..LAST with 1900 ≤ FIRST ≤ LAST ≤ 2200, at most 50 years apart",
+        });
+    }
+    if let Some(x) = years.convergence
+        && !(x.is_finite() && x > 0.0 && x <= 10.0)
+    {
+        return Err(Error::InvalidParameter {
+            name: "convergence",
+            value: x.to_string(),
+            expected: "a factor greater than 0 and at most 10 (1: no change)",
+        });
+    }
+    Ok(())
+}
+
 /// How each indicator, and each indicator × authority cell, bends the uniform (`ln γ`).
 struct Bends {
     indicator: Vec<f64>,
@@ -408,18 +480,33 @@ struct Draw<'a> {
     visits: Vec<Visit>,
     offers: Vec<Offer>,
     next_visit: u64,
+    /// The year the visits fall in ([`Years`]); `None`: 2021–2023.
+    year: Option<i32>,
+    /// Each authority's offers so far (revisited across years).
+    authority_offers: Vec<Vec<usize>>,
 }
 
 impl Draw<'_> {
+    /// The visits of every authority, `scale` times the LOS counts.
+    fn year_of_visits(&mut self, scale: f64) {
+        for (a, (_, count, _)) in AUTHORITIES.iter().enumerate() {
+            let n = ((f64::from(*count) * scale).round() as usize).max(1);
+            self.authority(a, n);
+        }
+    }
+
     /// `n` visits of authority `a`.
     fn authority(&mut self, a: usize, n: usize) {
         let base = &AUTHORITIES[a].2;
-        let mut authority_offers: Vec<usize> = Vec::new();
+        let mut authority_offers = std::mem::take(&mut self.authority_offers[a]);
         for _ in 0..n {
             let offer = self.offer(a, &mut authority_offers);
             let rng = &mut *self.rng;
             self.next_visit += 1 + rng.random_range(0..3u64);
-            let day = rng.random_range(0..1033u32);
+            let date = match self.year {
+                None => date_from_day(rng.random_range(0..1033u32)),
+                Some(year) => date_in_year(year, rng.random_range(0..days_in_year(year))),
+            };
             let shared: f64 = rng.random();
             let offer_ref = &self.offers[offer];
             let bends = self.bends;
@@ -454,11 +541,12 @@ impl Draw<'_> {
                 authority: a,
                 id: format!("B{}", self.next_visit),
                 offer,
-                date: date_from_day(day),
+                date,
                 ratings,
                 blank_authority_last: false,
             });
         }
+        self.authority_offers[a] = authority_offers;
     }
 
     /// The offer of the next visit: one of the authority's offers 25 % of the time (about 1.3
@@ -729,6 +817,20 @@ fn date_from_day(day: u32) -> String {
     "2023-12-31".to_string()
 }
 
+/// Days in `year` (365 or 366).
+fn days_in_year(year: i32) -> u32 {
+    chrono::NaiveDate::from_ymd_opt(year, 12, 31).map_or(365, |d| chrono::Datelike::ordinal(&d))
+}
+
+/// `YYYY-MM-DD`, `day` days after 1 January of `year`.
+fn date_in_year(year: i32, day: u32) -> String {
+    use chrono::Datelike;
+    match chrono::NaiveDate::from_yo_opt(year, day + 1) {
+        Some(d) => format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+        None => format!("{year:04}-12-31"),
+    }
+}
+
 /// The export as CSV bytes in the given style.
 pub fn to_csv(simulation: &Simulation, style: CsvStyle) -> Result<Vec<u8>> {
     let danish_header = [
@@ -826,6 +928,61 @@ mod tests {
         for (got, want) in shares.iter().zip([0.51, 0.627, 0.683, 0.815, 0.51]) {
             assert!((got - want).abs() < 0.02, "share of 5s {got} vs {want}");
         }
+    }
+
+    #[test]
+    fn years_give_every_year_its_visits_and_offers_return() {
+        let model = QualityModel::embedded().expect("model");
+        let years = Years {
+            first: 2020,
+            last: 2022,
+            convergence: Some(0.5),
+        };
+        let options = SimulationOptions {
+            scale: 0.1,
+            seed: 3,
+            years: Some(years),
+            ..SimulationOptions::default()
+        };
+        let sim = simulate(&model, &options).expect("simulate");
+        let mut visits: BTreeMap<(&str, &str), std::collections::BTreeSet<&str>> = BTreeMap::new();
+        let mut offer_years: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+        for r in &sim.records {
+            let date = chrono::NaiveDate::parse_from_str(&r[4], "%Y-%m-%d").expect("ISO date");
+            let year = &r[4][..4];
+            assert_eq!(chrono::Datelike::year(&date).to_string(), year);
+            visits.entry((year, &r[0])).or_default().insert(&r[1]);
+            offer_years.entry(&r[2]).or_default().insert(year);
+        }
+        // Every year: the LOS counts times 0.1, rounded half away from zero (57.5 → 58,
+        // 47.3, 25.4, 33.5 → 34, 34.4).
+        for year in ["2020", "2021", "2022"] {
+            let counts: Vec<usize> = AUTHORITY_NAMES
+                .iter()
+                .map(|a| {
+                    visits
+                        .get(&(year, *a))
+                        .map_or(0, std::collections::BTreeSet::len)
+                })
+                .collect();
+            assert_eq!(counts, [58, 47, 25, 34, 34], "{year}");
+        }
+        assert!(
+            offer_years.values().any(|y| y.len() > 1),
+            "no offer revisited"
+        );
+        let bad = |first, last, convergence| SimulationOptions {
+            years: Some(Years {
+                first,
+                last,
+                convergence,
+            }),
+            ..options
+        };
+        assert!(simulate(&model, &bad(2024, 2021, None)).is_err());
+        assert!(simulate(&model, &bad(2021, 2099, None)).is_err());
+        assert!(simulate(&model, &bad(2021, 2024, Some(0.0))).is_err());
+        assert!(simulate(&model, &bad(2021, 2024, Some(f64::NAN))).is_err());
     }
 
     #[test]

@@ -117,6 +117,7 @@ fuzz_target!(|data: &[u8]| {
         anonymize: (mode & 0x80 != 0).then_some(7),
         // A fuzzed file may name any number of authorities; the guard is tested elsewhere.
         max_authorities: usize::MAX,
+        ..AnalysisOptions::default()
     };
     let result = analysis::analyze(&paths, model().clone(), &options)
         .expect("analyze succeeds when the filters keep a visit");

@@ -218,6 +218,29 @@ pub fn case_mix(
     }))
 }
 
+/// Each roll-up visit's stratum (by row of [`Rollup::visits`]) and the strata's shares of all
+/// kept visits, the weights of the direct standardisation; `None` when [`case_mix`] finds
+/// nothing to adjust (no offer types, or fewer than two authorities). The period analysis
+/// ([`super::periods`]) standardises each period's means to these pooled weights.
+///
+/// # Errors
+/// An error of the stage tables.
+pub(crate) fn visit_strata(rollup: &Rollup) -> Result<Option<(Vec<usize>, Vec<f64>)>> {
+    let visits = Visits::read(rollup)?;
+    if visits.authorities.len() < 2 || visits.offer_types.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let strata = strata_of(&visits.offer_types);
+    let total = strata.of_visit.len() as f64;
+    let weights = strata
+        .summary
+        .strata
+        .iter()
+        .map(|s| s.visits as f64 / total)
+        .collect();
+    Ok(Some((strata.of_visit, weights)))
+}
+
 /// The roll-up's visits as codes.
 struct Visits {
     /// Authority names, sorted.

@@ -10,12 +10,14 @@
 //! `report` and `plot` only read it, and never recompute a statistic.
 //!
 //! The steps: [`screen`] (load, filter), anonymisation on request ([`mod@crate::anonymize`]),
-//! the roll-up, the comparisons (module `compare`), and the descriptives (module `describe`).
+//! the roll-up, the comparisons (module `compare`), the descriptives (module `describe`), the
+//! case mix ([`casemix`]) and, on request, the comparison across periods ([`periods`]).
 
 pub mod casemix;
 mod compare;
 mod describe;
 pub mod guard;
+pub mod periods;
 
 use std::path::PathBuf;
 
@@ -50,6 +52,8 @@ pub struct AnalysisOptions {
     /// Stop after loading when the authority column holds more distinct authorities than this
     /// ([`guard::MAX_AUTHORITIES`] by default; see [`guard`]).
     pub max_authorities: usize,
+    /// The comparison across periods (none by default; see [`periods`]).
+    pub periods: periods::PeriodOptions,
 }
 
 impl Default for AnalysisOptions {
@@ -59,6 +63,7 @@ impl Default for AnalysisOptions {
             stats: StatsOptions::default(),
             anonymize: None,
             max_authorities: guard::MAX_AUTHORITIES,
+            periods: periods::PeriodOptions::default(),
         }
     }
 }
@@ -247,6 +252,8 @@ pub struct Analysis {
     pub export_check: Option<ExportCheck>,
     /// Authority effects adjusted for offer type; `None` without offer types.
     pub case_mix: Option<casemix::CaseMix>,
+    /// The comparison across periods, when asked for (see [`Analysis::compared_periods`]).
+    pub periods: Option<periods::Periods>,
 }
 
 /// The mean of a theme's per-visit scores, for one authority or nationally.
@@ -269,6 +276,12 @@ impl Analysis {
             .iter()
             .find(|f| f.level == Level::Overall)
             .map_or(&[], |f| f.pairs.as_slice())
+    }
+
+    /// The comparison across periods when there are two periods or more: what every output
+    /// shows. With one period (or none) the outputs are those of a run without `--period`.
+    pub fn compared_periods(&self) -> Option<&periods::Periods> {
+        self.periods.as_ref().filter(|p| p.compared())
     }
 }
 
@@ -382,6 +395,12 @@ pub fn analyze_with_progress(
             },
         )
     })?;
+    let periods = match options.periods.by {
+        None => None,
+        Some(_) => progress::run(progress, Step::Periods, || {
+            periods::periods(&filtered, &rollup, &sources, &options.periods, stats)
+        })?,
+    };
     Ok(Analysis {
         sources,
         model,
@@ -396,5 +415,6 @@ pub fn analyze_with_progress(
         theme_means,
         export_check,
         case_mix,
+        periods,
     })
 }

@@ -64,9 +64,11 @@ type Job = Box<dyn FnOnce() -> Result<Figure> + Send>;
 
 /// Every figure `compare --out` writes: LOS figures 1–3 (figure 2 as small multiples and as
 /// an overlay), the KS matrix, completeness, and one spider chart per authority
-/// (`fig5_spider_1` … in authority order) against the national mean. A figure with nothing
-/// to show is left out: the KS matrix with fewer than two authorities, spider charts with
-/// fewer than three themes, the heatmap and completeness figures without rows.
+/// (`fig5_spider_1` … in authority order) against the national mean; the case-mix forest
+/// plot (`fig7_case_mix`) with offer types, and the trend figure (`fig8_periods`) with
+/// `--period` and two periods or more. A figure with nothing to show is left out: the KS
+/// matrix with fewer than two authorities, spider charts with fewer than three themes, the
+/// heatmap and completeness figures without rows.
 ///
 /// # Errors
 /// [`crate::error::Error::Plot`] if drawing a figure fails, or
@@ -113,6 +115,10 @@ pub fn compare_figures(analysis: &Analysis, options: &PlotOptions) -> Result<Vec
     }
     if let Some(forest_data) = forest_input(analysis) {
         jobs.push(Box::new(move || forest(&forest_data, options)));
+    }
+    if let Some(periods) = analysis.compared_periods() {
+        let input = super::trend::TrendInput::from_periods(periods);
+        jobs.push(Box::new(move || super::trend::trend(&input, options)));
     }
     jobs.into_par_iter().map(|draw| draw()).collect()
 }

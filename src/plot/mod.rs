@@ -42,6 +42,7 @@ mod raster;
 mod score_shares;
 mod style;
 mod table;
+mod trend;
 
 pub use font::{font_face_css, svg_without_font};
 

@@ -188,6 +188,10 @@ pub fn caption(name: &str, lang: Lang) -> String {
             "Figur 7. Socialtilsynenes gennemsnitlige samlede score, rå og standardiseret til landets fordeling af tilbudstyper, og den justerede odds ratio for en højere bedømmelse mod det gennemsnitlige socialtilsyn, med konfidensintervaller.",
             "Figure 7. Each authority's mean overall score, raw and standardised to the national mix of offer types, and the adjusted odds ratio of a higher rating against the average authority, with confidence intervals.",
         ),
+        "fig8_periods" => da_en(
+            "Figur 8. Socialtilsynenes gennemsnitlige samlede score pr. periode med konfidensintervaller (venstre), og spredningen mellem dem — standardafvigelsen af de gennemsnitlige scorer — pr. periode med bootstrap-interval (højre).",
+            "Figure 8. Each authority's mean overall score per period with confidence intervals (left), and the spread between them — the standard deviation of the mean scores — per period with a bootstrap interval (right).",
+        ),
         other if other.starts_with("fig5_spider_") => da_en(
             "Figur 5. Gennemsnitlige temascorer (skala 1–5) mod landsgennemsnittet.",
             "Figure 5. Mean theme scores (scale 1–5) against the national mean.",
@@ -296,6 +300,9 @@ pub fn render(
     deviations_section(&mut h, analysis, n);
     if let Some(mix) = &analysis.case_mix {
         super::casemix::html_section(&mut h, mix, n);
+    }
+    if let Some(periods) = analysis.compared_periods() {
+        super::periods::html_section(&mut h, periods, n);
     }
     page_tail(&mut h, lang);
     h.into_bytes()

@@ -66,6 +66,10 @@ pub struct Results<'a> {
     /// not read), so that the results of exports with ISO dates are as they were.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dates: Option<&'a [DateReport]>,
+    /// The comparison across periods (`--period`; present only with two periods or more, so
+    /// that a run with one period writes what a run without `--period` writes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub periods: Option<&'a crate::analysis::periods::Periods>,
 }
 
 /// The `parameters` block.
@@ -294,6 +298,7 @@ pub fn results(analysis: &Analysis) -> Results<'_> {
         export_check: analysis.export_check.as_ref(),
         adjusted: analysis.case_mix.as_ref(),
         dates: dates(&analysis.filtered),
+        periods: analysis.compared_periods(),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod casemix;
 pub mod html;
 pub mod json;
 pub mod locale;
+pub mod periods;
 pub mod tables;
 pub mod terminal;
 pub mod xlsx;
@@ -171,6 +172,9 @@ fn csv_files(analysis: &Analysis, format: tables::CsvFormat) -> Result<Vec<Outpu
     if let Some(mix) = &analysis.case_mix {
         list.push(("adjusted.csv", Table::adjusted(mix)));
         list.push(("offer_mix.csv", Table::offer_mix(mix)));
+    }
+    if let Some(periods) = analysis.compared_periods() {
+        list.push(("periods.csv", Table::periods(periods)));
     }
     list.into_iter()
         .map(|(name, table)| {

@@ -27,6 +27,7 @@ use std::borrow::Cow;
 use polars::prelude::*;
 
 use crate::analysis::casemix::CaseMix;
+use crate::analysis::periods::{Period, Periods, Spread};
 use crate::analysis::{Analysis, Level};
 use crate::anonymize::Anonymization;
 use crate::error::Result;
@@ -740,6 +741,71 @@ impl<'a> Table<'a> {
         })
     }
 
+    /// `periods.csv`: the comparison across periods (see [`crate::analysis::periods`]), one
+    /// row per period and statistic:
+    /// - `mean`: an authority's mean overall score (`n`: its visits; interval: Student t), and
+    ///   its change from the previous period (`compared_with`): Welch's interval and p
+    ///   (`p_value_adjusted` across the authorities of the pair of periods), and the two-sample
+    ///   KS test of the overall scores;
+    /// - `range`, `sd`: the range and SD of the authority means (`n`: authorities), and
+    ///   `mean_abs_deviation`, the mean absolute per-indicator deviation from the national mean
+    ///   (`n`: indicator × authority cells), with bootstrap intervals, and the change from the
+    ///   previous period (no test);
+    /// - `range_adjusted`, `sd_adjusted` (with offer types): the same of the means standardised
+    ///   to the national offer-type mix (`standardised_mean` rows: each authority's, no interval);
+    /// - `sd_change` (last period only): the change of the SD from the first period
+    ///   (`compared_with`) over the authorities in both, with its permutation p.
+    pub fn periods(periods: &'a Periods) -> Self {
+        use Kind::{Decimal, Integer, PValue, Text};
+        let columns = columns(&[
+            ("period", Text),
+            ("statistic", Text),
+            ("authority", Text),
+            ("n", Integer),
+            ("estimate", Decimal),
+            ("ci_low", Decimal),
+            ("ci_high", Decimal),
+            ("compared_with", Text),
+            ("change", Decimal),
+            ("change_ci_low", Decimal),
+            ("change_ci_high", Decimal),
+            ("test", Text),
+            ("p_value", PValue),
+            ("p_value_adjusted", PValue),
+            ("ks_statistic", Decimal),
+            ("ks_p_value", PValue),
+            ("ks_p_value_ties", PValue),
+        ]);
+        Self::new(columns, move |s| {
+            for (k, period) in periods.periods.iter().enumerate() {
+                let previous = k.checked_sub(1).and_then(|k| periods.periods.get(k));
+                period_means(s, periods, period)?;
+                period_standardised(s, period)?;
+                period_spread(s, period, previous)?;
+            }
+            if let Some(c) = &periods.spread_change {
+                s.text(&c.to)?;
+                s.label("sd_change")?;
+                s.empty()?;
+                s.unsigned(c.authorities as u64)?;
+                s.empty()?;
+                s.empty()?;
+                s.empty()?;
+                s.text(&c.from)?;
+                s.float_or_text(c.difference)?;
+                s.empty()?;
+                s.empty()?;
+                s.label("permutation")?;
+                s.optional(c.p_value)?;
+                for _ in 0..4 {
+                    s.empty()?;
+                }
+                s.end_row()?;
+            }
+            Ok(())
+        })
+    }
+
     /// The anonymisation key (`label,authority`, one row per name, by label): which real
     /// name became which label. Written only on request (`--anonymize-key`), never into
     /// `--out`.
@@ -754,6 +820,121 @@ impl<'a> Table<'a> {
             Ok(())
         })
     }
+}
+
+/// The `mean` rows of one period of `periods.csv` (see [`Table::periods`]).
+fn period_means(s: &mut dyn CellSink, periods: &Periods, period: &Period) -> Result<()> {
+    for a in &period.authorities {
+        s.text(&period.label)?;
+        s.label("mean")?;
+        s.text(&a.authority)?;
+        s.unsigned(a.visits as u64)?;
+        s.float_or_text(a.mean)?;
+        s.optional(a.ci.map(|c| c[0]))?;
+        s.optional(a.ci.map(|c| c[1]))?;
+        let change = periods
+            .changes
+            .iter()
+            .find(|c| c.to == period.label && c.authority == a.authority);
+        match change {
+            Some(c) => {
+                s.text(&c.from)?;
+                s.float_or_text(c.difference)?;
+                s.optional(c.difference_ci.map(|x| x[0]))?;
+                s.optional(c.difference_ci.map(|x| x[1]))?;
+                s.label("welch")?;
+                s.optional(c.p_value)?;
+                s.optional(c.p_value_adjusted)?;
+                s.float_or_text(c.ks_statistic)?;
+                s.float_or_text(c.ks_p_value)?;
+                s.optional(c.ks_p_value_ties)?;
+            }
+            None => {
+                for _ in 0..10 {
+                    s.empty()?;
+                }
+            }
+        }
+        s.end_row()?;
+    }
+    Ok(())
+}
+
+/// The `standardised_mean` rows of one period of `periods.csv` (with offer types only).
+fn period_standardised(s: &mut dyn CellSink, period: &Period) -> Result<()> {
+    for a in &period.authorities {
+        let Some(mean) = a.standardised_mean else {
+            continue;
+        };
+        s.text(&period.label)?;
+        s.label("standardised_mean")?;
+        s.text(&a.authority)?;
+        s.unsigned(a.visits as u64)?;
+        s.float_or_text(mean)?;
+        for _ in 0..12 {
+            s.empty()?;
+        }
+        s.end_row()?;
+    }
+    Ok(())
+}
+
+/// The spread rows of one period of `periods.csv`, with the change from `previous`.
+fn period_spread(s: &mut dyn CellSink, period: &Period, previous: Option<&Period>) -> Result<()> {
+    type Pick = fn(&Spread) -> (f64, Option<[f64; 2]>, usize);
+    let Some(spread) = &period.spread else {
+        return Ok(());
+    };
+    let statistics: [(&str, Pick); 3] = [
+        ("range", |x| (x.range, x.range_ci, x.authorities)),
+        ("sd", |x| (x.sd, x.sd_ci, x.authorities)),
+        ("mean_abs_deviation", |x| {
+            (x.mean_abs_deviation, x.mean_abs_deviation_ci, x.cells)
+        }),
+    ];
+    let adjusted: [(&str, Pick); 2] = [
+        ("range_adjusted", |x| {
+            x.adjusted.as_ref().map_or((f64::NAN, None, 0), |a| {
+                (a.range, a.range_ci, x.authorities)
+            })
+        }),
+        ("sd_adjusted", |x| {
+            x.adjusted
+                .as_ref()
+                .map_or((f64::NAN, None, 0), |a| (a.sd, a.sd_ci, x.authorities))
+        }),
+    ];
+    let adjusted = if spread.adjusted.is_some() {
+        &adjusted[..]
+    } else {
+        &[]
+    };
+    for &(name, pick) in statistics.iter().chain(adjusted) {
+        let (value, ci, n) = pick(spread);
+        s.text(&period.label)?;
+        s.label(name)?;
+        s.empty()?;
+        s.unsigned(n as u64)?;
+        s.float_or_text(value)?;
+        s.optional(ci.map(|c| c[0]))?;
+        s.optional(ci.map(|c| c[1]))?;
+        let before = previous.and_then(|p| p.spread.as_ref().map(|x| (p, pick(x).0)));
+        match before.filter(|(_, b)| b.is_finite()) {
+            Some((p, before)) => {
+                s.text(&p.label)?;
+                s.float_or_text(value - before)?;
+            }
+            None => {
+                s.empty()?;
+                s.empty()?;
+            }
+        }
+        for _ in 0..8 {
+            s.empty()?;
+        }
+        s.end_row()?;
+    }
+    Ok(())
 }
 
 /// Rows per block of [`Table::frame`]'s CSV.

@@ -186,6 +186,9 @@ pub fn compare_summary(analysis: &Analysis, lang: Lang) -> String {
     if let Some(mix) = &analysis.case_mix {
         out.push_str(&super::casemix::terminal_lines(mix, lang));
     }
+    if let Some(periods) = analysis.compared_periods() {
+        out.push_str(&super::periods::terminal_lines(periods, lang));
+    }
     out.push_str(&dates_line(&analysis.filtered, &analysis.sources, lang));
     out
 }

@@ -5,9 +5,10 @@
 //!
 //! One sheet per table, in this order: filter counts per rule, authorities, KS (the overall
 //! pairs), KS by level (when themes or criteria were compared), deviation, completeness,
-//! visits, themes, criteria, exclusions, and the export check (when the export carries its
-//! own scores). The tables are the CSV files' ([`super::tables`]), with the same columns in
-//! the same order; sheet names and column headers are in the report's language ([`Lang`]),
+//! visits, themes, criteria, exclusions, the export check (when the export carries its own
+//! scores), the case mix (when it has offer types), and the periods (with `--period` and two
+//! periods or more). The tables are the CSV files' ([`super::tables`]), with the same columns
+//! in the same order; sheet names and column headers are in the report's language ([`Lang`]),
 //! from the one name table below.
 //!
 //! Cells are typed. Numbers are number cells with a format by column [`Kind`]: counts `0`,
@@ -80,11 +81,12 @@ enum Sheet {
     ExportCheck,
     Adjusted,
     OfferMix,
+    Periods,
 }
 
 /// Sheet names (Danish, English): at most 26 characters, so that ` (NN)` still fits Excel's
 /// 31, and none of `[]:*?/\`.
-const SHEET_NAMES: [(Sheet, &str, &str); 13] = [
+const SHEET_NAMES: [(Sheet, &str, &str); 14] = [
     (Sheet::Filter, "Filterregler", "Filter rules"),
     (Sheet::Authorities, "Socialtilsyn", "Authorities"),
     (Sheet::Ks, "KS-test", "KS tests"),
@@ -102,6 +104,7 @@ const SHEET_NAMES: [(Sheet, &str, &str); 13] = [
         "Adjusted for offer type",
     ),
     (Sheet::OfferMix, "Tilbudstyper", "Offer types"),
+    (Sheet::Periods, "Perioder", "Periods"),
 ];
 
 /// Column headers (CSV name, Danish, English). A column not listed keeps its CSV name.
@@ -271,6 +274,21 @@ const HEADERS: &[(&str, &str, &str)] = &[
     ),
     ("offer_type", "Tilbudstype", "Offer type"),
     ("note", "Note", "Note"),
+    ("period", "Periode", "Period"),
+    ("statistic", "Størrelse", "Statistic"),
+    ("estimate", "Estimat", "Estimate"),
+    ("compared_with", "Sammenlignet med", "Compared with"),
+    ("change", "Ændring", "Change"),
+    ("change_ci_low", "Ændring, KI nedre", "Change, CI low"),
+    ("change_ci_high", "Ændring, KI øvre", "Change, CI high"),
+    ("test", "Test", "Test"),
+    ("ks_statistic", "KS-statistik D", "KS statistic D"),
+    ("ks_p_value", "KS p-værdi", "KS p-value"),
+    (
+        "ks_p_value_ties",
+        "KS p-værdi (eksakt med ties)",
+        "KS p-value (tie-exact)",
+    ),
 ];
 
 fn sheet_name(sheet: Sheet, lang: Lang) -> &'static str {
@@ -368,6 +386,9 @@ pub fn workbook(analysis: &Analysis, lang: Lang) -> Result<Vec<u8>> {
     if let Some(mix) = &analysis.case_mix {
         sheets.push((Sheet::Adjusted, Table::adjusted(mix)));
         sheets.push((Sheet::OfferMix, Table::offer_mix(mix)));
+    }
+    if let Some(periods) = analysis.compared_periods() {
+        sheets.push((Sheet::Periods, Table::periods(periods)));
     }
     let named: Vec<(&str, Table<'_>)> = sheets
         .into_iter()

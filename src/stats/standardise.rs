@@ -182,7 +182,7 @@ impl Cells {
 }
 
 /// `Σ w_s m_s / Σ w_s` over the strata with a mean.
-fn weighted(means: &[Option<f64>], weights: &[f64]) -> f64 {
+pub(crate) fn weighted(means: &[Option<f64>], weights: &[f64]) -> f64 {
     let (sum, weight) = means
         .iter()
         .zip(weights)

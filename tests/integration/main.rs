@@ -19,6 +19,7 @@ mod filter_counts;
 mod formats;
 mod hostile;
 mod language;
+mod periods;
 mod progress;
 mod real_exports;
 mod report;

@@ -7,11 +7,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use losstat::analysis::periods::{self, PeriodBy, PeriodOptions};
 use losstat::analysis::{AdjustScope, AnalysisOptions, Levels, StatsOptions, Stratify};
 use losstat::load::{ColumnMapping, EncodingChoice, LoadOptions};
 use losstat::plot::{Lang, PlotOptions};
 use losstat::report::tables::CsvFormat;
-use losstat::simulate::{CsvStyle, DateStyle, SimulationOptions, Truth};
+use losstat::simulate::{CsvStyle, DateStyle, SimulationOptions, Truth, Years};
 use losstat::stats::kde::Bandwidth;
 use losstat::stats::ks::{Alternative, KsMethod};
 use losstat::stats::multitest::Adjustment;
@@ -160,6 +161,39 @@ pub struct CompareArgs {
     /// from the outputs you share).
     #[arg(long, value_name = "FILE", requires = "anonymize")]
     pub anonymize_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub periods: PeriodArgs,
+}
+
+/// The comparison across periods (issue 15).
+#[derive(Args)]
+pub struct PeriodArgs {
+    /// Also compare periods: `year` (of the visit date; visits without a date are left out and
+    /// listed) or `file` (one period per input file, e.g. one export per year). The pooled
+    /// analysis is unchanged.
+    #[arg(long, value_enum, value_name = "BY")]
+    period: Option<PeriodBy>,
+    /// With --period file: the period's name for each input file, once per file in input order
+    /// (default: the file names without extension).
+    #[arg(long = "label", value_name = "NAME", requires = "period")]
+    labels: Vec<String>,
+    /// Permutations of the test of change in spread between the authorities, first period
+    /// against last (0: no test).
+    #[arg(long, value_name = "N", default_value_t = periods::DEFAULT_PERMUTATIONS)]
+    period_permutations: u64,
+}
+
+impl PeriodArgs {
+    pub fn options(&self) -> anyhow::Result<PeriodOptions> {
+        if !self.labels.is_empty() && self.period != Some(PeriodBy::File) {
+            anyhow::bail!("--label names the input files of --period file");
+        }
+        Ok(PeriodOptions {
+            by: self.period,
+            labels: self.labels.clone(),
+            permutations: self.period_permutations,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -198,7 +232,8 @@ pub struct StatsArgs {
     /// Confidence level of the deviation and effect-size intervals.
     #[arg(long, default_value_t = 0.95, value_parser = parse_unit_interval)]
     confidence: f64,
-    /// Bootstrap replicates of the case-mix standardised means (0: no intervals).
+    /// Bootstrap replicates of the case-mix standardised means and of the spread between
+    /// authorities per period (0: no intervals).
     #[arg(long, value_name = "B", default_value_t = losstat::analysis::DEFAULT_BOOTSTRAP)]
     bootstrap: u64,
 }
@@ -270,6 +305,15 @@ pub struct SimulateArgs {
     /// everywhere; 1: each authority's two own offer types nine times as likely).
     #[arg(long, value_name = "X")]
     case_mix: Option<f64>,
+    /// Several years, e.g. `2021..2024` (both included): each year gets the full number of
+    /// visits per authority, dated within the year.
+    #[arg(long, value_name = "FIRST..LAST", value_parser = parse_years)]
+    years: Option<(i32, i32)>,
+    /// With --years: a known convergence. Each authority's latent shift (--severity, or
+    /// -0.5,0,0.25,0.95,-0.5) is multiplied by X every year, so the authorities' differences
+    /// shrink by X a year (1: no change); ratings follow the known-truth model.
+    #[arg(long, value_name = "X", requires = "years")]
+    convergence: Option<f64>,
     /// How visit dates are written: `iso` (2023-05-12) or `danish` (12-05-2023).
     #[arg(long, value_enum, default_value_t = DateStyle::Iso)]
     dates: DateStyle,
@@ -296,6 +340,11 @@ impl SimulateArgs {
                 severity: self.severity.unwrap_or_default(),
                 type_effect: self.type_effect.unwrap_or(0.0),
                 case_mix: self.case_mix.unwrap_or(0.0),
+            }),
+            years: self.years.map(|(first, last)| Years {
+                first,
+                last,
+                convergence: self.convergence,
             }),
         }
     }
@@ -345,6 +394,17 @@ fn parse_severity(raw: &str) -> Result<[f64; 5], String> {
         .ok_or_else(|| format!("`{raw}` is not five finite numbers separated by commas"))
 }
 
+fn parse_years(raw: &str) -> Result<(i32, i32), String> {
+    let bad = || format!("`{raw}` is not FIRST..LAST, e.g. 2021..2024");
+    let (first, last) = raw.split_once("..").ok_or_else(bad)?;
+    let year = |s: &str| s.trim().parse::<i32>().map_err(|_| bad());
+    let (first, last) = (year(first)?, year(last.trim_start_matches('='))?);
+    if first > last {
+        return Err(format!("`{raw}`: the first year comes after the last"));
+    }
+    Ok((first, last))
+}
+
 fn parse_separator(raw: &str) -> Result<u8, String> {
     match raw {
         "," | "comma" => Ok(b','),
@@ -374,6 +434,7 @@ impl InputArgs {
             stats: StatsOptions::default(),
             anonymize: None,
             max_authorities: self.max_authorities,
+            periods: PeriodOptions::default(),
         })
     }
 }

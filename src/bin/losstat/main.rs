@@ -97,7 +97,11 @@ fn compare(
     let mut options = args.input.options()?;
     options.stats = args.stats.options()?;
     options.anonymize = args.anonymize.then_some(args.stats.seed);
+    options.periods = args.periods.options()?;
     let analysis = analysis::analyze_with_progress(&args.input.inputs, model, &options, bars)?;
+    if let Some(why) = report::periods::not_compared(&analysis) {
+        eprintln!("losstat: warning: {why}");
+    }
     if let (Some(path), Some(key)) = (&args.anonymize_key, &analysis.anonymization) {
         let csv = report::tables::Table::anonymization_key(key).to_csv(args.csv_style)?;
         report::write_file(path, &csv, args.force)?;
@@ -174,12 +178,16 @@ fn spider(args: &SpiderArgs, model: &QualityModel, note: impl Fn(String)) -> Res
 }
 
 fn simulate(args: &SimulateArgs, model: &QualityModel, note: impl Fn(String)) -> Result<ExitCode> {
-    let simulation = simulate::simulate(model, &args.options())?;
+    let options = args.options();
+    let simulation = simulate::simulate(model, &options)?;
     let bytes = simulate::to_csv(&simulation, args.style)?;
     report::write_file(&args.out, &bytes, args.force)?;
     terminal::simulated(&simulation, &args.out)
         .into_iter()
-        .for_each(note);
+        .for_each(&note);
+    if let Some(line) = report::periods::simulated_years(&options) {
+        note(line);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

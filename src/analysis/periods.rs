@@ -1,0 +1,1095 @@
+//! Periods (issue 15; DESIGN §2.3): has practice converged? The kept visits compared across
+//! periods — the years of their visit dates, or the input files (one export per year) — as the
+//! audit function's follow-up of its statement of 1 January 2024 asks. The pooled analysis is
+//! not changed by it.
+//!
+//! Input: the filter's kept visits and ratings, the roll-up's overall scores, the input files,
+//! [`PeriodOptions`] and the run's [`StatsOptions`]. Output: [`Periods`].
+//!
+//! **How visits become periods.** The filter and the roll-up run once, on all the inputs, and
+//! the kept visits are split: every LOS rule acts on one rating or on one visit's own rows, and
+//! the roll-up on one visit, so filtering a period's rows alone keeps exactly the visits, and
+//! gives exactly the scores, that splitting the pooled result does. Splitting afterwards also
+//! needs a visit's date, which is only known after the filter (the first readable date among
+//! its kept ratings, read in its file's day/month order), keeps one exclusion listing and one
+//! set of filter counts, and lets the raw table be freed as soon as it is filtered.
+//! - `year` ([`PeriodBy::Year`]): a visit's period is the year of its visit date. A visit
+//!   without a readable date is left out of every period, counted and listed ([`LeftOut`]).
+//! - `file` ([`PeriodBy::File`]): one period per input file, in input order, labelled
+//!   [`PeriodOptions::labels`] or by the file's stem. Visits are identified by their id across
+//!   files (as in the pooled analysis), so a visit id with ratings in two files is one visit:
+//!   it is left out of the periods, counted and listed. A file without kept visits makes no
+//!   period.
+//!
+//! The unit is the visit: an offer visited in several periods counts in each.
+//!
+//! **Per period** ([`Period`]): per authority its visits, ratings and mean overall score with
+//! a Student t interval (`mean ± t_{n−1} · sd/√n`); and the spread between the authorities
+//! ([`Spread`]): the range and the sample standard deviation (n − 1) of the authority means
+//! (each authority counts once, whatever its size), and the mean absolute per-indicator
+//! deviation from the national mean — over every indicator × authority cell with a rating, of
+//! `|mean_{a,i} − national_i|`, with `national_i` the pooled mean of all the period's ratings of
+//! indicator `i` (the national mean of [`crate::stats::deviation`]). Each has a percentile
+//! bootstrap interval (Efron & Tibshirani 1993, ch. 13): a replicate resamples, with
+//! replacement, the visits of each authority separately (each keeps its size), and recomputes
+//! the three from the resampled visits' overall scores and ratings.
+//!
+//! **Adjusted for offer type.** When the export has offer types (the case-mix adjustment runs,
+//! [`crate::analysis::casemix`]), each authority's mean is also standardised directly to the
+//! offer-type mix of all the kept visits, every period pooled (one standard for every period,
+//! so that a change of mix does not move it; a stratum an authority lacks in a period is left
+//! out and the weights of the rest renormalised, as [`crate::stats::standardise`] does), and
+//! the spread's range and SD are given on these standardised means too, with intervals from
+//! the same bootstrap replicates. The spread of estimated
+//! means includes their sampling error, so it overstates the spread of the true means, most
+//! where authorities have few visits; resampling adds that error once more, so where the true
+//! spread is small the percentile interval can lie wholly above the estimate (the bootstrap
+//! does not remove the bias, and the interval is best read beside the other periods').
+//!
+//! **Change** between consecutive periods ([`Change`]), per authority present in both: the
+//! difference of mean overall scores (later − earlier) with Welch's (1947) unequal-variance
+//! interval and t test (`scipy.stats.ttest_ind(later, earlier, equal_var=False)`; the p-values
+//! adjusted across the authorities of one pair of periods by `--adjust`), and the two-sample
+//! Kolmogorov–Smirnov test ([`crate::stats::ks::ks_2samp`]: SciPy's p and the exact p given
+//! the ties). For the spread ([`SpreadChange`]): the change of the SD of the authority means
+//! from the first period to the last, over the authorities present in both, tested by
+//! permutation — the period labels of each authority's visits in the two periods are permuted
+//! (each authority keeps its number of visits in each), the SDs recomputed, and
+//! `p = (1 + #{|Δ*| ≥ |Δ|}) / (1 + B)` (Phipson & Smyth 2010); `|Δ*| ≥ |Δ|` allows 1e-12 for
+//! rounding.
+//!
+//! Random numbers: ChaCha8, seeded from `--seed` (mixed with a constant per use, so the
+//! streams are not those of the pairwise permutations or the case-mix bootstrap), one stream
+//! per bootstrap replicate of each period and per permutation; the results do not depend on the
+//! number of threads.
+
+use std::collections::HashMap;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::StatsOptions;
+use super::casemix;
+use crate::error::{Error, Result};
+use crate::filter::{self, Filtered};
+use crate::load::Source;
+use crate::rollup::{self, Rollup};
+use crate::stats::distributions::{ln_gamma, t_isf, t_two_sided_p};
+use crate::stats::ks::{self, Alternative, KsMethod};
+use crate::stats::multitest::{self, Adjustment};
+use crate::stats::standardise::weighted;
+
+/// Permutations of the test of change in spread by default (`--period-permutations`).
+pub const DEFAULT_PERMUTATIONS: u64 = 2000;
+
+/// Mixed into `--seed` for the bootstrap of the spread ("PERIODBS").
+const BOOTSTRAP_SALT: u64 = 0x5045_5249_4f44_4253;
+/// Mixed into `--seed` for the permutation test of change in spread ("PERIODPT").
+const PERMUTATION_SALT: u64 = 0x5045_5249_4f44_5054;
+/// Rounding allowance when a permuted change is compared with the observed one.
+const TIE_TOLERANCE: f64 = 1e-12;
+
+/// What makes a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum PeriodBy {
+    /// The calendar year of the visit date.
+    Year,
+    /// The input file (one export per period), in input order.
+    File,
+}
+
+/// Options of the period analysis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodOptions {
+    /// What makes a period; `None`: no period analysis (the default).
+    pub by: Option<PeriodBy>,
+    /// With [`PeriodBy::File`]: one label per input file, in input order (empty: the file
+    /// stems).
+    pub labels: Vec<String>,
+    /// Permutations of the test of change in spread (0: no test).
+    pub permutations: u64,
+}
+
+impl Default for PeriodOptions {
+    fn default() -> Self {
+        Self {
+            by: None,
+            labels: Vec::new(),
+            permutations: DEFAULT_PERMUTATIONS,
+        }
+    }
+}
+
+/// Why a kept visit is in no period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeftOutReason {
+    /// `year`: the visit has no readable date.
+    NoDate,
+    /// `file`: the visit id has ratings in two or more input files.
+    SeveralFiles,
+}
+
+/// A kept visit left out of the periods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeftOut {
+    /// Authority.
+    pub authority: String,
+    /// Visit id.
+    pub visit_id: String,
+    /// Why.
+    pub reason: LeftOutReason,
+}
+
+/// One authority in one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodAuthority {
+    /// Authority.
+    pub authority: String,
+    /// Kept visits in the period.
+    pub visits: usize,
+    /// Their ratings.
+    pub ratings: usize,
+    /// Mean overall score.
+    pub mean: f64,
+    /// Standard deviation of the overall scores (n − 1); `None` with one visit.
+    pub sd: Option<f64>,
+    /// Student t interval of `mean`; `None` with one visit.
+    pub ci: Option<[f64; 2]>,
+    /// Mean overall score standardised to the national offer-type mix of all periods
+    /// ([`crate::analysis::casemix`]); `None` without the case-mix adjustment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standardised_mean: Option<f64>,
+}
+
+/// The spread between the authorities in one period (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spread {
+    /// Authorities with visits in the period.
+    pub authorities: usize,
+    /// Largest minus smallest authority mean overall score.
+    pub range: f64,
+    /// Bootstrap interval of `range`.
+    pub range_ci: Option<[f64; 2]>,
+    /// Standard deviation (n − 1) of the authority mean overall scores.
+    pub sd: f64,
+    /// Bootstrap interval of `sd`.
+    pub sd_ci: Option<[f64; 2]>,
+    /// Mean over indicator × authority cells of |authority mean − national mean|.
+    pub mean_abs_deviation: f64,
+    /// Bootstrap interval of `mean_abs_deviation`.
+    pub mean_abs_deviation_ci: Option<[f64; 2]>,
+    /// Indicator × authority cells in `mean_abs_deviation`.
+    pub cells: usize,
+    /// The range and SD of the standardised means (adjusted for offer type); `None` without
+    /// the case-mix adjustment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjusted: Option<AdjustedSpread>,
+}
+
+/// The spread between the authorities' means standardised to the national offer-type mix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdjustedSpread {
+    /// Largest minus smallest standardised mean.
+    pub range: f64,
+    /// Bootstrap interval of `range`.
+    pub range_ci: Option<[f64; 2]>,
+    /// Standard deviation (n − 1) of the standardised means.
+    pub sd: f64,
+    /// Bootstrap interval of `sd`.
+    pub sd_ci: Option<[f64; 2]>,
+}
+
+/// One period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Period {
+    /// The year, or the file's label.
+    pub label: String,
+    /// Kept visits in the period.
+    pub visits: usize,
+    /// Their ratings.
+    pub ratings: usize,
+    /// Per authority with visits in the period, sorted.
+    pub authorities: Vec<PeriodAuthority>,
+    /// The spread between the authorities; `None` with fewer than two.
+    pub spread: Option<Spread>,
+}
+
+/// One authority's change between two consecutive periods.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// The earlier period.
+    pub from: String,
+    /// The later period.
+    pub to: String,
+    /// Authority.
+    pub authority: String,
+    /// Visits in the earlier period.
+    pub n_from: usize,
+    /// Visits in the later period.
+    pub n_to: usize,
+    /// Mean overall score in the earlier period.
+    pub mean_from: f64,
+    /// Mean overall score in the later period.
+    pub mean_to: f64,
+    /// `mean_to − mean_from`.
+    pub difference: f64,
+    /// Welch interval of `difference` (a point when neither period varies); `None` with a
+    /// single visit in a period.
+    pub difference_ci: Option<[f64; 2]>,
+    /// Welch's t.
+    pub welch_t: Option<f64>,
+    /// Welch's degrees of freedom.
+    pub welch_df: Option<f64>,
+    /// Two-sided p of Welch's test (exact permutation p when neither period varies).
+    pub p_value: Option<f64>,
+    /// `p_value` adjusted across the authorities of this pair of periods.
+    pub p_value_adjusted: Option<f64>,
+    /// `p_value_adjusted ≤ alpha`.
+    pub significant: bool,
+    /// Two-sample KS statistic D of the overall scores.
+    pub ks_statistic: f64,
+    /// SciPy-compatible KS p.
+    pub ks_p_value: f64,
+    /// The method of `ks_p_value`.
+    pub ks_method: KsMethod,
+    /// Exact KS p given the ties (`None` beyond [`ks::MAX_TIE_EXACT_CELLS`]).
+    pub ks_p_value_ties: Option<f64>,
+}
+
+/// The test of change in the spread (SD of authority means) from the first period to the last.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpreadChange {
+    /// The first period.
+    pub from: String,
+    /// The last period.
+    pub to: String,
+    /// Authorities with visits in both (the SDs are over these).
+    pub authorities: usize,
+    /// SD of their means in the first period.
+    pub sd_from: f64,
+    /// SD of their means in the last period.
+    pub sd_to: f64,
+    /// `sd_to − sd_from`.
+    pub difference: f64,
+    /// Permutation p (`None` without permutations).
+    pub p_value: Option<f64>,
+    /// Permutations drawn.
+    pub permutations: u64,
+}
+
+/// Everything the period analysis found (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Periods {
+    /// What made the periods.
+    pub by: PeriodBy,
+    /// The periods, in order (years ascending, files in input order); only those with visits.
+    pub periods: Vec<Period>,
+    /// Per pair of consecutive periods, per authority in both.
+    pub changes: Vec<Change>,
+    /// The test of change in spread, first to last period (with two periods or more and two
+    /// authorities in both).
+    pub spread_change: Option<SpreadChange>,
+    /// Kept visits in no period, in the order of the kept visits.
+    pub left_out: Vec<LeftOut>,
+    /// Confidence level of every interval.
+    pub confidence: f64,
+    /// Bootstrap replicates of the spread intervals (`--bootstrap`; 0: none).
+    pub bootstrap: u64,
+    /// Adjustment of the change p-values across authorities.
+    pub adjustment: Adjustment,
+    /// Significance level of `Change::significant`.
+    pub alpha: f64,
+}
+
+impl Periods {
+    /// Whether there is something to compare: two periods or more. With fewer, no output
+    /// shows the period analysis, so that the outputs are those of a run without it.
+    pub fn compared(&self) -> bool {
+        self.periods.len() >= 2
+    }
+
+    /// Kept visits left out for `reason`.
+    pub fn left_out_for(&self, reason: LeftOutReason) -> usize {
+        self.left_out.iter().filter(|l| l.reason == reason).count()
+    }
+}
+
+/// The period analysis; `None` when `options.by` is `None`.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for labels without `file` periods, a number of labels other
+/// than the number of inputs, or two periods with the same label; an error of the stage
+/// tables.
+pub fn periods(
+    filtered: &Filtered,
+    rollup: &Rollup,
+    sources: &[Source],
+    options: &PeriodOptions,
+    stats: &StatsOptions,
+) -> Result<Option<Periods>> {
+    let Some(by) = options.by else {
+        return Ok(None);
+    };
+    if by == PeriodBy::Year && !options.labels.is_empty() {
+        return Err(Error::InvalidParameter {
+            name: "--label",
+            value: options.labels.join(", "),
+            expected: "labels only with --period file (one per input file)",
+        });
+    }
+    let visits = Visits::read(filtered, rollup)?;
+    let split = match by {
+        PeriodBy::Year => by_year(filtered, &visits)?,
+        PeriodBy::File => by_file(filtered, &visits, sources, &options.labels)?,
+    };
+    let periods = split
+        .members
+        .iter()
+        .zip(&split.labels)
+        .enumerate()
+        .map(|(p, (members, label))| describe_period(&visits, members, label, p as u64, stats))
+        .collect::<Result<Vec<_>>>()?;
+    let changes = changes(&visits, &split, stats)?;
+    let spread_change = spread_change(&visits, &split, options.permutations, stats.pairwise.seed);
+    Ok(Some(Periods {
+        by,
+        periods,
+        changes,
+        spread_change,
+        left_out: split.left_out,
+        confidence: stats.confidence,
+        bootstrap: stats.bootstrap,
+        adjustment: stats.pairwise.adjustment,
+        alpha: stats.pairwise.alpha,
+    }))
+}
+
+/// The kept visits as the period analysis reads them, by row of [`Filtered::visits`].
+struct Visits {
+    /// Authority names, sorted.
+    authorities: Vec<String>,
+    /// Per visit: its authority (index into `authorities`) and overall score.
+    authority: Vec<usize>,
+    overall: Vec<f64>,
+    /// Visit `v`'s ratings are `starts[v]..starts[v + 1]`.
+    starts: Vec<usize>,
+    /// Per rating: its indicator (a dense number) and score.
+    slot: Vec<u32>,
+    score: Vec<f64>,
+    /// Distinct indicators.
+    slots: usize,
+    /// Per visit its offer-type stratum, and the strata's national weights (see
+    /// [`casemix::visit_strata`]); `None` without the case-mix adjustment.
+    strata: Option<(Vec<usize>, Vec<f64>)>,
+}
+
+impl Visits {
+    fn read(filtered: &Filtered, rollup: &Rollup) -> Result<Self> {
+        let names = filter::visits::AUTHORITY.of(&filtered.visits)?;
+        let mut authorities: Vec<String> = names.iter().flatten().map(str::to_string).collect();
+        authorities.sort();
+        authorities.dedup();
+        let authority = names
+            .iter()
+            .map(|n| {
+                authorities
+                    .binary_search_by(|a| a.as_str().cmp(n.unwrap_or("")))
+                    .unwrap_or(0)
+            })
+            .collect();
+        // The roll-up's overall score of each kept visit, by id.
+        let ids = rollup::visits::VISIT_ID.of(&rollup.visits)?;
+        let scores = rollup::visits::OVERALL.slice(&rollup.visits)?;
+        let by_id: HashMap<&str, (f64, usize)> = ids
+            .iter()
+            .zip(scores.iter())
+            .enumerate()
+            .filter_map(|(row, (id, &x))| id.map(|id| (id, (x, row))))
+            .collect();
+        let rows: Vec<Option<(f64, usize)>> = filter::visits::VISIT_ID
+            .of(&filtered.visits)?
+            .iter()
+            .map(|id| id.and_then(|id| by_id.get(id).copied()))
+            .collect();
+        let overall = rows.iter().map(|r| r.map_or(f64::NAN, |r| r.0)).collect();
+        let strata = casemix::visit_strata(rollup)?.map(|(of_row, weights)| {
+            let of_visit = rows.iter().map(|r| r.map_or(0, |r| of_row[r.1])).collect();
+            (of_visit, weights)
+        });
+        let mut slot_of: HashMap<&str, u32> = HashMap::new();
+        let slot = filter::ratings::INDICATOR
+            .of(&filtered.ratings)?
+            .iter()
+            .map(|i| {
+                let next = slot_of.len() as u32;
+                *slot_of.entry(i.unwrap_or("")).or_insert(next)
+            })
+            .collect();
+        Ok(Self {
+            authorities,
+            authority,
+            overall,
+            starts: filtered.visit_starts()?,
+            slot,
+            score: filter::ratings::SCORE
+                .slice(&filtered.ratings)?
+                .into_owned(),
+            slots: slot_of.len(),
+            strata,
+        })
+    }
+
+    fn ratings(&self, v: usize) -> std::ops::Range<usize> {
+        self.starts[v]..self.starts[v + 1]
+    }
+}
+
+/// The periods: their labels, their visits by authority, and the visits left out.
+struct Split {
+    labels: Vec<String>,
+    /// `members[p][a]`: the visits of authority `a` in period `p`, in visit order.
+    members: Vec<Vec<Vec<usize>>>,
+    left_out: Vec<LeftOut>,
+}
+
+impl Split {
+    /// Puts each visit in its period (`None`: left out for `reason`); drops empty periods.
+    fn new(
+        visits: &Visits,
+        filtered: &Filtered,
+        labels: Vec<String>,
+        period_of: &[std::result::Result<usize, LeftOutReason>],
+    ) -> Result<Self> {
+        let ids = filter::visits::VISIT_ID.of(&filtered.visits)?;
+        let mut members = vec![vec![Vec::new(); visits.authorities.len()]; labels.len()];
+        let mut left_out = Vec::new();
+        for (v, period) in period_of.iter().enumerate() {
+            let a = visits.authority[v];
+            match *period {
+                Ok(p) => members[p][a].push(v),
+                Err(reason) => left_out.push(LeftOut {
+                    authority: visits.authorities[a].clone(),
+                    visit_id: ids.get(v).unwrap_or("").to_string(),
+                    reason,
+                }),
+            }
+        }
+        let (labels, members) = labels
+            .into_iter()
+            .zip(members)
+            .filter(|(_, m)| m.iter().any(|a| !a.is_empty()))
+            .unzip();
+        Ok(Self {
+            labels,
+            members,
+            left_out,
+        })
+    }
+}
+
+/// Periods by the year of the visit date.
+fn by_year(filtered: &Filtered, visits: &Visits) -> Result<Split> {
+    let dates = filter::visits::VISIT_DATE.of(&filtered.visits)?;
+    let year_of: Vec<Option<i32>> = dates
+        .iter()
+        .map(|d| d.and_then(|d| d.get(..4)).and_then(|y| y.parse().ok()))
+        .collect();
+    let mut years: Vec<i32> = year_of.iter().flatten().copied().collect();
+    years.sort_unstable();
+    years.dedup();
+    let period_of: Vec<_> = year_of
+        .iter()
+        .map(|y| {
+            y.and_then(|y| years.binary_search(&y).ok())
+                .ok_or(LeftOutReason::NoDate)
+        })
+        .collect();
+    let labels = years.iter().map(i32::to_string).collect();
+    Split::new(visits, filtered, labels, &period_of)
+}
+
+/// Periods by input file.
+fn by_file(
+    filtered: &Filtered,
+    visits: &Visits,
+    sources: &[Source],
+    labels: &[String],
+) -> Result<Split> {
+    let labels = file_labels(sources, labels)?;
+    let file = filter::ratings::FILE.slice(&filtered.ratings)?;
+    let period_of: Vec<_> = (0..visits.authority.len())
+        .map(|v| {
+            let mut files = file[visits.ratings(v)].iter();
+            let first = files.next().copied().unwrap_or(0);
+            if files.all(|&f| f == first) && (first as usize) < labels.len() {
+                Ok(first as usize)
+            } else {
+                Err(LeftOutReason::SeveralFiles)
+            }
+        })
+        .collect();
+    Split::new(visits, filtered, labels, &period_of)
+}
+
+/// The label of each input file: as given (one per file), or its stem; all distinct.
+fn file_labels(sources: &[Source], given: &[String]) -> Result<Vec<String>> {
+    if !given.is_empty() && given.len() != sources.len() {
+        return Err(Error::InvalidParameter {
+            name: "--label",
+            value: format!("{} labels for {} input files", given.len(), sources.len()),
+            expected: "one label per input file, in input order",
+        });
+    }
+    let labels: Vec<String> = if given.is_empty() {
+        sources
+            .iter()
+            .map(|s| {
+                s.path.file_stem().map_or_else(
+                    || s.path.display().to_string(),
+                    |stem| stem.to_string_lossy().into_owned(),
+                )
+            })
+            .collect()
+    } else {
+        given.to_vec()
+    };
+    for (i, label) in labels.iter().enumerate() {
+        if labels[..i].contains(label) {
+            return Err(Error::InvalidParameter {
+                name: "--label",
+                value: label.clone(),
+                expected: "a distinct label per input file (--label NAME, once per file, in input order)",
+            });
+        }
+    }
+    Ok(labels)
+}
+
+/// One period's descriptives and spread (`index`: the period's number, for its random streams).
+fn describe_period(
+    visits: &Visits,
+    members: &[Vec<usize>],
+    label: &str,
+    index: u64,
+    stats: &StatsOptions,
+) -> Result<Period> {
+    let observed = Accumulated::of(visits, members);
+    let authorities: Vec<PeriodAuthority> = members
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(a, m)| PeriodAuthority {
+            standardised_mean: observed.standardised(a),
+            ..describe_authority(visits, a, m, stats.confidence)
+        })
+        .collect();
+    let spread = observed.spread().map(|point| {
+        let replicates = bootstrap(visits, members, index, stats);
+        let ci = |pick: fn(&SpreadPoint) -> f64| {
+            percentile_interval(&replicates, pick, stats.confidence)
+        };
+        Spread {
+            authorities: authorities.len(),
+            range: point.range,
+            range_ci: ci(|p| p.range),
+            sd: point.sd,
+            sd_ci: ci(|p| p.sd),
+            mean_abs_deviation: point.mean_abs_deviation,
+            mean_abs_deviation_ci: ci(|p| p.mean_abs_deviation),
+            cells: point.cells,
+            adjusted: point.adjusted.map(|(range, sd)| AdjustedSpread {
+                range,
+                range_ci: ci(|p| p.adjusted.map_or(f64::NAN, |a| a.0)),
+                sd,
+                sd_ci: ci(|p| p.adjusted.map_or(f64::NAN, |a| a.1)),
+            }),
+        }
+    });
+    if let Some(bad) = authorities.iter().find(|a| !a.mean.is_finite()) {
+        return Err(Error::NonFiniteValue {
+            what: format!("mean overall score of {} in period {label}", bad.authority),
+            value: bad.mean,
+        });
+    }
+    Ok(Period {
+        label: label.to_string(),
+        visits: authorities.iter().map(|a| a.visits).sum(),
+        ratings: authorities.iter().map(|a| a.ratings).sum(),
+        authorities,
+        spread,
+    })
+}
+
+/// One authority's visits, ratings, mean overall score and its t interval.
+fn describe_authority(
+    visits: &Visits,
+    a: usize,
+    members: &[usize],
+    confidence: f64,
+) -> PeriodAuthority {
+    let values: Vec<f64> = members.iter().map(|&v| visits.overall[v]).collect();
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let sd = (values.len() > 1)
+        .then(|| (values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
+    let ci = sd.map(|sd| {
+        let half = t_isf((1.0 - confidence) / 2.0, n - 1.0) * sd / n.sqrt();
+        [mean - half, mean + half]
+    });
+    PeriodAuthority {
+        authority: visits.authorities[a].clone(),
+        visits: values.len(),
+        ratings: members.iter().map(|&v| visits.ratings(v).len()).sum(),
+        mean,
+        sd,
+        ci,
+        standardised_mean: None,
+    }
+}
+
+/// The three spread statistics of one sample of visits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct SpreadPoint {
+    range: f64,
+    sd: f64,
+    mean_abs_deviation: f64,
+    cells: usize,
+    /// Range and SD of the standardised means.
+    adjusted: Option<(f64, f64)>,
+}
+
+/// Per authority the sum and count of the overall scores of a sample of visits, per
+/// authority × indicator the sum and count of their ratings, and per authority × offer-type
+/// stratum the sum and count of the overall scores.
+struct Accumulated {
+    authorities: usize,
+    slots: usize,
+    overall: Vec<(f64, usize)>,
+    sums: Vec<f64>,
+    counts: Vec<u32>,
+    /// The strata's national weights (empty without the case-mix adjustment).
+    weights: Vec<f64>,
+    by_stratum: Vec<(f64, usize)>,
+}
+
+impl Accumulated {
+    fn new(visits: &Visits, authorities: usize) -> Self {
+        let weights = visits.strata.as_ref().map_or(Vec::new(), |s| s.1.clone());
+        Self {
+            authorities,
+            slots: visits.slots,
+            overall: vec![(0.0, 0); authorities],
+            sums: vec![0.0; authorities * visits.slots],
+            counts: vec![0; authorities * visits.slots],
+            by_stratum: vec![(0.0, 0); authorities * weights.len()],
+            weights,
+        }
+    }
+
+    /// The visits `members[a]` of each authority `a`.
+    fn of(visits: &Visits, members: &[Vec<usize>]) -> Self {
+        let mut acc = Self::new(visits, members.len());
+        for (a, m) in members.iter().enumerate() {
+            for &v in m {
+                acc.add(visits, a, v);
+            }
+        }
+        acc
+    }
+
+    fn clear(&mut self) {
+        self.overall.fill((0.0, 0));
+        self.sums.fill(0.0);
+        self.counts.fill(0);
+        self.by_stratum.fill((0.0, 0));
+    }
+
+    fn add(&mut self, visits: &Visits, a: usize, v: usize) {
+        let o = &mut self.overall[a];
+        o.0 += visits.overall[v];
+        o.1 += 1;
+        if let Some((stratum, weights)) = &visits.strata {
+            let cell = &mut self.by_stratum[a * weights.len() + stratum[v]];
+            cell.0 += visits.overall[v];
+            cell.1 += 1;
+        }
+        let row = a * self.slots;
+        for r in visits.ratings(v) {
+            let cell = row + visits.slot[r] as usize;
+            self.sums[cell] += visits.score[r];
+            self.counts[cell] += 1;
+        }
+    }
+
+    /// Authority `a`'s mean standardised to the strata's weights, over the strata it has
+    /// (as [`crate::stats::standardise`]); `None` without strata or visits.
+    fn standardised(&self, a: usize) -> Option<f64> {
+        let k = self.weights.len();
+        if k == 0 || self.overall[a].1 == 0 {
+            return None;
+        }
+        let means: Vec<Option<f64>> = self.by_stratum[a * k..(a + 1) * k]
+            .iter()
+            .map(|&(sum, n)| (n > 0).then(|| sum / n as f64))
+            .collect();
+        Some(weighted(&means, &self.weights))
+    }
+
+    /// Range, SD and mean absolute deviation; `None` with fewer than two authorities.
+    fn spread(&self) -> Option<SpreadPoint> {
+        let means: Vec<f64> = self
+            .overall
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| s / *n as f64)
+            .collect();
+        let sd = sample_sd(&means)?;
+        let (lo, hi) = range(&means);
+        let standardised: Vec<f64> = (0..self.authorities)
+            .filter_map(|a| self.standardised(a))
+            .collect();
+        let adjusted = sample_sd(&standardised).map(|sd| {
+            let (lo, hi) = range(&standardised);
+            (hi - lo, sd)
+        });
+        let (mut total, mut cells) = (0.0, 0usize);
+        for s in 0..self.slots {
+            let column = (0..self.authorities).map(|a| a * self.slots + s);
+            let n: u64 = column.clone().map(|c| u64::from(self.counts[c])).sum();
+            if n == 0 {
+                continue;
+            }
+            let national = column.clone().map(|c| self.sums[c]).sum::<f64>() / n as f64;
+            for c in column.filter(|&c| self.counts[c] > 0) {
+                total += (self.sums[c] / f64::from(self.counts[c]) - national).abs();
+                cells += 1;
+            }
+        }
+        Some(SpreadPoint {
+            range: hi - lo,
+            sd,
+            mean_abs_deviation: if cells > 0 {
+                total / cells as f64
+            } else {
+                f64::NAN
+            },
+            cells,
+            adjusted,
+        })
+    }
+}
+
+/// Smallest and largest of `values`.
+fn range(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &m| {
+            (l.min(m), h.max(m))
+        })
+}
+
+/// Sample SD (n − 1) of `values`; `None` with fewer than two.
+fn sample_sd(values: &[f64]) -> Option<f64> {
+    if values.len() < 2 {
+        return None;
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    Some((values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
+}
+
+/// The bootstrap replicates of one period's spread (see the module docs); empty without
+/// replicates.
+fn bootstrap(
+    visits: &Visits,
+    members: &[Vec<usize>],
+    period: u64,
+    stats: &StatsOptions,
+) -> Vec<SpreadPoint> {
+    let seed = stats.pairwise.seed ^ BOOTSTRAP_SALT;
+    (0..stats.bootstrap)
+        .into_par_iter()
+        .map_init(
+            || Accumulated::new(visits, members.len()),
+            |acc, b| {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                rng.set_stream((period << 40) | b);
+                acc.clear();
+                for (a, m) in members.iter().enumerate() {
+                    for _ in 0..m.len() {
+                        acc.add(visits, a, m[rng.random_range(0..m.len())]);
+                    }
+                }
+                acc.spread()
+            },
+        )
+        .flatten()
+        .collect()
+}
+
+/// The percentile interval of one statistic of the replicates (`None` without replicates).
+fn percentile_interval(
+    replicates: &[SpreadPoint],
+    pick: fn(&SpreadPoint) -> f64,
+    confidence: f64,
+) -> Option<[f64; 2]> {
+    let mut values: Vec<f64> = replicates
+        .iter()
+        .map(pick)
+        .filter(|v| v.is_finite())
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let tail = (1.0 - confidence) / 2.0;
+    Some([quantile(&values, tail), quantile(&values, 1.0 - tail)])
+}
+
+/// The `p` quantile of sorted values, linear interpolation (R's type 7, numpy's default).
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let at = p * (sorted.len() - 1) as f64;
+    let (below, fraction) = (at.floor() as usize, at.fract());
+    let above = (below + 1).min(sorted.len() - 1);
+    sorted[below] + fraction * (sorted[above] - sorted[below])
+}
+
+/// Welch's comparison of two samples' means (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Welch {
+    difference: f64,
+    ci: [f64; 2],
+    t: Option<f64>,
+    df: Option<f64>,
+    p: f64,
+}
+
+/// Welch's t for `mean(later) − mean(earlier)` (`scipy.stats.ttest_ind(later, earlier,
+/// equal_var=False)`), and its `confidence` interval; `None` with fewer than two values on a
+/// side. Neither side varying: the interval is the point, and p the exact permutation p of two
+/// constant groups (1 if they are equal, else `k / C(N, n₁)`, k = 2 for equal sizes), as
+/// [`crate::stats::deviation`] does.
+fn welch(later: &[f64], earlier: &[f64], confidence: f64) -> Option<Welch> {
+    let moments = |x: &[f64]| {
+        let n = x.len() as f64;
+        let mean = x.iter().sum::<f64>() / n;
+        let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        (n, mean, var / n)
+    };
+    if later.len() < 2 || earlier.len() < 2 {
+        return None;
+    }
+    let ((n1, m1, vn1), (n2, m2, vn2)) = (moments(later), moments(earlier));
+    let difference = m1 - m2;
+    if vn1 + vn2 == 0.0 {
+        let p = if difference == 0.0 {
+            1.0
+        } else {
+            let splits = if n1 == n2 { 2.0 } else { 1.0 };
+            let ln_choose = ln_gamma(n1 + n2 + 1.0) - ln_gamma(n1 + 1.0) - ln_gamma(n2 + 1.0);
+            (splits * (-ln_choose).exp()).min(1.0)
+        };
+        return Some(Welch {
+            difference,
+            ci: [difference, difference],
+            t: None,
+            df: None,
+            p,
+        });
+    }
+    let se = (vn1 + vn2).sqrt();
+    let (share1, share2) = (vn1 / (vn1 + vn2), vn2 / (vn1 + vn2));
+    let df = 1.0 / (share1 * share1 / (n1 - 1.0) + share2 * share2 / (n2 - 1.0));
+    let t = difference / se;
+    let half = t_isf((1.0 - confidence) / 2.0, df) * se;
+    Some(Welch {
+        difference,
+        ci: [difference - half, difference + half],
+        t: Some(t),
+        df: Some(df),
+        p: t_two_sided_p(t, df),
+    })
+}
+
+/// Per pair of consecutive periods, per authority in both: Welch and KS (see the module docs).
+fn changes(visits: &Visits, split: &Split, stats: &StatsOptions) -> Result<Vec<Change>> {
+    let values =
+        |members: &[usize]| -> Vec<f64> { members.iter().map(|&v| visits.overall[v]).collect() };
+    let mut out = Vec::new();
+    for p in 1..split.members.len() {
+        let mut pair = Vec::new();
+        for (a, name) in visits.authorities.iter().enumerate() {
+            let (earlier, later) = (&split.members[p - 1][a], &split.members[p][a]);
+            if earlier.is_empty() || later.is_empty() {
+                continue;
+            }
+            let (x0, x1) = (values(earlier), values(later));
+            let ks = ks::ks_2samp(&x0, &x1, Alternative::TwoSided, stats.pairwise.ks_method)?;
+            let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+            let w = welch(&x1, &x0, stats.confidence);
+            pair.push(Change {
+                from: split.labels[p - 1].clone(),
+                to: split.labels[p].clone(),
+                authority: name.clone(),
+                n_from: x0.len(),
+                n_to: x1.len(),
+                mean_from: mean(&x0),
+                mean_to: mean(&x1),
+                difference: mean(&x1) - mean(&x0),
+                difference_ci: w.map(|w| w.ci),
+                welch_t: w.and_then(|w| w.t),
+                welch_df: w.and_then(|w| w.df),
+                p_value: w.map(|w| w.p),
+                p_value_adjusted: None,
+                significant: false,
+                ks_statistic: ks.statistic,
+                ks_p_value: ks.p_value,
+                ks_method: ks.method,
+                ks_p_value_ties: ks.p_value_ties.is_finite().then_some(ks.p_value_ties),
+            });
+        }
+        let p_values: Vec<Option<f64>> = pair.iter().map(|c| c.p_value).collect();
+        let adjusted = multitest::adjust_optional(&p_values, stats.pairwise.adjustment);
+        for (c, q) in pair.iter_mut().zip(adjusted) {
+            c.p_value_adjusted = q;
+            c.significant = q.is_some_and(|q| q <= stats.pairwise.alpha);
+        }
+        out.extend(pair);
+    }
+    Ok(out)
+}
+
+/// The permutation test of change in the SD of the authority means, first to last period.
+fn spread_change(
+    visits: &Visits,
+    split: &Split,
+    permutations: u64,
+    seed: u64,
+) -> Option<SpreadChange> {
+    let (first, last) = (split.members.first()?, split.members.last()?);
+    if split.members.len() < 2 {
+        return None;
+    }
+    // Per authority in both periods: the overall scores of the first, then of the last.
+    let pooled: Vec<(Vec<f64>, usize)> = first
+        .iter()
+        .zip(last)
+        .filter(|(f, l)| !f.is_empty() && !l.is_empty())
+        .map(|(f, l)| {
+            let values = f.iter().chain(l).map(|&v| visits.overall[v]).collect();
+            (values, f.len())
+        })
+        .collect();
+    let sds = |groups: &[(Vec<f64>, usize)]| -> Option<(f64, f64)> {
+        let split_means = |(x, n): &(Vec<f64>, usize)| {
+            let (f, l) = x.split_at(*n);
+            (
+                f.iter().sum::<f64>() / f.len() as f64,
+                l.iter().sum::<f64>() / l.len() as f64,
+            )
+        };
+        let (from, to): (Vec<f64>, Vec<f64>) = groups.iter().map(split_means).unzip();
+        Some((sample_sd(&from)?, sample_sd(&to)?))
+    };
+    let (sd_from, sd_to) = sds(&pooled)?;
+    let difference = sd_to - sd_from;
+    let seed = seed ^ PERMUTATION_SALT;
+    let as_large = (0..permutations)
+        .into_par_iter()
+        .map_init(
+            || pooled.clone(),
+            |shuffled, b| {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                rng.set_stream(b);
+                for ((x, n), (original, _)) in shuffled.iter_mut().zip(&pooled) {
+                    // The first `n` of a partial Fisher–Yates shuffle of the authority's visits.
+                    x.copy_from_slice(original);
+                    for i in 0..*n {
+                        let j = rng.random_range(i..x.len());
+                        x.swap(i, j);
+                    }
+                }
+                sds(shuffled)
+                    .is_some_and(|(f, t)| (t - f).abs() >= difference.abs() - TIE_TOLERANCE)
+            },
+        )
+        .filter(|&hit| hit)
+        .count() as f64;
+    Some(SpreadChange {
+        from: split.labels.first()?.clone(),
+        to: split.labels.last()?.clone(),
+        authorities: pooled.len(),
+        sd_from,
+        sd_to,
+        difference,
+        p_value: (permutations > 0).then(|| (1.0 + as_large) / (1.0 + permutations as f64)),
+        permutations,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn welch_agrees_with_the_deviation_cells_and_by_hand() {
+        // deviation_cells's doctest: A = [1, 3] against the rest [3, 5]: t = −√2, df = 2,
+        // p = 1 − √2/2 (by hand, with the t₂ cdf ½ + t/(2√(t² + 2))).
+        let w = welch(&[1.0, 3.0], &[3.0, 5.0], 0.95).expect("two values a side");
+        assert_eq!(w.difference, -2.0);
+        let t = w.t.expect("t");
+        assert!((t + 2f64.sqrt()).abs() < 1e-12, "{t}");
+        assert!((w.df.expect("df") - 2.0).abs() < 1e-12);
+        let p = 1.0 - 2f64.sqrt() / 2.0;
+        assert!((w.p - p).abs() < 1e-12 * p, "{}", w.p);
+        // Interval: −2 ± t₂(0.975)·√2, with t₂(q) = (2q − 1)/√(2q(1 − q)).
+        let half = (0.95 / (2.0 * 0.975 * 0.025f64).sqrt()) * 2f64.sqrt();
+        assert!((w.ci[1] - (half - 2.0)).abs() < 1e-9, "{:?}", w.ci);
+        // The same t, df and p as the SciPy-checked deviation cell of A against B.
+        let a = [4.0, 4.5, 5.0, 3.75, 4.25];
+        let b = [4.5, 5.0, 5.0, 4.75, 4.0, 4.8];
+        let cells =
+            crate::stats::deviation::deviation_cells(&[("a", &a), ("b", &b)], 0.95).expect("cells");
+        let w = welch(&a, &b, 0.95).expect("welch");
+        let close = |x: f64, y: Option<f64>| y.is_some_and(|y| (x - y).abs() < 1e-12 * y.abs());
+        assert!(close(w.t.expect("t"), cells[0].welch_t));
+        assert!(close(w.df.expect("df"), cells[0].welch_df));
+        assert!(close(w.p, cells[0].p_value));
+        // Too few values, and two constant sides (exact p = 1/C(5, 2), by hand).
+        assert!(welch(&[4.0], &[3.0, 5.0], 0.95).is_none());
+        let constant = welch(&[5.0, 5.0], &[4.0, 4.0, 4.0], 0.95).expect("constant");
+        assert_eq!((constant.ci, constant.t), ([1.0, 1.0], None));
+        assert!((constant.p - 0.1).abs() < 1e-12, "{}", constant.p);
+    }
+
+    #[test]
+    fn quantiles_and_intervals_follow_type_7() {
+        // numpy.quantile([1, 2, 3, 4], [0.025, 0.975]) = [1.075, 3.925].
+        let points: Vec<SpreadPoint> = [4.0, 1.0, 3.0, 2.0]
+            .iter()
+            .map(|&v| SpreadPoint {
+                range: v,
+                sd: v,
+                mean_abs_deviation: v,
+                cells: 1,
+                adjusted: None,
+            })
+            .collect();
+        let ci = percentile_interval(&points, |p| p.sd, 0.95).expect("interval");
+        assert!((ci[0] - 1.075).abs() < 1e-12 && (ci[1] - 3.925).abs() < 1e-12);
+        assert!(percentile_interval(&[], |p| p.sd, 0.95).is_none());
+    }
+
+    #[test]
+    fn sample_sd_is_numpy_ddof_1() {
+        // numpy.std([4.3, 4.5, 4.7], ddof=1) = 0.2 (deviations ±0.2 and 0: √(0.08/2)).
+        let sd = sample_sd(&[4.3, 4.5, 4.7]).expect("three values");
+        assert!((sd - 0.2).abs() < 1e-12, "{sd}");
+        assert!(sample_sd(&[4.3]).is_none());
+    }
+}
