@@ -313,6 +313,18 @@ impl Periods {
         self.periods.len() >= 2
     }
 
+    /// Every authority with visits in some period, sorted.
+    pub fn authority_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .periods
+            .iter()
+            .flat_map(|x| x.authorities.iter().map(|a| a.authority.as_str()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     /// Kept visits left out for `reason`.
     pub fn left_out_for(&self, reason: LeftOutReason) -> usize {
         self.left_out.iter().filter(|l| l.reason == reason).count()

@@ -211,7 +211,7 @@ impl Forest {
             )?;
         }
         let bottom = self.top() + self.rows_height();
-        for v in mean_ticks(self.means) {
+        for v in style::round_ticks(self.means) {
             self.tick(c, self.mean_x(v), bottom, &format_number(v, 2, self.lang))?;
         }
         // The round ratios in range, each at least TICK_ROOM from the one kept before it, 1
@@ -287,28 +287,6 @@ impl Forest {
     }
 }
 
-/// Ticks at multiples of 1, 2 or 5 times a power of ten, four to eight over `(lo, hi)`;
-/// each is computed as an integer over a power of ten, so `4.6` is the double nearest 4.6.
-fn mean_ticks((lo, hi): (f64, f64)) -> Vec<f64> {
-    let raw = (hi - lo) / 8.0;
-    let exponent = raw.log10().floor() as i32;
-    let unit = |k: i64| -> f64 {
-        if exponent < 0 {
-            k as f64 / 10f64.powi(-exponent)
-        } else {
-            k as f64 * 10f64.powi(exponent)
-        }
-    };
-    let multiple = [1, 2, 5, 10]
-        .into_iter()
-        .find(|&m| unit(m) >= raw)
-        .unwrap_or(10);
-    let step = unit(multiple);
-    let first = (lo / step).ceil() as i64;
-    let last = (hi / step).floor() as i64;
-    (first..=last).map(|k| unit(k * multiple)).collect()
-}
-
 impl Drawing for Forest {
     fn name(&self) -> &str {
         "fig7_case_mix"
@@ -337,15 +315,6 @@ impl Drawing for Forest {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mean_ticks_are_round_and_inside() {
-        // Range 0.58: step 0.1 (0.58 / 8 = 0.0725 rounds up to 0.1), by hand.
-        assert_eq!(mean_ticks((4.21, 4.79)), vec![4.3, 4.4, 4.5, 4.6, 4.7]);
-        // Range 4: step 0.5.
-        let ticks = mean_ticks((1.0, 5.0));
-        assert_eq!(ticks, vec![1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0]);
-    }
 
     #[test]
     fn a_bad_value_is_an_error_not_a_panic() {

@@ -552,6 +552,28 @@ pub fn format_p(p: f64, lang: Lang) -> String {
     }
 }
 
+/// Ticks at multiples of 1, 2 or 5 times a power of ten, four to eight over `(lo, hi)`;
+/// each is computed as an integer over a power of ten, so `4.6` is the double nearest 4.6.
+pub(crate) fn round_ticks((lo, hi): (f64, f64)) -> Vec<f64> {
+    let raw = (hi - lo) / 8.0;
+    let exponent = raw.log10().floor() as i32;
+    let unit = |k: i64| -> f64 {
+        if exponent < 0 {
+            k as f64 / 10f64.powi(-exponent)
+        } else {
+            k as f64 * 10f64.powi(exponent)
+        }
+    };
+    let multiple = [1, 2, 5, 10]
+        .into_iter()
+        .find(|&m| unit(m) >= raw)
+        .unwrap_or(10);
+    let step = unit(multiple);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last).map(|k| unit(k * multiple)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,5 +619,15 @@ mod tests {
         ] {
             assert_ne!(label.text(Lang::Da), label.text(Lang::En), "{label:?}");
         }
+    }
+
+    #[test]
+    fn round_ticks_are_round_and_inside() {
+        // Range 0.58: step 0.1 (0.58 / 8 = 0.0725 rounds up to 0.1), by hand.
+        assert_eq!(round_ticks((4.21, 4.79)), vec![4.3, 4.4, 4.5, 4.6, 4.7]);
+        // Range 4: step 0.5; range 0.22 from 0: step 0.05.
+        let ticks = round_ticks((1.0, 5.0));
+        assert_eq!(ticks, vec![1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0]);
+        assert_eq!(round_ticks((0.0, 0.22)), vec![0.0, 0.05, 0.1, 0.15, 0.2]);
     }
 }

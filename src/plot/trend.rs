@@ -61,13 +61,7 @@ pub struct TrendInput {
 impl TrendInput {
     /// The figure's input from the period analysis (numbers copied, none computed).
     pub fn from_periods(p: &Periods) -> Self {
-        let mut names: Vec<&str> = p
-            .periods
-            .iter()
-            .flat_map(|x| x.authorities.iter().map(|a| a.authority.as_str()))
-            .collect();
-        names.sort_unstable();
-        names.dedup();
+        let names = p.authority_names();
         let authorities = names
             .iter()
             .map(|name| TrendSeries {
@@ -303,7 +297,7 @@ impl Trend {
             style::TEXT,
             (HPos::Left, VPos::Center),
         )?;
-        for v in nice_ticks(range) {
+        for v in style::round_ticks(range) {
             let y = self.y(range, v);
             c.line(&[(left, y), (left + width, y)], style::GRID, size::THIN)?;
             let label = format_number(v, decimals(range), self.lang);
@@ -398,28 +392,6 @@ fn span(values: &[f64]) -> (f64, f64) {
 /// The decimals a tick label of `range` needs: 2 for a step of 0.01 or more, else 3.
 fn decimals((lo, hi): (f64, f64)) -> usize {
     if hi - lo >= 0.08 { 2 } else { 3 }
-}
-
-/// Ticks at multiples of 1, 2 or 5 times a power of ten, four to eight over `(lo, hi)`;
-/// each is computed as an integer over a power of ten, so `4.6` is the double nearest 4.6.
-fn nice_ticks((lo, hi): (f64, f64)) -> Vec<f64> {
-    let raw = (hi - lo) / 8.0;
-    let exponent = raw.log10().floor() as i32;
-    let unit = |k: i64| -> f64 {
-        if exponent < 0 {
-            k as f64 / 10f64.powi(-exponent)
-        } else {
-            k as f64 * 10f64.powi(exponent)
-        }
-    };
-    let multiple = [1, 2, 5, 10]
-        .into_iter()
-        .find(|&m| unit(m) >= raw)
-        .unwrap_or(10);
-    let step = unit(multiple);
-    let first = (lo / step).ceil() as i64;
-    let last = (hi / step).floor() as i64;
-    (first..=last).map(|k| unit(k * multiple)).collect()
 }
 
 impl Drawing for Trend {
@@ -520,13 +492,5 @@ mod tests {
         let mut short = input(2);
         short.authorities[0].points.pop();
         assert!(trend(&short, PlotOptions::default()).is_err());
-    }
-
-    #[test]
-    fn ticks_are_round_and_inside() {
-        // Range 0.58: step 0.1 (0.58 / 8 = 0.0725 rounds up to 0.1), by hand.
-        assert_eq!(nice_ticks((4.21, 4.79)), vec![4.3, 4.4, 4.5, 4.6, 4.7]);
-        // Range 0.22 from 0: step 0.05.
-        assert_eq!(nice_ticks((0.0, 0.22)), vec![0.0, 0.05, 0.1, 0.15, 0.2]);
     }
 }

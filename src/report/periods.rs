@@ -187,13 +187,7 @@ fn adjusted_with(p: &Periods, lang: Lang) -> String {
 /// The rows of the per-period table: each authority's mean per period, then the spread.
 fn period_rows(p: &Periods, n: Numbers) -> Vec<Vec<String>> {
     let lang = n.lang();
-    let mut names: Vec<&str> = p
-        .periods
-        .iter()
-        .flat_map(|x| x.authorities.iter().map(|a| a.authority.as_str()))
-        .collect();
-    names.sort_unstable();
-    names.dedup();
+    let names = p.authority_names();
     let mut rows: Vec<Vec<String>> = names
         .iter()
         .map(|name| {
