@@ -359,12 +359,21 @@ pub fn periods(
         PeriodBy::Year => by_year(filtered, &visits)?,
         PeriodBy::File => by_file(filtered, &visits, sources, &options.labels)?,
     };
+    // With one period nothing is shown (see [`Periods::compared`]): no bootstrap for it.
+    let described = StatsOptions {
+        bootstrap: if split.labels.len() >= 2 {
+            stats.bootstrap
+        } else {
+            0
+        },
+        ..*stats
+    };
     let periods = split
         .members
         .iter()
         .zip(&split.labels)
         .enumerate()
-        .map(|(p, (members, label))| describe_period(&visits, members, label, p as u64, stats))
+        .map(|(p, (members, label))| describe_period(&visits, members, label, p as u64, &described))
         .collect::<Result<Vec<_>>>()?;
     let changes = changes(&visits, &split, stats)?;
     let spread_change = spread_change(&visits, &split, options.permutations, stats.pairwise.seed);
