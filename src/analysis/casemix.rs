@@ -161,24 +161,37 @@ pub fn case_mix(
     let counts = counts(&visits, &strata);
     let diagnostic = chi_square(&counts).ok();
     let mut notes = Vec::new();
-    let standardised = direct_standardisation(
-        Stratified {
-            values: &visits.overall,
-            group: &visits.authority,
-            stratum: &strata.of_visit,
+    // The three adjustments are independent: they run side by side (each is deterministic,
+    // so the results do not depend on the thread count).
+    let (standardised, (linear, ordinal)) = rayon::join(
+        || {
+            direct_standardisation(
+                Stratified {
+                    values: &visits.overall,
+                    group: &visits.authority,
+                    stratum: &strata.of_visit,
+                },
+                visits.authorities.len(),
+                strata.names.len(),
+                Bootstrap {
+                    replicates: options.bootstrap,
+                    confidence: options.confidence,
+                    seed: options.seed,
+                },
+            )
         },
-        visits.authorities.len(),
-        strata.names.len(),
-        Bootstrap {
-            replicates: options.bootstrap,
-            confidence: options.confidence,
-            seed: options.seed,
+        || {
+            rayon::join(
+                || linear_effects(&visits, &strata, options.confidence),
+                || ordinal_effects(filtered, &visits, &strata, options.confidence),
+            )
         },
-    )?;
-    let linear = linear_effects(&visits, &strata, options.confidence)
+    );
+    let standardised = standardised?;
+    let linear = linear
         .map_err(|e| notes.push(format!("linear model: {e}")))
         .ok();
-    let ordinal = ordinal_effects(filtered, &visits, &strata, options.confidence)
+    let ordinal = ordinal
         .map_err(|e| notes.push(format!("ordinal model: {e}")))
         .ok();
     let authorities = visits
