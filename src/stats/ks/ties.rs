@@ -18,8 +18,8 @@
 //!
 //! Cost: `O(n_a·n_b)` multiply-adds and `O(n_b)` memory, with no overflow anywhere;
 //! the boundary is only tested on the antidiagonals that end a tie block, so heavily tied
-//! data cost the same as untied data (0.3 M cells, about 1 ms on this machine, for
-//! 600 × 500). No banding is possible with ties: a path may cross the band inside a block
+//! data cost the same as untied data (0.3 M cells, about 0.3 ms on this machine, for
+//! 600 × 500, eight columns at a time). No banding is possible with ties: a path may cross the band inside a block
 //! and come back unobserved.
 
 use crate::error::Result;
