@@ -26,7 +26,7 @@
 //! authority, so authority and region are confounded; adjustment removes only what offer type
 //! explains and cannot tell a stricter authority from better offers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use nalgebra::DMatrix;
 use serde::Serialize;
@@ -36,7 +36,7 @@ use crate::filter::{self, Filtered};
 use crate::rollup::{self, Rollup};
 use crate::stats::contingency::{ChiSquare, chi_square};
 use crate::stats::linear::{Ols, ols_hc3};
-use crate::stats::ordinal::{OrdinalRow, clm};
+use crate::stats::ordinal::{OrdinalRows, clm_rows};
 use crate::stats::standardise::{Bootstrap, Stratified, direct_standardisation};
 
 /// Offer types with fewer kept visits than this are pooled.
@@ -161,24 +161,37 @@ pub fn case_mix(
     let counts = counts(&visits, &strata);
     let diagnostic = chi_square(&counts).ok();
     let mut notes = Vec::new();
-    let standardised = direct_standardisation(
-        Stratified {
-            values: &visits.overall,
-            group: &visits.authority,
-            stratum: &strata.of_visit,
+    // The three adjustments are independent: they run side by side (each is deterministic,
+    // so the results do not depend on the thread count).
+    let (standardised, (linear, ordinal)) = rayon::join(
+        || {
+            direct_standardisation(
+                Stratified {
+                    values: &visits.overall,
+                    group: &visits.authority,
+                    stratum: &strata.of_visit,
+                },
+                visits.authorities.len(),
+                strata.names.len(),
+                Bootstrap {
+                    replicates: options.bootstrap,
+                    confidence: options.confidence,
+                    seed: options.seed,
+                },
+            )
         },
-        visits.authorities.len(),
-        strata.names.len(),
-        Bootstrap {
-            replicates: options.bootstrap,
-            confidence: options.confidence,
-            seed: options.seed,
+        || {
+            rayon::join(
+                || linear_effects(&visits, &strata, options.confidence),
+                || ordinal_effects(filtered, &visits, &strata, options.confidence),
+            )
         },
-    )?;
-    let linear = linear_effects(&visits, &strata, options.confidence)
+    );
+    let standardised = standardised?;
+    let linear = linear
         .map_err(|e| notes.push(format!("linear model: {e}")))
         .ok();
-    let ordinal = ordinal_effects(filtered, &visits, &strata, options.confidence)
+    let ordinal = ordinal
         .map_err(|e| notes.push(format!("ordinal model: {e}")))
         .ok();
     let authorities = visits
@@ -475,7 +488,7 @@ fn ordinal_effects(
     let (na, ns) = (visits.authorities.len(), strata.names.len());
     let rows = ordinal_rows(filtered, visits, strata)?;
     let indicators = rows.1;
-    let fit = clm(&rows.0, 5, na - 1 + ns - 1 + indicators - 1)?;
+    let fit = clm_rows(&rows.0, 5, na - 1 + ns - 1 + indicators - 1)?;
     let z = crate::stats::distributions::normal_isf((1.0 - confidence) / 2.0);
     Ok((0..na)
         .map(|a| {
@@ -510,45 +523,60 @@ fn contrast_se(vcov: &DMatrix<f64>, c: &[f64], offset: usize) -> f64 {
 }
 
 /// The kept ratings as rows of the ordinal model (authority, stratum and indicator dummies;
-/// clustered by visit), and the number of indicators.
+/// clustered by visit), and the number of indicators. Indicators are numbered in name order.
 fn ordinal_rows(
     filtered: &Filtered,
     visits: &Visits,
     strata: &StrataCodes,
-) -> Result<(Vec<OrdinalRow>, usize)> {
+) -> Result<(OrdinalRows, usize)> {
     let (na, ns) = (visits.authorities.len(), strata.names.len());
     let ids = filter::visits::VISIT_ID.of(&filtered.visits)?;
     let visit = filter::ratings::VISIT.slice(&filtered.ratings)?;
     let score = filter::ratings::SCORE.slice(&filtered.ratings)?;
     let indicator = filter::ratings::INDICATOR.of(&filtered.ratings)?;
-    let mut names: Vec<&str> = indicator.iter().flatten().collect();
+    // The distinct names by hashing (a few dozen among millions of ratings), then sorted.
+    let mut number: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
+    for name in indicator.iter().flatten() {
+        number.entry(name).or_insert(0);
+    }
+    let mut names: Vec<&str> = number.keys().copied().collect();
     names.sort_unstable();
-    names.dedup();
-    let mut rows = Vec::with_capacity(score.len());
-    for (r, (&v, &s)) in visit.iter().zip(score.iter()).enumerate() {
-        let Some(row) = ids.get(v as usize).and_then(|id| visits.row_of.get(id)) else {
+    for (k, name) in names.iter().enumerate() {
+        number.insert(name, k);
+    }
+    let mut rows = OrdinalRows::with_capacity(score.len());
+    // The ratings of a visit come together: its row in the roll-up is looked up once.
+    let mut last: Option<(u32, Option<usize>)> = None;
+    for ((&v, &s), name) in visit.iter().zip(score.iter()).zip(indicator.iter()) {
+        let row = match last {
+            Some((seen, row)) if seen == v => row,
+            _ => {
+                let row = ids
+                    .get(v as usize)
+                    .and_then(|id| visits.row_of.get(id))
+                    .copied();
+                last = Some((v, row));
+                row
+            }
+        };
+        let Some(row) = row else {
             continue;
         };
-        let k = indicator
-            .get(r)
-            .and_then(|i| names.binary_search(&i).ok())
-            .unwrap_or(0);
-        let (a, st) = (visits.authority[*row], strata.of_visit[*row]);
-        let mut columns = Vec::with_capacity(3);
-        if a > 0 {
-            columns.push((a - 1) as u32);
+        let k = name.and_then(|i| number.get(i)).copied().unwrap_or(0);
+        let (a, st) = (visits.authority[row], strata.of_visit[row]);
+        let mut columns = [0u32; 3];
+        let mut used = 0;
+        for (present, column) in [
+            (a > 0, a.wrapping_sub(1)),
+            (st > 0, (na - 1 + st).wrapping_sub(1)),
+            (k > 0, (na - 1 + ns - 1 + k).wrapping_sub(1)),
+        ] {
+            if present {
+                columns[used] = column as u32;
+                used += 1;
+            }
         }
-        if st > 0 {
-            columns.push((na - 1 + st - 1) as u32);
-        }
-        if k > 0 {
-            columns.push((na - 1 + ns - 1 + k - 1) as u32);
-        }
-        rows.push(OrdinalRow {
-            category: s as u8,
-            columns,
-            cluster: *row as u32,
-        });
+        rows.push(s as u8, &columns[..used], row as u32);
     }
     Ok((rows, names.len()))
 }

@@ -106,26 +106,47 @@ pub fn render(
     figures: &[Figure],
     options: &RenderOptions,
 ) -> Result<Vec<OutputFile>> {
+    // The workbook (one thread, the longest piece) is written while the rest is formatted.
+    let (workbook, files) = rayon::join(
+        || xlsx::workbook(analysis, options.lang),
+        || render_with_workbook(analysis, figures, Vec::new(), options),
+    );
+    let mut files = files?;
+    if let Some(file) = files.iter_mut().find(|f| f.name == WORKBOOK) {
+        file.parts = vec![workbook?];
+    }
+    Ok(files)
+}
+
+/// [`render`] with `results.xlsx` already made ([`xlsx::workbook`]), so that a caller can
+/// build the workbook while it draws the figures.
+pub fn render_with_workbook(
+    analysis: &Analysis,
+    figures: &[Figure],
+    workbook: Vec<u8>,
+    options: &RenderOptions,
+) -> Result<Vec<OutputFile>> {
     let lang = options.lang;
-    let svgs: Vec<&str> = figures.iter().map(|f| f.svg.as_str()).collect();
-    let font_css = plot::font_face_css(&svgs)?;
-    let captioned: Vec<(Figure, String)> = figures
-        .iter()
-        .map(|f| {
-            let mut inline = f.clone();
-            inline.svg = plot::svg_without_font(&f.svg);
-            (inline, html::caption_in(&f.name, analysis, lang))
-        })
-        .collect();
-    // The workbook is written while the CSV tables are formatted.
-    let (workbook, csv) = rayon::join(
-        || xlsx::workbook(analysis, lang),
+    let ((html, json), csv) = rayon::join(
+        || {
+            let html =
+                plot::font_face_css(&figures.iter().map(|f| f.svg.as_str()).collect::<Vec<_>>())
+                    .map(|font_css| {
+                        let captioned: Vec<(Figure, String)> = figures
+                            .iter()
+                            .map(|f| {
+                                let mut inline = f.clone();
+                                inline.svg = plot::svg_without_font(&f.svg);
+                                (inline, html::caption_in(&f.name, analysis, lang))
+                            })
+                            .collect();
+                        html::render(analysis, &captioned, &font_css, lang)
+                    });
+            (html, json::to_bytes(analysis))
+        },
         || csv_files(analysis, options.csv),
     );
-    let mut files = vec![OutputFile::new(
-        "report.html",
-        html::render(analysis, &captioned, &font_css, lang),
-    )];
+    let mut files = vec![OutputFile::new("report.html", html?)];
     for f in figures {
         files.push(OutputFile::new(
             format!("figures/{}.svg", f.name),
@@ -136,11 +157,14 @@ pub fn render(
             f.png.clone(),
         ));
     }
-    files.push(OutputFile::new("results.json", json::to_bytes(analysis)?));
-    files.push(OutputFile::new("results.xlsx", workbook?));
+    files.push(OutputFile::new("results.json", json?));
+    files.push(OutputFile::new(WORKBOOK, workbook));
     files.extend(csv?);
     Ok(files)
 }
+
+/// The workbook's file name.
+const WORKBOOK: &str = "results.xlsx";
 
 /// One CSV file per table.
 fn csv_files(analysis: &Analysis, format: tables::CsvFormat) -> Result<Vec<OutputFile>> {

@@ -109,9 +109,15 @@ fn compare(
     }
     if let Some(dir) = &args.out {
         let plot_options = args.figures.options();
-        let figures = progress::run(bars, Step::Figures, || {
-            plot::compare::compare_figures(&analysis, &plot_options)
-        })?;
+        // The workbook (one thread) is built while the figures are drawn (in parallel); the
+        // "drawing figures" step times both.
+        let (figures, workbook) = progress::run(bars, Step::Figures, || {
+            rayon::join(
+                || plot::compare::compare_figures(&analysis, &plot_options),
+                || report::xlsx::workbook(&analysis, plot_options.lang),
+            )
+        });
+        let (figures, workbook) = (figures?, workbook?);
         if let Some(why) = plot::compare::figures_skipped(&analysis) {
             eprintln!("losstat: warning: {why}");
         }
@@ -120,7 +126,8 @@ fn compare(
                 lang: plot_options.lang,
                 csv: args.csv_style,
             };
-            let files = report::render(&analysis, &figures, &render_options)?;
+            let files =
+                report::render_with_workbook(&analysis, &figures, workbook, &render_options)?;
             report::write_dir(dir, &files, &args.input.inputs, args.force)
                 .with_context(|| format!("writing the outputs to {}", dir.display()))?;
             Ok(files)
