@@ -16,7 +16,7 @@
 //! | 2b | [`mod@anonymize`] | [`anonymize()`] | [`Filtered`] → the same with "Socialtilsyn 1–5", and the key |
 //! | 3 | [`mod@rollup`] | [`rollup()`] | kept ratings → [`Rollup`] (criterion, theme, overall score per visit) |
 //! | 3b | [`export_check`] | [`export_check::check`] | the export's own criterion, theme and overall scores vs the roll-up → [`export_check::ExportCheck`] |
-//! | 4 | [`stats`] | [`ks_2samp`], [`ks_p_ties`], [`ks_permutation`], [`gaussian_kde`], [`histogram`], [`deviation_table`], [`adjust`], [`compare_pairs`], [`compare_ranks`], [`summarize`]; for the case mix [`stats::standardise::direct_standardisation`], [`stats::linear::ols_hc3`], [`stats::ordinal::clm`], [`stats::contingency::chi_square`] | plain slices → named results |
+//! | 4 | [`stats`] | [`ks_2samp`], [`ks_p_ties`], [`ks_permutation`], [`gaussian_kde`], [`histogram`], [`deviation_table`], [`adjust`], [`compare_pairs`], [`compare_ranks`], [`summarize`]; [`stats::means::welch`], [`stats::means::mean_interval`]; for the case mix [`stats::standardise::direct_standardisation`], [`stats::linear::ols_hc3`], [`stats::ordinal::clm`], [`stats::contingency::chi_square`] | plain slices → named results |
 //! | 5 | [`analysis`] | [`analyze`], [`screen`] | all of the above → one [`Analysis`]; writes nothing |
 //! | 5a | [`analysis::casemix`] | [`analysis::casemix::case_mix`] | kept ratings and visits with offer types → [`analysis::casemix::CaseMix`] (effects adjusted for offer type) |
 //! | 5b | [`analysis::periods`] | [`analysis::periods::periods`] | kept visits split by year or input file → [`analysis::periods::Periods`] (spread per period, change tests) |

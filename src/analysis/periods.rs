@@ -76,8 +76,9 @@ use crate::error::{Error, Result};
 use crate::filter::{self, Filtered};
 use crate::load::Source;
 use crate::rollup::{self, Rollup};
-use crate::stats::distributions::{ln_gamma, t_isf, t_two_sided_p};
+use crate::stats::descriptive::quantile_sorted;
 use crate::stats::ks::{self, Alternative, KsMethod};
+use crate::stats::means::{MeanInterval, mean_interval, sample_sd, welch};
 use crate::stats::multitest::{self, Adjustment};
 use crate::stats::standardise::weighted;
 
@@ -654,21 +655,19 @@ fn describe_authority(
     confidence: f64,
 ) -> PeriodAuthority {
     let values: Vec<f64> = members.iter().map(|&v| visits.overall[v]).collect();
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let sd = (values.len() > 1)
-        .then(|| (values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
-    let ci = sd.map(|sd| {
-        let half = t_isf((1.0 - confidence) / 2.0, n - 1.0) * sd / n.sqrt();
-        [mean - half, mean + half]
+    let m = mean_interval(&values, confidence).unwrap_or(MeanInterval {
+        n: 0,
+        mean: f64::NAN,
+        sd: None,
+        ci: None,
     });
     PeriodAuthority {
         authority: visits.authorities[a].clone(),
-        visits: values.len(),
+        visits: m.n,
         ratings: members.iter().map(|&v| visits.ratings(v).len()).sum(),
-        mean,
-        sd,
-        ci,
+        mean: m.mean,
+        sd: m.sd,
+        ci: m.ci,
         standardised_mean: None,
     }
 }
@@ -814,16 +813,6 @@ fn range(values: &[f64]) -> (f64, f64) {
         })
 }
 
-/// Sample SD (n − 1) of `values`; `None` with fewer than two.
-fn sample_sd(values: &[f64]) -> Option<f64> {
-    if values.len() < 2 {
-        return None;
-    }
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    Some((values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
-}
-
 /// The bootstrap replicates of one period's spread (see the module docs); empty without
 /// replicates.
 fn bootstrap(
@@ -869,72 +858,10 @@ fn percentile_interval(
     }
     values.sort_by(f64::total_cmp);
     let tail = (1.0 - confidence) / 2.0;
-    Some([quantile(&values, tail), quantile(&values, 1.0 - tail)])
-}
-
-/// The `p` quantile of sorted values, linear interpolation (R's type 7, numpy's default).
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let at = p * (sorted.len() - 1) as f64;
-    let (below, fraction) = (at.floor() as usize, at.fract());
-    let above = (below + 1).min(sorted.len() - 1);
-    sorted[below] + fraction * (sorted[above] - sorted[below])
-}
-
-/// Welch's comparison of two samples' means (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Welch {
-    difference: f64,
-    ci: [f64; 2],
-    t: Option<f64>,
-    df: Option<f64>,
-    p: f64,
-}
-
-/// Welch's t for `mean(later) − mean(earlier)` (`scipy.stats.ttest_ind(later, earlier,
-/// equal_var=False)`), and its `confidence` interval; `None` with fewer than two values on a
-/// side. Neither side varying: the interval is the point, and p the exact permutation p of two
-/// constant groups (1 if they are equal, else `k / C(N, n₁)`, k = 2 for equal sizes), as
-/// [`crate::stats::deviation`] does.
-fn welch(later: &[f64], earlier: &[f64], confidence: f64) -> Option<Welch> {
-    let moments = |x: &[f64]| {
-        let n = x.len() as f64;
-        let mean = x.iter().sum::<f64>() / n;
-        let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-        (n, mean, var / n)
-    };
-    if later.len() < 2 || earlier.len() < 2 {
-        return None;
-    }
-    let ((n1, m1, vn1), (n2, m2, vn2)) = (moments(later), moments(earlier));
-    let difference = m1 - m2;
-    if vn1 + vn2 == 0.0 {
-        let p = if difference == 0.0 {
-            1.0
-        } else {
-            let splits = if n1 == n2 { 2.0 } else { 1.0 };
-            let ln_choose = ln_gamma(n1 + n2 + 1.0) - ln_gamma(n1 + 1.0) - ln_gamma(n2 + 1.0);
-            (splits * (-ln_choose).exp()).min(1.0)
-        };
-        return Some(Welch {
-            difference,
-            ci: [difference, difference],
-            t: None,
-            df: None,
-            p,
-        });
-    }
-    let se = (vn1 + vn2).sqrt();
-    let (share1, share2) = (vn1 / (vn1 + vn2), vn2 / (vn1 + vn2));
-    let df = 1.0 / (share1 * share1 / (n1 - 1.0) + share2 * share2 / (n2 - 1.0));
-    let t = difference / se;
-    let half = t_isf((1.0 - confidence) / 2.0, df) * se;
-    Some(Welch {
-        difference,
-        ci: [difference - half, difference + half],
-        t: Some(t),
-        df: Some(df),
-        p: t_two_sided_p(t, df),
-    })
+    Some([
+        quantile_sorted(&values, tail),
+        quantile_sorted(&values, 1.0 - tail),
+    ])
 }
 
 /// Per pair of consecutive periods, per authority in both: Welch and KS (see the module docs).
@@ -1058,37 +985,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn welch_agrees_with_the_deviation_cells_and_by_hand() {
-        // deviation_cells's doctest: A = [1, 3] against the rest [3, 5]: t = −√2, df = 2,
-        // p = 1 − √2/2 (by hand, with the t₂ cdf ½ + t/(2√(t² + 2))).
-        let w = welch(&[1.0, 3.0], &[3.0, 5.0], 0.95).expect("two values a side");
-        assert_eq!(w.difference, -2.0);
-        let t = w.t.expect("t");
-        assert!((t + 2f64.sqrt()).abs() < 1e-12, "{t}");
-        assert!((w.df.expect("df") - 2.0).abs() < 1e-12);
-        let p = 1.0 - 2f64.sqrt() / 2.0;
-        assert!((w.p - p).abs() < 1e-12 * p, "{}", w.p);
-        // Interval: −2 ± t₂(0.975)·√2, with t₂(q) = (2q − 1)/√(2q(1 − q)).
-        let half = (0.95 / (2.0 * 0.975 * 0.025f64).sqrt()) * 2f64.sqrt();
-        assert!((w.ci[1] - (half - 2.0)).abs() < 1e-9, "{:?}", w.ci);
-        // The same t, df and p as the SciPy-checked deviation cell of A against B.
-        let a = [4.0, 4.5, 5.0, 3.75, 4.25];
-        let b = [4.5, 5.0, 5.0, 4.75, 4.0, 4.8];
-        let cells =
-            crate::stats::deviation::deviation_cells(&[("a", &a), ("b", &b)], 0.95).expect("cells");
-        let w = welch(&a, &b, 0.95).expect("welch");
-        let close = |x: f64, y: Option<f64>| y.is_some_and(|y| (x - y).abs() < 1e-12 * y.abs());
-        assert!(close(w.t.expect("t"), cells[0].welch_t));
-        assert!(close(w.df.expect("df"), cells[0].welch_df));
-        assert!(close(w.p, cells[0].p_value));
-        // Too few values, and two constant sides (exact p = 1/C(5, 2), by hand).
-        assert!(welch(&[4.0], &[3.0, 5.0], 0.95).is_none());
-        let constant = welch(&[5.0, 5.0], &[4.0, 4.0, 4.0], 0.95).expect("constant");
-        assert_eq!((constant.ci, constant.t), ([1.0, 1.0], None));
-        assert!((constant.p - 0.1).abs() < 1e-12, "{}", constant.p);
-    }
-
-    #[test]
     fn quantiles_and_intervals_follow_type_7() {
         // numpy.quantile([1, 2, 3, 4], [0.025, 0.975]) = [1.075, 3.925].
         let points: Vec<SpreadPoint> = [4.0, 1.0, 3.0, 2.0]
@@ -1104,13 +1000,5 @@ mod tests {
         let ci = percentile_interval(&points, |p| p.sd, 0.95).expect("interval");
         assert!((ci[0] - 1.075).abs() < 1e-12 && (ci[1] - 3.925).abs() < 1e-12);
         assert!(percentile_interval(&[], |p| p.sd, 0.95).is_none());
-    }
-
-    #[test]
-    fn sample_sd_is_numpy_ddof_1() {
-        // numpy.std([4.3, 4.5, 4.7], ddof=1) = 0.2 (deviations ±0.2 and 0: √(0.08/2)).
-        let sd = sample_sd(&[4.3, 4.5, 4.7]).expect("three values");
-        assert!((sd - 0.2).abs() < 1e-12, "{sd}");
-        assert!(sample_sd(&[4.3]).is_none());
     }
 }

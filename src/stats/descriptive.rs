@@ -84,7 +84,7 @@ pub fn summarize(values: &[f64], what: &str) -> Result<Summary> {
 }
 
 /// Type-7 quantile of an ascending, non-empty slice; `p` in [0, 1].
-fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     let Some(last) = sorted.len().checked_sub(1) else {
         return f64::NAN;
     };

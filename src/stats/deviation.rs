@@ -34,7 +34,8 @@
 
 use serde::Serialize;
 
-use super::distributions::{ln_gamma, t_isf, t_two_sided_p};
+use super::distributions::{t_isf, t_two_sided_p};
+use super::means::constant_groups_p;
 use crate::error::{Error, Result};
 
 /// Default confidence level of the deviation interval.
@@ -210,13 +211,7 @@ pub fn deviation_cells(groups: &[(&str, &[f64])], confidence: f64) -> Result<Vec
             cell.inference = DeviationInference::NoVariation;
             cell.ci_low = Some(cell.deviation);
             cell.ci_high = Some(cell.deviation);
-            cell.p_value = Some(if d == 0.0 {
-                1.0
-            } else {
-                let splits = if a.n == n_r { 2.0 } else { 1.0 };
-                let ln_choose = ln_gamma(big_n + 1.0) - ln_gamma(na + 1.0) - ln_gamma(nr + 1.0);
-                (splits * (-ln_choose).exp()).min(1.0)
-            });
+            cell.p_value = Some(constant_groups_p(d, na, nr));
             cells.push(cell);
             continue;
         }

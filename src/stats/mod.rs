@@ -49,6 +49,7 @@ pub(crate) mod distributions;
 pub mod kde;
 pub mod ks;
 pub mod linear;
+pub mod means;
 #[cfg(test)]
 mod model_reference_tests;
 pub mod multitest;

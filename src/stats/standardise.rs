@@ -22,6 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::descriptive::quantile_sorted;
 use crate::error::{Error, Result};
 
 /// One group's raw and standardised mean.
@@ -175,8 +176,8 @@ impl Cells {
         replicates.sort_by(f64::total_cmp);
         let tail = (1.0 - bootstrap.confidence) / 2.0;
         Some((
-            quantile(&replicates, tail),
-            quantile(&replicates, 1.0 - tail),
+            quantile_sorted(&replicates, tail),
+            quantile_sorted(&replicates, 1.0 - tail),
         ))
     }
 }
@@ -193,14 +194,6 @@ pub(crate) fn weighted(means: &[Option<f64>], weights: &[f64]) -> f64 {
 
 fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
-}
-
-/// The `p` quantile of sorted values, linear interpolation (R's type 7, numpy's default).
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let at = p * (sorted.len() - 1) as f64;
-    let (below, fraction) = (at.floor() as usize, at.fract());
-    let above = (below + 1).min(sorted.len() - 1);
-    sorted[below] + fraction * (sorted[above] - sorted[below])
 }
 
 #[cfg(test)]
