@@ -53,16 +53,33 @@ fn notes_quiet_and_timings() {
 
     let (timed_out, timed_err) = run(dir.path(), &input, "c", &["--quiet", "--timings"]);
     assert_eq!(timed_out, plain_out);
+    let mut peaks = Vec::new();
     let steps: Vec<&str> = timed_err
         .lines()
         .map(|l| {
             let rest = l
                 .strip_prefix("losstat: timing: ")
                 .expect("only timing lines");
-            assert!(rest.trim_end().ends_with(" s"), "{l}");
-            rest.rsplitn(3, ' ').nth(2).expect("a step name").trim()
+            // `NAME  SECONDS s`, and on Linux `  RSS N MB  peak M MB` after it.
+            let (timed, memory) = rest.split_once(" s").expect("seconds");
+            let (name, seconds) = timed.trim_end().rsplit_once(' ').expect("a step name");
+            assert!(seconds.parse::<f64>().is_ok_and(|s| s >= 0.0), "{l}");
+            if cfg!(target_os = "linux") {
+                let mb: Vec<u64> = memory
+                    .split_whitespace()
+                    .filter_map(|w| w.parse().ok())
+                    .collect();
+                assert_eq!(memory.matches(" MB").count(), 2, "{l}");
+                assert!(mb.len() == 2 && mb[0] > 0 && mb[0] <= mb[1], "{l}");
+                peaks.push(mb[1]);
+            }
+            name.trim()
         })
         .collect();
+    assert!(
+        peaks.windows(2).all(|w| w[0] <= w[1]),
+        "the peak so far never falls: {peaks:?}"
+    );
     assert_eq!(
         steps,
         [

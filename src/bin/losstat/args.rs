@@ -34,7 +34,8 @@ pub struct Cli {
     /// show). Progress bars are drawn only when standard error is a terminal.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Print how long each step took, on standard error (for benchmarking).
+    /// Print how long each step took, on standard error (for benchmarking); on Linux also the
+    /// resident memory when it ended and the peak so far.
     #[arg(long, global = true)]
     pub timings: bool,
 }

@@ -1,5 +1,10 @@
 //! Progress bars on standard error (indicatif) for the library's progress reports
 //! ([`losstat::progress`]), and each step's wall time with `--timings`.
+//!
+//! With `--timings`, on Linux, each line also gives the resident memory when the step ended
+//! and the peak so far (`VmRSS` and `VmHWM` of `/proc/self/status`): the step where the peak
+//! rises is the one that needs the memory. The peak is never reset (resetting it through
+//! `/proc/self/clear_refs` would also reset what `time -v` reports for the whole run).
 
 #![allow(
     clippy::print_stderr,
@@ -75,11 +80,28 @@ impl Progress for Bars {
         if let Some(Ok(mut started)) = self.timings.as_ref().map(|t| t.lock())
             && let Some((step, at)) = started.take()
         {
-            eprintln!(
-                "losstat: timing: {:<16} {:>8.3} s",
-                step.label(),
-                at.elapsed().as_secs_f64()
-            );
+            let seconds = at.elapsed().as_secs_f64();
+            match memory() {
+                Some((now, peak)) => eprintln!(
+                    "losstat: timing: {:<16} {seconds:>8.3} s  RSS {now:>6} MB  peak {peak:>6} MB",
+                    step.label()
+                ),
+                None => eprintln!("losstat: timing: {:<16} {seconds:>8.3} s", step.label()),
+            }
         }
     }
+}
+
+/// The resident memory now and its peak so far, in MB (10⁶ bytes), where the system tells
+/// them (Linux: `VmRSS` and `VmHWM` of `/proc/self/status`, in kB).
+fn memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = |key: &str| -> Option<u64> {
+        let line = status.lines().find_map(|l| l.strip_prefix(key))?;
+        line.trim().strip_suffix("kB")?.trim().parse().ok()
+    };
+    Some((
+        kb("VmRSS:")? * 1024 / 1_000_000,
+        kb("VmHWM:")? * 1024 / 1_000_000,
+    ))
 }
