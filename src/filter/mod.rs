@@ -1,8 +1,9 @@
 //! Stage 2: the LOS filters, and the rules for the data problems real exports have.
 //!
 //! Input: [`Loaded`] (the raw ratings) and the [`QualityModel`]. Output: [`Filtered`], the
-//! ratings that pass with their canonical authority, indicator, criterion, theme and score;
-//! every exclusion, listed; and the counts per rule and authority.
+//! visits that pass with their canonical authority, and their ratings as three small numbers
+//! each (visit, indicator, score; [`Ratings`]); every exclusion, listed; and the counts per
+//! rule and authority.
 //!
 //! The rules apply in this order (the LOS paper's four, methods box, in its order, with the
 //! extra rules placed where they must act). A rating or visit removed by one rule is not
