@@ -520,4 +520,65 @@ mod tests {
         let scores = crate::rollup::rollup(&f).expect("rollup");
         assert_eq!(scores.visits.height(), 3);
     }
+
+    #[test]
+    fn ratings_are_codes_into_one_indicator_table_and_visits_know_their_file() {
+        // Two files; `2 A` and `2.a` are one indicator; s1 and n1 have ratings in both files.
+        let mut table = TableBuilder::new();
+        let rows = [
+            (0, "Syd", "s1", "10.a", "4"),
+            (0, "Syd", "s1", "2.a", "5"),
+            (0, "Nord", "n1", "2 A", "3"),
+            (1, "Syd", "s1", "1.b", "2"),
+            (1, "Nord", "n1", "1.b", "4"),
+            (1, "Syd", "s2", "1.a", "3"),
+        ];
+        for (line, (file, authority, visit, id, score)) in rows.into_iter().enumerate() {
+            let fields = [Some(authority), Some(visit), Some(id), Some(score)];
+            let mut values = [None; 7];
+            values[..4].copy_from_slice(&fields);
+            table.push(file, line as u64 + 2, values);
+        }
+        let loaded = Loaded {
+            ratings: table.finish(),
+            malformed: Vec::new(),
+            sources: Vec::new(),
+        };
+        let model = QualityModel::embedded().expect("model");
+        let options = FilterOptions {
+            los_visit_rules: false,
+        };
+        let mut f = filter_with(&loaded, &model, &options).expect("filter");
+        let ids: Vec<String> = f.indicators.iter().map(|i| i.id.to_string()).collect();
+        assert_eq!(
+            ids,
+            ["1.a", "1.b", "2.a", "10.a"],
+            "each once, in model order"
+        );
+        let units: Vec<(u32, u32)> = f
+            .indicators
+            .iter()
+            .map(|i| (i.criterion, i.theme))
+            .collect();
+        let theme = |c: u32| model.theme_of_criterion(c).expect("in the model");
+        assert_eq!(
+            units,
+            [(1, theme(1)), (1, theme(1)), (2, theme(2)), (10, theme(10))]
+        );
+        // Visits n1, s1, s2 (Nord before Syd); each visit's ratings by indicator.
+        assert_eq!(f.ratings.visit, [0, 0, 1, 1, 1, 2]);
+        assert_eq!(f.ratings.indicator, [1, 2, 1, 2, 3, 0]);
+        assert_eq!(f.ratings.score, [4, 3, 2, 5, 4, 3]);
+        assert_eq!(f.visit_files, [None, None, Some(1)]);
+        // A rename reorders the visits (Syd becomes "A"): the files follow their visits.
+        let mapping: BTreeMap<String, String> = [
+            ("Socialtilsyn Nord".to_string(), "Z".to_string()),
+            ("Socialtilsyn Syd".to_string(), "A".to_string()),
+        ]
+        .into();
+        crate::anonymize::rename_authorities(&mut f, &mapping).expect("rename");
+        assert_eq!(f.visit_files, [None, Some(1), None]);
+        assert_eq!(f.ratings.visit, [0, 0, 0, 1, 2, 2]);
+        assert_eq!(f.ratings.score, [2, 5, 4, 3, 4, 3]);
+    }
 }

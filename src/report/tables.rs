@@ -1374,6 +1374,35 @@ mod tests {
     }
 
     #[test]
+    fn a_level_table_names_each_visit_by_authority_and_id() {
+        let visits = DataFrame::new(
+            2,
+            vec![
+                polars::prelude::Column::new("authority".into(), ["Nord", "=Syd"]),
+                polars::prelude::Column::new("visit_id".into(), ["n1", "s 2"]),
+                polars::prelude::Column::new("overall".into(), [4.0, 3.0]),
+            ],
+        )
+        .unwrap();
+        let level = DataFrame::new(
+            3,
+            vec![
+                polars::prelude::Column::new("visit".into(), [0u32, 1, 1]),
+                polars::prelude::Column::new("theme".into(), [1u32, 1, 2]),
+                polars::prelude::Column::new("score".into(), [4.5, 3.0, 2.25]),
+            ],
+        )
+        .unwrap();
+        let table = Table::level(&level, &visits);
+        let csv = String::from_utf8(table.to_csv(CsvFormat::Standard).unwrap()).unwrap();
+        // The names are input text: the one that looks like a formula is neutralised.
+        assert_eq!(
+            csv,
+            "authority,visit_id,theme,score\nNord,n1,1,4.5\n'=Syd,s 2,1,3\n'=Syd,s 2,2,2.25\n"
+        );
+    }
+
+    #[test]
     fn danish_csv_changes_numbers_only() {
         let csv = String::from_utf8(mixed().to_csv(CsvFormat::Danish).unwrap()).unwrap();
         assert_eq!(
