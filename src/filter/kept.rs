@@ -73,38 +73,42 @@ impl<'i, 'a> Kept<'i, 'a> {
     }
 
     /// The kept ratings and their indicators (see [`super::Filtered::ratings`]), straight
-    /// from the raw codes.
-    pub fn ratings(&self) -> Result<(Ratings, Vec<KeptIndicator>)> {
+    /// from the raw codes. The last use of the kept rows: their vector becomes the ratings'
+    /// visit numbers, so no second one is allocated.
+    pub fn into_ratings(mut self) -> Result<(Ratings, Vec<KeptIndicator>)> {
         let raw_indicator = self.index.raw.column(Field::Indicator).codes();
         let raw_score = self.index.raw.column(Field::Score).codes();
         let code_of = |row: u32| raw_indicator.get(row as usize).map_or(MISSING, |&c| c);
         let (indicators, number_of) = self.indicator_table(code_of)?;
-        let (visit, (indicator, score)) = rayon::join(
-            || self.visit_numbers(),
+        let order = &self.order;
+        let (indicator, score) = rayon::join(
             || {
-                rayon::join(
-                    || {
-                        let number = |row: u32| number_of.get(code_of(row) as usize).copied();
-                        self.order
-                            .par_iter()
-                            .map(|&row| number(row).unwrap_or(0))
-                            .collect()
-                    },
-                    || {
-                        let score_of = &self.index.score_of;
-                        let score = |row: u32| {
-                            let code = *raw_score.get(row as usize)?;
-                            score_of.get(code as usize).copied().flatten()
-                        };
-                        // A kept rating has a valid score: its rule would have dropped it.
-                        self.order
-                            .par_iter()
-                            .map(|&row| score(row).unwrap_or(0))
-                            .collect()
-                    },
-                )
+                let number = |row: u32| number_of.get(code_of(row) as usize).copied();
+                order
+                    .par_iter()
+                    .map(|&row| number(row).unwrap_or(0))
+                    .collect()
+            },
+            || {
+                let score_of = &self.index.score_of;
+                let score = |row: u32| {
+                    let code = *raw_score.get(row as usize)?;
+                    score_of.get(code as usize).copied().flatten()
+                };
+                // A kept rating has a valid score: its rule would have dropped it.
+                order
+                    .par_iter()
+                    .map(|&row| score(row).unwrap_or(0))
+                    .collect()
             },
         );
+        let spans: Vec<(usize, usize)> = self.spans().collect();
+        let mut visit = std::mem::take(&mut self.order);
+        for (k, (start, end)) in spans.into_iter().enumerate() {
+            if let Some(rows) = visit.get_mut(start..end) {
+                rows.fill(k as u32);
+            }
+        }
         let ratings = Ratings {
             visit,
             indicator,
@@ -152,15 +156,6 @@ impl<'i, 'a> Kept<'i, 'a> {
             })
             .collect();
         Ok((indicators, number_of))
-    }
-
-    /// Each rating's row in the visits table.
-    fn visit_numbers(&self) -> Vec<u32> {
-        let mut visit = Vec::with_capacity(self.order.len());
-        for (k, (start, end)) in self.spans().enumerate() {
-            visit.extend(std::iter::repeat_n(k as u32, end - start));
-        }
-        visit
     }
 
     /// Per kept visit: the file of its ratings, or `None` if they come from two or more.

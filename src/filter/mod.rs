@@ -320,15 +320,20 @@ pub(crate) fn filter_dated(
         rows_kept: kept.order.len() as u64,
         visits_kept: kept.visits.len() as u64,
     };
-    let (ratings, indicators) = kept.ratings()?;
+    let completeness = completeness::completeness(&index, &pass, model);
+    // The per-row verdicts are read: freed before the kept ratings are built.
+    drop(pass);
+    let visits = kept.visit_table()?;
+    let visit_files = kept.visit_files();
+    let (ratings, indicators) = kept.into_ratings()?;
     Ok(Filtered {
         ratings,
         indicators,
-        visits: kept.visit_table()?,
-        visit_files: kept.visit_files(),
+        visits,
+        visit_files,
         exclusions: counted.exclusions,
         summary,
-        completeness: completeness::completeness(&index, &pass, model),
+        completeness,
         dates: dates.reports().to_vec(),
     })
 }
