@@ -106,7 +106,7 @@ impl Fixture {
     }
 
     fn kept(&self) -> u64 {
-        self.filtered.ratings.height() as u64
+        self.filtered.ratings.len() as u64
     }
 }
 

@@ -84,21 +84,31 @@ fn rename_tables(filtered: &mut Filtered, mapping: &BTreeMap<String, String>) ->
     let rename = |raw: &str| canonical_authority(raw).and_then(|c| mapping.get(&c).cloned());
     let (visits, order) = renamed_in_order(&filtered.visits, &rename)?;
     let starts = filtered.visit_starts()?;
-    let mut rows: Vec<IdxSize> = Vec::with_capacity(filtered.ratings.height());
-    let mut visit: Vec<u32> = Vec::with_capacity(filtered.ratings.height());
-    for (new, &old) in order.iter().enumerate() {
-        let old = old as usize;
-        let (Some(&from), Some(&to)) = (starts.get(old), starts.get(old + 1)) else {
+    let old = &filtered.ratings;
+    let mut ratings = filter::Ratings {
+        visit: Vec::with_capacity(old.len()),
+        indicator: Vec::with_capacity(old.len()),
+        score: Vec::with_capacity(old.len()),
+    };
+    let mut visit_files = Vec::with_capacity(order.len());
+    for (new, &old_visit) in order.iter().enumerate() {
+        let v = old_visit as usize;
+        visit_files.push(filtered.visit_files.get(v).copied().flatten());
+        let (Some(&from), Some(&to)) = (starts.get(v), starts.get(v + 1)) else {
             continue;
         };
-        rows.extend((from..to).map(|r| r as IdxSize));
-        visit.extend(std::iter::repeat_n(new as u32, to - from));
+        let (Some(indicator), Some(score)) = (old.indicator.get(from..to), old.score.get(from..to))
+        else {
+            continue;
+        };
+        ratings
+            .visit
+            .extend(std::iter::repeat_n(new as u32, to - from));
+        ratings.indicator.extend_from_slice(indicator);
+        ratings.score.extend_from_slice(score);
     }
-    let mut ratings = filtered
-        .ratings
-        .take(&IdxCa::from_vec("idx".into(), rows))?;
-    ratings.with_column(Column::new(filter::ratings::VISIT.name().into(), visit))?;
     filtered.ratings = ratings;
+    filtered.visit_files = visit_files;
     filtered.visits = visits;
     Ok(())
 }

@@ -462,9 +462,12 @@ impl VisitScores {
                 visit.overall = x;
             }
         }
+        let ids: Vec<Option<&str>> = ids.iter().collect();
+        let ids = ids.as_slice();
         let criteria = &rollup.criteria;
         for (id, unit, x) in Self::unit_scores(
             criteria,
+            ids,
             rollup::criteria::CRITERION,
             rollup::criteria::SCORE,
         )? {
@@ -474,7 +477,7 @@ impl VisitScores {
         }
         let themes = &rollup.themes;
         for (id, unit, x) in
-            Self::unit_scores(themes, rollup::themes::THEME, rollup::themes::SCORE)?
+            Self::unit_scores(themes, ids, rollup::themes::THEME, rollup::themes::SCORE)?
         {
             if let Some(visit) = by_id.get_mut(&id) {
                 visit.themes.insert(unit, x);
@@ -487,26 +490,33 @@ impl VisitScores {
         Ok(Self { by_id })
     }
 
-    /// (visit id, unit, score) of a level table of the roll-up.
+    /// (visit id, unit, score) of a level table of the roll-up; `ids` are the visit ids of
+    /// the roll-up's visits table.
     fn unit_scores(
         frame: &polars::prelude::DataFrame,
+        ids: &[Option<&str>],
         unit: crate::frame::Col<polars::prelude::UInt32Type>,
         score: crate::frame::Col<polars::prelude::Float64Type>,
     ) -> Result<Vec<(String, u32, f64)>> {
-        let ids = rollup::criteria::VISIT_ID.of(frame)?;
-        Ok(ids
+        let visit = rollup::criteria::VISIT.of(frame)?;
+        Ok(visit
             .iter()
             .zip(unit.of(frame)?.iter())
             .zip(score.of(frame)?.iter())
-            .filter_map(|((id, u), x)| Some((id?.to_string(), u?, x?)))
+            .filter_map(|((v, u), x)| Some(((*ids.get(v? as usize)?)?.to_string(), u?, x?)))
             .collect())
     }
 
     /// The pooled indicator means per theme and overall, from the kept ratings.
     fn add_indicator_means(filtered: &Filtered, by_id: &mut HashMap<String, Visit>) -> Result<()> {
         let ids = filter::visits::VISIT_ID.of(&filtered.visits)?;
-        let theme = filter::ratings::THEME.slice(&filtered.ratings)?;
-        let score = filter::ratings::SCORE.slice(&filtered.ratings)?;
+        let ratings = &filtered.ratings;
+        let theme_of = |i: u16| {
+            filtered
+                .indicators
+                .get(usize::from(i))
+                .map_or(0, |i| i.theme)
+        };
         let starts = filtered.visit_starts()?;
         for (v, id) in ids.iter().enumerate() {
             let (Some(id), Some(&from), Some(&to)) = (id, starts.get(v), starts.get(v + 1)) else {
@@ -515,11 +525,16 @@ impl VisitScores {
             let Some(visit) = by_id.get_mut(id) else {
                 continue;
             };
+            let (Some(indicator), Some(score)) =
+                (ratings.indicator.get(from..to), ratings.score.get(from..to))
+            else {
+                continue;
+            };
             let mut per_theme: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
-            for r in from..to {
-                per_theme.entry(theme[r]).or_default().push(score[r]);
+            for (&i, &x) in indicator.iter().zip(score) {
+                per_theme.entry(theme_of(i)).or_default().push(f64::from(x));
             }
-            visit.overall_indicators = mean(score[from..to].iter().copied());
+            visit.overall_indicators = mean(score.iter().map(|&x| f64::from(x)));
             for (t, xs) in per_theme {
                 if let Some(m) = mean(xs.into_iter()) {
                     visit.theme_indicators.insert(t, m);

@@ -1,9 +1,10 @@
-//! Typed access to the stage tables: the polars DataFrames that carry the ratings from the
-//! filter stage to the roll-up and on to the analysis.
+//! Typed access to the stage tables: the polars DataFrames of the kept visits and of the
+//! roll-up that the analysis and the outputs read. (The kept ratings themselves are not a
+//! DataFrame but three vectors of small numbers, [`crate::filter::Ratings`].)
 //!
 //! Each table's columns are declared once, as [`Col`] constants beside the type that holds
-//! the table ([`crate::filter::ratings`], [`crate::filter::visits`],
-//! [`crate::rollup::criteria`], [`crate::rollup::themes`], [`crate::rollup::visits`]). Code
+//! the table ([`crate::filter::visits`], [`crate::rollup::criteria`],
+//! [`crate::rollup::themes`], [`crate::rollup::visits`]). Code
 //! that builds a table names its columns through those constants, and code that reads one asks
 //! a constant for its typed column, so a renamed column is a compile error in every reader
 //! rather than an "internal" error at run time. A column of the wrong type is still found only
@@ -20,16 +21,14 @@
 //! # let model = losstat::QualityModel::embedded()?;
 //! # let options = filter::FilterOptions { los_visit_rules: false };
 //! let filtered = filter::filter_with(&loaded, &model, &options)?;
-//! let scores = filter::ratings::SCORE.of(&filtered.ratings)?;
-//! assert_eq!(scores.get(0), Some(4.0));
+//! let visit_ids = filter::visits::VISIT_ID.of(&filtered.visits)?;
+//! assert_eq!(visit_ids.get(0), Some("v1"));
 //! # Ok(()) }
 //! ```
 
 use std::marker::PhantomData;
 
-use polars::prelude::{
-    ChunkedArray, Column, DataFrame, IntoColumn, PolarsPhysicalType, StringChunked, StringType,
-};
+use polars::prelude::{ChunkedArray, DataFrame, PolarsPhysicalType};
 
 use crate::error::{Error, Result};
 
@@ -99,60 +98,10 @@ impl<T: PolarsPhysicalType> Col<T> {
     }
 }
 
-impl Col<StringType> {
-    /// A text column of this name from runs `(value, length)`; equal neighbouring runs are
-    /// merged. A value longer than a view's 12 inline bytes is stored once per run, not once
-    /// per row, so an authority name repeated over a million ratings takes 24 bytes, not
-    /// 24 MB. `rows` is the total length (room for it is reserved up front).
-    pub(crate) fn runs_column<'a>(
-        self,
-        runs: impl IntoIterator<Item = (&'a str, usize)>,
-        rows: usize,
-    ) -> Column {
-        // Sized up front: growing a column of millions of views copies it several times.
-        let mut array = polars_arrow::array::MutableBinaryViewArray::<str>::with_capacity(rows);
-        let mut pending: Option<(&str, usize)> = None;
-        for (value, length) in runs {
-            match &mut pending {
-                Some((last, n)) if *last == value => *n += length,
-                _ => {
-                    if let Some((last, n)) = pending.replace((value, length)) {
-                        array.extend_constant(n, Some(last));
-                    }
-                }
-            }
-        }
-        if let Some((last, n)) = pending {
-            array.extend_constant(n, Some(last));
-        }
-        StringChunked::with_chunk(self.name.into(), array.freeze()).into_column()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polars::prelude::UInt32Type;
-
-    #[test]
-    fn runs_repeat_values_and_store_each_run_once() {
-        const NAME: Col<StringType> = Col::new("authority");
-        let long = "Socialtilsyn Hovedstaden";
-        let runs = [(long, 2), (long, 3), ("Nord", 1), (long, 1), ("", 2)];
-        let column = NAME.runs_column(runs, 9);
-        let ca = column.str().unwrap();
-        let expected: Vec<&str> = runs
-            .iter()
-            .flat_map(|&(v, n)| std::iter::repeat_n(v, n))
-            .collect();
-        let got: Vec<&str> = ca.iter().map(|v| v.expect("no nulls")).collect();
-        assert_eq!(got, expected);
-        assert_eq!(ca.name().as_str(), "authority");
-        // The first two runs merge: the long name is stored twice (runs 1–2 and run 4), not
-        // once per row; "Nord" and "" fit in the views.
-        let array = ca.downcast_iter().next().expect("one chunk");
-        assert_eq!(array.total_buffer_len(), 2 * long.len());
-    }
+    use polars::prelude::{Column, StringType, UInt32Type};
 
     #[test]
     fn a_column_is_read_by_name_and_type() {

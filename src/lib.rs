@@ -12,7 +12,7 @@
 //! |---|---|---|---|
 //! | 0 | [`model`] | [`QualityModel::embedded`], [`QualityModel::from_path`] | model CSV → [`QualityModel`] (themes, criteria, indicators, universal flags) |
 //! | 1 | [`mod@load`] | [`load()`] | CSV / Excel exports, long or wide → [`Loaded`] (dictionary-coded raw ratings) |
-//! | 2 | [`mod@filter`] | [`filter()`] | raw ratings → [`Filtered`] (the LOS filters; every exclusion listed; kept ratings and visits as polars tables) |
+//! | 2 | [`mod@filter`] | [`filter()`] | raw ratings → [`Filtered`] (the LOS filters; every exclusion listed; kept ratings as small codes, kept visits as a polars table) |
 //! | 2b | [`mod@anonymize`] | [`anonymize()`] | [`Filtered`] → the same with "Socialtilsyn 1–5", and the key |
 //! | 3 | [`mod@rollup`] | [`rollup()`] | kept ratings → [`Rollup`] (criterion, theme, overall score per visit) |
 //! | 3b | [`export_check`] | [`export_check::check`] | the export's own criterion, theme and overall scores vs the roll-up → [`export_check::ExportCheck`] |
@@ -24,8 +24,9 @@
 //! | 6 | [`plot`] | [`plot::compare::compare_figures`], [`plot::compare::visit_spider`] | `Analysis` → figures (SVG with an embedded font subset, PNG) |
 //! | 6 | [`report`] | [`report::render`], [`report::write_dir`], [`report::terminal::compare_summary`] | `Analysis` (+ figures) → `results.json`, CSV tables, `report.html`, terminal summaries |
 //!
-//! The stage tables (polars DataFrames) are read through typed columns declared once
-//! ([`frame::Col`]; e.g. [`filter::ratings::SCORE`], [`rollup::visits::OVERALL`]).
+//! The kept ratings are three small numbers each ([`filter::Ratings`]); the other stage
+//! tables (polars DataFrames) are read through typed columns declared once ([`frame::Col`];
+//! e.g. [`filter::visits::AUTHORITY`], [`rollup::visits::OVERALL`]).
 //! [`progress`] lets a caller show how far the long steps are; [`error`] is the one error type.
 //! [`simulate`] writes synthetic exports calibrated to the LOS paper.
 //!

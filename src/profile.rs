@@ -213,15 +213,18 @@ fn filter_one_visit(
 
 /// The visit's (indicator, score) pairs, in the order of the ids.
 fn indicator_scores(shown: &Filtered) -> Result<Vec<(String, f64)>> {
-    let ids = filter::ratings::INDICATOR.of(&shown.ratings)?;
-    let scores = filter::ratings::SCORE.of(&shown.ratings)?;
-    let mut pairs: Vec<(String, f64)> = ids
+    let ratings = &shown.ratings;
+    let mut pairs: Vec<(IndicatorId, f64)> = ratings
+        .indicator
         .iter()
-        .zip(scores.iter())
-        .filter_map(|(i, x)| Some((i?.to_string(), x?)))
+        .zip(&ratings.score)
+        .filter_map(|(&i, &x)| Some((shown.indicators.get(usize::from(i))?.id, f64::from(x))))
         .collect();
-    pairs.sort_by_key(|(id, _)| IndicatorId::parse(id));
-    Ok(pairs)
+    pairs.sort_by_key(|&(id, _)| id);
+    Ok(pairs
+        .into_iter()
+        .map(|(id, x)| (id.to_string(), x))
+        .collect())
 }
 
 /// (unit, score) pairs of a level table of the roll-up.

@@ -1,6 +1,8 @@
 //! Stage 3: roll-up per visit: indicator → criterion → theme → overall.
 //!
-//! Input: the kept ratings of [`Filtered`]. Output: [`Rollup`], three polars tables.
+//! Input: the kept ratings of [`Filtered`]. Output: [`Rollup`], three polars tables. The
+//! criteria and themes tables name each row's visit by its row in the visits table (a
+//! number, not two texts per row; the written tables show its authority and visit id).
 //!
 //! Method (LOS p. 3, "kriteriescorer, som er gennemsnit af kriteriets indikatorer, og
 //! temascorer, som igen er gennemsnit af temaets kriterier"; overall score = mean of the
@@ -24,17 +26,16 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::Result;
-use crate::filter::{self, Filtered};
+use crate::filter::Filtered;
 
 /// The columns of [`Rollup::criteria`], one criterion of one visit per row.
 pub mod criteria {
     use crate::frame::Col;
-    use polars::prelude::{Float64Type, StringType, UInt32Type};
+    use polars::prelude::{Float64Type, UInt32Type};
 
-    /// Authority (canonical name).
-    pub const AUTHORITY: Col<StringType> = Col::new("authority");
-    /// Visit id.
-    pub const VISIT_ID: Col<StringType> = Col::new("visit_id");
+    /// The visit: its row in [`super::Rollup::visits`] (whose authority and visit id the
+    /// written tables show in its place).
+    pub const VISIT: Col<UInt32Type> = Col::new("visit");
     /// The criterion's theme.
     pub const THEME: Col<UInt32Type> = Col::new("theme");
     /// Criterion number.
@@ -48,12 +49,11 @@ pub mod criteria {
 /// The columns of [`Rollup::themes`], one theme of one visit per row.
 pub mod themes {
     use crate::frame::Col;
-    use polars::prelude::{Float64Type, StringType, UInt32Type};
+    use polars::prelude::{Float64Type, UInt32Type};
 
-    /// Authority (canonical name).
-    pub const AUTHORITY: Col<StringType> = Col::new("authority");
-    /// Visit id.
-    pub const VISIT_ID: Col<StringType> = Col::new("visit_id");
+    /// The visit: its row in [`super::Rollup::visits`] (whose authority and visit id the
+    /// written tables show in its place).
+    pub const VISIT: Col<UInt32Type> = Col::new("visit");
     /// Theme number.
     pub const THEME: Col<UInt32Type> = Col::new("theme");
     /// Mean of the theme's criterion scores.
@@ -300,11 +300,6 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
         overall,
         visit_themes,
     } = roll_in_parallel(filtered, &starts)?;
-    let names = &Names {
-        authority: filter::visits::AUTHORITY.of(&filtered.visits)?,
-        visit_id: filter::visits::VISIT_ID.of(&filtered.visits)?,
-        visit_rows: &visit_rows,
-    };
     // Each level's vectors move into its frame, without a copy.
     let (criteria, themes) = rayon::join(
         move || {
@@ -314,7 +309,7 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
                 Column::new(criteria::SCORE.name().into(), criterion_score),
                 Column::new(criteria::INDICATORS.name().into(), indicators),
             ];
-            names.level_frame(&visit_criteria, columns)
+            level_frame(&visit_criteria, columns)
         },
         move || {
             let columns = vec![
@@ -322,7 +317,7 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
                 Column::new(themes::SCORE.name().into(), theme_score),
                 Column::new(themes::CRITERIA.name().into(), theme_criteria),
             ];
-            names.level_frame(&visit_theme_rows, columns)
+            level_frame(&visit_theme_rows, columns)
         },
     );
     let visits = visits_frame(filtered, &visit_rows, overall, visit_themes)?;
@@ -335,9 +330,9 @@ pub fn rollup(filtered: &Filtered) -> Result<Rollup> {
 
 /// Checks that the ratings of each visit are together, in the order of the visits table.
 fn check_visit_order(filtered: &Filtered, starts: &[usize]) -> Result<()> {
-    let visit = filter::ratings::VISIT.slice(&filtered.ratings)?;
+    let visit = &filtered.ratings.visit;
     let visits = starts.len() - 1;
-    let consistent = starts.last() == Some(&filtered.ratings.height())
+    let consistent = starts.last() == Some(&filtered.ratings.len())
         && (0..visits).all(|v| {
             visit[starts[v]..starts[v + 1]]
                 .iter()
@@ -357,14 +352,21 @@ fn check_visit_order(filtered: &Filtered, starts: &[usize]) -> Result<()> {
 /// about equal numbers of ratings, rolled up in parallel, and the parts joined in order.
 fn roll_in_parallel(filtered: &Filtered, starts: &[usize]) -> Result<Columns> {
     let ratings = &filtered.ratings;
-    let theme = filter::ratings::THEME.slice(ratings)?;
-    let criterion = filter::ratings::CRITERION.slice(ratings)?;
-    let score = filter::ratings::SCORE.slice(ratings)?;
+    let (indicator, score) = (&ratings.indicator, &ratings.score);
+    let known = |i: u16| filtered.indicators.get(usize::from(i));
+    let lengths_agree = indicator.len() == ratings.len() && score.len() == ratings.len();
+    if !lengths_agree || indicator.iter().any(|&i| known(i).is_none()) {
+        return Err(crate::Error::InvalidParameter {
+            name: "filtered ratings",
+            value: "ratings whose indicator or score is missing".to_string(),
+            expected: "an indicator of Filtered::indicators and a score for each rating",
+        });
+    }
     let visits = starts.len() - 1;
     let threads = rayon::current_num_threads().max(1);
     let mut cuts = vec![0];
     for k in 1..threads {
-        let target = ratings.height() * k / threads;
+        let target = ratings.len() * k / threads;
         cuts.push(
             starts
                 .partition_point(|&s| s < target)
@@ -382,7 +384,10 @@ fn roll_in_parallel(filtered: &Filtered, starts: &[usize]) -> Result<Columns> {
                 continue;
             }
             parts.clear();
-            parts.extend(rows.map(|r| (theme[r], criterion[r], score[r])));
+            parts.extend(rows.filter_map(|r| {
+                let i = known(indicator[r])?;
+                Some((i.theme, i.criterion, f64::from(score[r])))
+            }));
             out.visit(v, &mut parts);
         }
         out
@@ -396,33 +401,17 @@ fn roll_in_parallel(filtered: &Filtered, starts: &[usize]) -> Result<Columns> {
         .reduce(Columns::default, Columns::append))
 }
 
-/// The authority and visit id of each rolled-up visit, to label the level tables with.
-struct Names<'a> {
-    authority: &'a StringChunked,
-    visit_id: &'a StringChunked,
-    /// Each rolled-up visit's row in [`Filtered::visits`].
-    visit_rows: &'a [usize],
-}
-
-impl Names<'_> {
-    /// A level's frame: authority and visit id (one run per visit, `counts[k]` rows for the
-    /// `k`-th visit), then the level's own columns.
-    fn level_frame(&self, counts: &[usize], own: Vec<Column>) -> Result<DataFrame> {
-        let per_row = |names: &StringChunked, col: crate::frame::Col<StringType>| -> Column {
-            let runs = self
-                .visit_rows
-                .iter()
-                .zip(counts)
-                .map(|(&v, &n)| (names.get(v).unwrap_or(""), n));
-            col.runs_column(runs, counts.iter().sum())
-        };
-        let mut columns = vec![
-            per_row(self.authority, criteria::AUTHORITY),
-            per_row(self.visit_id, criteria::VISIT_ID),
-        ];
-        columns.extend(own);
-        Ok(DataFrame::new(counts.iter().sum(), columns)?)
+/// A level's frame: the visit (the `k`-th rolled-up visit has `counts[k]` rows), then the
+/// level's own columns.
+fn level_frame(counts: &[usize], own: Vec<Column>) -> Result<DataFrame> {
+    let rows = counts.iter().sum();
+    let mut visit: Vec<u32> = Vec::with_capacity(rows);
+    for (k, &n) in counts.iter().enumerate() {
+        visit.extend(std::iter::repeat_n(k as u32, n));
     }
+    let mut columns = vec![Column::new(criteria::VISIT.name().into(), visit)];
+    columns.extend(own);
+    Ok(DataFrame::new(rows, columns)?)
 }
 
 /// The visits table: the filter's visit attributes of each rolled-up visit, then its overall

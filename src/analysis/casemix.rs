@@ -26,7 +26,7 @@
 //! authority, so authority and region are confounded; adjustment removes only what offer type
 //! explains and cannot tell a stricter authority from better offers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use nalgebra::DMatrix;
 use serde::Serialize;
@@ -531,23 +531,25 @@ fn ordinal_rows(
 ) -> Result<(OrdinalRows, usize)> {
     let (na, ns) = (visits.authorities.len(), strata.names.len());
     let ids = filter::visits::VISIT_ID.of(&filtered.visits)?;
-    let visit = filter::ratings::VISIT.slice(&filtered.ratings)?;
-    let score = filter::ratings::SCORE.slice(&filtered.ratings)?;
-    let indicator = filter::ratings::INDICATOR.of(&filtered.ratings)?;
-    // The distinct names by hashing (a few dozen among millions of ratings), then sorted.
-    let mut number: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
-    for name in indicator.iter().flatten() {
-        number.entry(name).or_insert(0);
-    }
-    let mut names: Vec<&str> = number.keys().copied().collect();
+    let ratings = &filtered.ratings;
+    // The indicators numbered in the order of their names (`10.a` before `2.a`).
+    let mut names: Vec<(String, usize)> = filtered
+        .indicators
+        .iter()
+        .enumerate()
+        .map(|(code, i)| (i.id.to_string(), code))
+        .collect();
     names.sort_unstable();
-    for (k, name) in names.iter().enumerate() {
-        number.insert(name, k);
+    let mut number = vec![0usize; names.len()];
+    for (k, &(_, code)) in names.iter().enumerate() {
+        number[code] = k;
     }
+    let score = &ratings.score;
     let mut rows = OrdinalRows::with_capacity(score.len());
     // The ratings of a visit come together: its row in the roll-up is looked up once.
     let mut last: Option<(u32, Option<usize>)> = None;
-    for ((&v, &s), name) in visit.iter().zip(score.iter()).zip(indicator.iter()) {
+    let indicator = &ratings.indicator;
+    for ((&v, &s), &i) in ratings.visit.iter().zip(score).zip(indicator) {
         let row = match last {
             Some((seen, row)) if seen == v => row,
             _ => {
@@ -562,7 +564,7 @@ fn ordinal_rows(
         let Some(row) = row else {
             continue;
         };
-        let k = name.and_then(|i| number.get(i)).copied().unwrap_or(0);
+        let k = number.get(usize::from(i)).copied().unwrap_or(0);
         let (a, st) = (visits.authority[row], strata.of_visit[row]);
         let mut columns = [0u32; 3];
         let mut used = 0;
@@ -576,7 +578,7 @@ fn ordinal_rows(
                 used += 1;
             }
         }
-        rows.push(s as u8, &columns[..used], row as u32);
+        rows.push(s, &columns[..used], row as u32);
     }
     Ok((rows, names.len()))
 }

@@ -6,7 +6,7 @@
 //! Stratification (`Stratify::OfferType`): the permutation test permutes authority labels
 //! only among visits of the same offer type (a missing type is a type of its own).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use polars::prelude::{DataFrame, Float64Type, UInt32Type};
 
@@ -58,28 +58,28 @@ impl<'a> LevelTable<'a> {
         tables
     }
 
-    /// The table's scores by unit and authority. The three tables share their `authority` and
-    /// `visit_id` columns' names.
-    fn group(&self, offer_type: &HashMap<&str, Option<&'a str>>) -> Result<Grouped<'a>> {
+    /// The table's scores by unit and authority. A theme or criterion row names its visit by
+    /// its row in `visits` (the roll-up's), where its authority and offer type are.
+    fn group(&self, visits: &'a DataFrame) -> Result<Grouped<'a>> {
         let df = self.frame;
-        let authority = rollup::visits::AUTHORITY.of(df)?;
-        let visit = rollup::visits::VISIT_ID.of(df)?;
+        let authority: Vec<Option<&str>> = rollup::visits::AUTHORITY.of(visits)?.iter().collect();
+        let offer: Vec<Option<&str>> = rollup::visits::OFFER_TYPE.of(visits)?.iter().collect();
         let values = self.score.of(df)?;
-        let units: Vec<u32> = match self.unit {
-            Some(unit) => unit.of(df)?.iter().map(|u| u.unwrap_or(0)).collect(),
-            None => vec![0; df.height()],
+        let (units, rows): (Vec<u32>, Vec<usize>) = match self.unit {
+            Some(unit) => {
+                let visit = rollup::criteria::VISIT.of(df)?.iter();
+                let rows = visit.map(|v| v.map_or(usize::MAX, |v| v as usize));
+                let units = unit.of(df)?.iter().map(|u| u.unwrap_or(0));
+                (units.collect(), rows.collect())
+            }
+            None => (vec![0; df.height()], (0..df.height()).collect()),
         };
         let mut out: Grouped<'a> = BTreeMap::new();
-        for (((a, v), x), u) in authority
-            .iter()
-            .zip(visit.iter())
-            .zip(values.iter())
-            .zip(units)
-        {
-            if let (Some(a), Some(v), Some(x)) = (a, v, x) {
-                let slot = out.entry(u).or_default().entry(a).or_default();
+        for ((row, x), u) in rows.into_iter().zip(values.iter()).zip(units) {
+            if let (Some(Some(a)), Some(x)) = (authority.get(row), x) {
+                let slot = out.entry(u).or_default().entry(*a).or_default();
                 slot.0.push(x);
-                slot.1.push(offer_type.get(v).copied().flatten());
+                slot.1.push(offer.get(row).copied().flatten());
             }
         }
         Ok(out)
@@ -92,16 +92,9 @@ pub(super) fn compare_levels(
     stats: &StatsOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<ComparisonFamily>> {
-    let visit = rollup::visits::VISIT_ID.of(&rollup.visits)?;
-    let offer = rollup::visits::OFFER_TYPE.of(&rollup.visits)?;
-    let offer_type: HashMap<&str, Option<&str>> = visit
-        .iter()
-        .zip(offer.iter())
-        .filter_map(|(v, o)| v.map(|v| (v, o)))
-        .collect();
     let grouped = LevelTable::chosen(rollup, stats.levels)
         .iter()
-        .map(|table| Ok((table.level, table.group(&offer_type)?)))
+        .map(|table| Ok((table.level, table.group(&rollup.visits)?)))
         .collect::<Result<Vec<_>>>()?;
     let pairs_total: usize = grouped
         .iter()

@@ -4,7 +4,7 @@
 //! charts' reference polygons), and the per-indicator score groups that
 //! [`crate::stats::deviation::deviation_table`] turns into figure 3.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
@@ -20,11 +20,18 @@ use super::{AuthorityCurve, AuthorityHistogram, AuthoritySummary, Densities, The
 
 /// Mean theme scores per authority (sorted by name) and nationally (`authority: None`, last).
 pub(crate) fn theme_means(rollup: &Rollup) -> Result<Vec<ThemeMean>> {
-    let authority = rollup::themes::AUTHORITY.of(&rollup.themes)?;
+    let names: Vec<Option<&str>> = rollup::visits::AUTHORITY
+        .of(&rollup.visits)?
+        .iter()
+        .collect();
+    let visit = rollup::themes::VISIT.of(&rollup.themes)?;
+    let authority = visit
+        .iter()
+        .map(|v| names.get(v? as usize).copied().flatten());
     let theme = rollup::themes::THEME.of(&rollup.themes)?;
     let score = rollup::themes::SCORE.of(&rollup.themes)?;
     let mut by: BTreeMap<(Option<&str>, u32), Vec<f64>> = BTreeMap::new();
-    for ((a, t), x) in authority.iter().zip(theme.iter()).zip(score.iter()) {
+    for ((a, t), x) in authority.zip(theme.iter()).zip(score.iter()) {
         if let (Some(a), Some(t), Some(x)) = (a, t, x) {
             by.entry((Some(a), t)).or_default().push(x);
             by.entry((None, t)).or_default().push(x);
@@ -86,32 +93,30 @@ pub(super) fn densities(rollup: &Rollup, bandwidth: Bandwidth) -> Result<Densiti
 /// outside the model) and authority: the input of [`crate::stats::deviation::deviation_table`].
 pub fn indicator_groups(filtered: &Filtered, model: &QualityModel) -> Result<Vec<IndicatorScores>> {
     let ratings = &filtered.ratings;
-    let indicator = filter::ratings::INDICATOR.of(ratings)?;
-    let score = filter::ratings::SCORE.of(ratings)?;
     let (authorities, authority_of_row) = rating_authorities(filtered)?;
-    // Scores by [indicator slot][authority slot]: one hash lookup per rating (the
-    // indicator).
-    let mut indicator_slot: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
-    let mut cells: Vec<Vec<Vec<f64>>> = Vec::new();
-    for ((i, a_slot), x) in indicator.iter().zip(authority_of_row).zip(score.iter()) {
-        let (Some(i), Some(a_slot), Some(x)) = (i, a_slot, x) else {
+    // Scores by [indicator][authority slot].
+    let mut cells: Vec<Vec<Vec<f64>>> = vec![Vec::new(); filtered.indicators.len()];
+    for ((&i, a_slot), &x) in ratings
+        .indicator
+        .iter()
+        .zip(authority_of_row)
+        .zip(&ratings.score)
+    {
+        let (Some(row), Some(a_slot)) = (cells.get_mut(usize::from(i)), a_slot) else {
             continue;
         };
-        let next = indicator_slot.len();
-        let i_slot = *indicator_slot.entry(i).or_insert(next);
-        if i_slot == cells.len() {
-            cells.push(Vec::new());
-        }
-        let row = &mut cells[i_slot];
         if row.len() <= a_slot {
             row.resize_with(a_slot + 1, Vec::new);
         }
-        row[a_slot].push(x);
+        row[a_slot].push(f64::from(x));
     }
     let mut by: BTreeMap<String, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
-    for (i, slot) in indicator_slot {
-        let groups = by.entry(i.to_string()).or_default();
-        for (a, values) in std::mem::take(&mut cells[slot]).into_iter().enumerate() {
+    for (indicator, row) in filtered.indicators.iter().zip(cells) {
+        if row.iter().all(Vec::is_empty) {
+            continue;
+        }
+        let groups = by.entry(indicator.id.to_string()).or_default();
+        for (a, values) in row.into_iter().enumerate() {
             if !values.is_empty() {
                 groups.insert(authorities[a].to_string(), values);
             }
@@ -158,20 +163,20 @@ fn rating_authorities(
             )
         })
         .collect();
-    let visit = filter::ratings::VISIT.of(&filtered.ratings)?;
-    let per_row = visit
+    let per_row = filtered
+        .ratings
+        .visit
         .iter()
-        .map(move |v| v.and_then(|v| slot_of_visit.get(v as usize).copied().flatten()));
+        .map(move |&v| slot_of_visit.get(v as usize).copied().flatten());
     Ok((authorities, per_row))
 }
 
 pub(super) fn describe(filtered: &Filtered, rollup: &Rollup) -> Result<Vec<AuthoritySummary>> {
-    let score = filter::ratings::SCORE.of(&filtered.ratings)?;
     let (authorities, authority_of_row) = rating_authorities(filtered)?;
     let mut by_slot = vec![[0u64; 5]; authorities.len()];
-    for (a, s) in authority_of_row.zip(score.iter()) {
-        if let (Some(a), Some(s)) = (a, s) {
-            by_slot[a][(s as usize).clamp(1, 5) - 1] += 1;
+    for (a, &s) in authority_of_row.zip(&filtered.ratings.score) {
+        if let Some(a) = a {
+            by_slot[a][usize::from(s).clamp(1, 5) - 1] += 1;
         }
     }
     let counts: BTreeMap<&str, [u64; 5]> = authorities.into_iter().zip(by_slot).collect();

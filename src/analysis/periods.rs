@@ -400,9 +400,9 @@ struct Visits {
     overall: Vec<f64>,
     /// Visit `v`'s ratings are `starts[v]..starts[v + 1]`.
     starts: Vec<usize>,
-    /// Per rating: its indicator (a dense number) and score.
+    /// Per rating: its indicator (a dense number, in order of first appearance) and score.
     slot: Vec<u32>,
-    score: Vec<f64>,
+    score: Vec<u8>,
     /// Distinct indicators.
     slots: usize,
     /// Per visit its offer-type stratum, and the strata's national weights (see
@@ -443,13 +443,21 @@ impl Visits {
             let of_visit = rows.iter().map(|r| r.map_or(0, |r| of_row[r.1])).collect();
             (of_visit, weights)
         });
-        let mut slot_of: HashMap<&str, u32> = HashMap::new();
-        let slot = filter::ratings::INDICATOR
-            .of(&filtered.ratings)?
+        // Indicators numbered in order of first appearance among the ratings.
+        let mut slot_of: Vec<Option<u32>> = vec![None; filtered.indicators.len()];
+        let mut slots = 0;
+        let slot = filtered
+            .ratings
+            .indicator
             .iter()
-            .map(|i| {
-                let next = slot_of.len() as u32;
-                *slot_of.entry(i.unwrap_or("")).or_insert(next)
+            .map(|&i| match slot_of.get_mut(usize::from(i)) {
+                Some(Some(slot)) => *slot,
+                Some(slot) => {
+                    *slot = Some(slots);
+                    slots += 1;
+                    slots - 1
+                }
+                None => 0,
             })
             .collect();
         Ok(Self {
@@ -458,10 +466,8 @@ impl Visits {
             overall,
             starts: filtered.visit_starts()?,
             slot,
-            score: filter::ratings::SCORE
-                .slice(&filtered.ratings)?
-                .into_owned(),
-            slots: slot_of.len(),
+            score: filtered.ratings.score.clone(),
+            slots: slots as usize,
             strata,
         })
     }
@@ -543,16 +549,10 @@ fn by_file(
     labels: &[String],
 ) -> Result<Split> {
     let labels = file_labels(sources, labels)?;
-    let file = filter::ratings::FILE.slice(&filtered.ratings)?;
     let period_of: Vec<_> = (0..visits.authority.len())
-        .map(|v| {
-            let mut files = file[visits.ratings(v)].iter();
-            let first = files.next().copied().unwrap_or(0);
-            if files.all(|&f| f == first) && (first as usize) < labels.len() {
-                Ok(first as usize)
-            } else {
-                Err(LeftOutReason::SeveralFiles)
-            }
+        .map(|v| match filtered.visit_files.get(v).copied().flatten() {
+            Some(file) if (file as usize) < labels.len() => Ok(file as usize),
+            _ => Err(LeftOutReason::SeveralFiles),
         })
         .collect();
     Split::new(visits, filtered, labels, &period_of)
@@ -741,7 +741,7 @@ impl Accumulated {
         let row = a * self.slots;
         for r in visits.ratings(v) {
             let cell = row + visits.slot[r] as usize;
-            self.sums[cell] += visits.score[r];
+            self.sums[cell] += f64::from(visits.score[r]);
             self.counts[cell] += 1;
         }
     }

@@ -48,11 +48,9 @@ pub(super) struct IndicatorInfo {
     pub theme: u32,
 }
 
-/// [`IndicatorInfo`] per distinct raw indicator value, the canonical spelling of each, and
-/// its rank in the order of the parsed ids (unparsed first).
+/// [`IndicatorInfo`] per distinct raw indicator value, and its rank in the order of the parsed ids (unparsed first).
 pub(super) struct IndicatorTable {
     pub by_code: Vec<IndicatorInfo>,
-    pub canonical: Vec<String>,
     pub rank: Vec<u32>,
     /// How many distinct usable ids there are (the slots).
     pub distinct: usize,
@@ -61,7 +59,6 @@ pub(super) struct IndicatorTable {
 impl IndicatorTable {
     fn new(values: &[Box<str>], model: &QualityModel, universal: &[IndicatorId]) -> Self {
         let mut slots: HashMap<IndicatorId, usize> = HashMap::new();
-        let mut canonical = Vec::with_capacity(values.len());
         let by_code = values
             .iter()
             .map(|value| {
@@ -72,7 +69,6 @@ impl IndicatorTable {
                     (Some(id), Some(_)) => Some(*slots.entry(id).or_insert(next)),
                     _ => None,
                 };
-                canonical.push(id.map(|id| id.to_string()).unwrap_or_default());
                 IndicatorInfo {
                     id,
                     slot,
@@ -92,7 +88,6 @@ impl IndicatorTable {
             .collect();
         Self {
             by_code,
-            canonical,
             rank,
             distinct: slots.len(),
         }

@@ -1,6 +1,7 @@
-//! Pass 5: the kept tables. The visits that passed, sorted by authority and visit id, and
-//! their ratings, each visit's together and sorted by indicator (then file and line), as the
-//! two polars tables of [`super::Filtered`] (columns: [`super::ratings`], [`super::visits`]).
+//! Pass 5: the kept tables. The visits that passed, sorted by authority and visit id, as a
+//! polars table (columns: [`super::visits`]); their ratings, each visit's together and sorted
+//! by indicator (then file and line), as three small numbers each ([`super::Ratings`]), built
+//! straight from the raw codes; and the kept indicators they number ([`super::KeptIndicator`]).
 //! A visit's date is its first readable one, written ISO `YYYY-MM-DD` ([`super::dates`]).
 
 use polars::prelude::*;
@@ -9,17 +10,17 @@ use rayon::prelude::*;
 use crate::error::Result;
 use crate::load::{Field, MISSING};
 
-use super::index::{Index, IndicatorInfo};
+use super::index::Index;
 use super::rating_rules::RatingPass;
 use super::visit_rules::Verdict;
-use super::{ratings, visits};
+use super::{KeptIndicator, Ratings, visits};
 
 /// The kept rows in their final order, and the kept visits with the end of each one's rows in
 /// that order.
 pub(super) struct Kept<'i, 'a> {
     index: &'i Index<'a>,
     /// Raw rows, visit by visit.
-    pub order: Vec<usize>,
+    pub order: Vec<u32>,
     /// Kept visits (indices into [`Index::visits`]), by authority and id.
     pub visits: Vec<usize>,
     /// Where each kept visit's rows end in `order`.
@@ -36,7 +37,7 @@ impl<'i, 'a> Kept<'i, 'a> {
             (index.authority_key(x), index.visits[x].id.as_str())
                 .cmp(&(index.authority_key(y), index.visits[y].id.as_str()))
         });
-        let mut order: Vec<usize> = Vec::with_capacity(index.rows());
+        let mut order: Vec<u32> = Vec::with_capacity(index.rows());
         let mut ends: Vec<usize> = Vec::with_capacity(kept.len());
         let indicator_codes = index.raw.column(Field::Indicator).codes();
         for &v in &kept {
@@ -45,13 +46,13 @@ impl<'i, 'a> Kept<'i, 'a> {
                 index
                     .rows_of(v)
                     .iter()
-                    .copied()
-                    .filter(|&row| pass.status[row].is_none()),
+                    .filter(|&&row| pass.status[row].is_none())
+                    .map(|&row| row as u32),
             );
             // Rows are in file and line order already, so (indicator, row) is the order wanted.
             order[start..].sort_unstable_by_key(|&row| {
                 let rank = indicator_codes
-                    .get(row)
+                    .get(row as usize)
                     .and_then(|&code| index.indicators.rank.get(code as usize));
                 (rank.copied().unwrap_or(0), row)
             });
@@ -71,82 +72,102 @@ impl<'i, 'a> Kept<'i, 'a> {
         starts.zip(self.ends.iter().copied())
     }
 
-    /// The kept ratings (see [`super::Filtered::ratings`]). Each column is built on its own,
-    /// in parallel (the indicator texts take longest).
-    pub fn ratings(&self) -> Result<DataFrame> {
-        type Maker<'m> = Box<dyn Fn() -> Column + Send + Sync + 'm>;
-        let makers: Vec<Maker<'_>> = vec![
-            Box::new(|| {
-                let file: Vec<u32> = self.order.iter().map(|&r| self.index.raw.file[r]).collect();
-                Column::new(ratings::FILE.name().into(), file)
-            }),
-            Box::new(|| {
-                let line: Vec<u64> = self.order.iter().map(|&r| self.index.raw.line[r]).collect();
-                Column::new(ratings::LINE.name().into(), line)
-            }),
-            Box::new(|| self.visit_numbers()),
-            Box::new(|| self.indicator_texts()),
-            Box::new(|| self.indicator_column(ratings::CRITERION.name(), |i| i.criterion)),
-            Box::new(|| self.indicator_column(ratings::THEME.name(), |i| i.theme)),
-            Box::new(|| self.scores()),
-        ];
-        let columns: Vec<Column> = makers.par_iter().map(|make| make()).collect();
-        Ok(DataFrame::new(self.order.len(), columns)?)
-    }
-
-    /// Each rating's row in the visits table.
-    fn visit_numbers(&self) -> Column {
-        let mut visit = Vec::with_capacity(self.order.len());
-        for (k, (start, end)) in self.spans().enumerate() {
-            visit.extend(std::iter::repeat_n(k as u32, end - start));
+    /// The kept ratings and their indicators (see [`super::Filtered::ratings`]), straight
+    /// from the raw codes. The last use of the kept rows: their vector becomes the ratings'
+    /// visit numbers, so no second one is allocated.
+    pub fn into_ratings(mut self) -> Result<(Ratings, Vec<KeptIndicator>)> {
+        let raw_indicator = self.index.raw.column(Field::Indicator).codes();
+        let raw_score = self.index.raw.column(Field::Score).codes();
+        let code_of = |row: u32| raw_indicator.get(row as usize).map_or(MISSING, |&c| c);
+        let (indicators, number_of) = self.indicator_table(code_of)?;
+        let order = &self.order;
+        let (indicator, score) = rayon::join(
+            || {
+                let number = |row: u32| number_of.get(code_of(row) as usize).copied();
+                order
+                    .par_iter()
+                    .map(|&row| number(row).unwrap_or(0))
+                    .collect()
+            },
+            || {
+                let score_of = &self.index.score_of;
+                let score = |row: u32| {
+                    let code = *raw_score.get(row as usize)?;
+                    score_of.get(code as usize).copied().flatten()
+                };
+                // A kept rating has a valid score: its rule would have dropped it.
+                order
+                    .par_iter()
+                    .map(|&row| score(row).unwrap_or(0))
+                    .collect()
+            },
+        );
+        let spans: Vec<(usize, usize)> = self.spans().collect();
+        let mut visit = std::mem::take(&mut self.order);
+        for (k, (start, end)) in spans.into_iter().enumerate() {
+            if let Some(rows) = visit.get_mut(start..end) {
+                rows.fill(k as u32);
+            }
         }
-        Column::new(ratings::VISIT.name().into(), visit)
+        let ratings = Ratings {
+            visit,
+            indicator,
+            score,
+        };
+        Ok((ratings, indicators))
     }
 
-    /// What the indicator field of a raw row means.
-    fn info(&self, row: usize) -> Option<&IndicatorInfo> {
-        let code = *self.index.raw.column(Field::Indicator).codes().get(row)?;
-        self.index.indicators.by_code.get(code as usize)
-    }
-
-    /// A number derived from each rating's indicator.
-    fn indicator_column(&self, name: &str, pick: fn(&IndicatorInfo) -> u32) -> Column {
-        let values: Vec<u32> = self
-            .order
-            .iter()
-            .map(|&r| self.info(r).map_or(0, pick))
-            .collect();
-        Column::new(name.into(), values)
-    }
-
-    /// The canonical indicator ids (`8.c`).
-    fn indicator_texts(&self) -> Column {
-        let codes = self.index.raw.column(Field::Indicator).codes();
-        let canonical = &self.index.indicators.canonical;
-        let mut column =
-            StringChunkedBuilder::new(ratings::INDICATOR.name().into(), self.order.len());
+    /// The distinct indicators of the kept ratings in model order, and the number of each
+    /// raw indicator code among them (0 for a code no kept rating has).
+    fn indicator_table(
+        &self,
+        code_of: impl Fn(u32) -> u32,
+    ) -> Result<(Vec<KeptIndicator>, Vec<u16>)> {
+        let infos = &self.index.indicators.by_code;
+        let mut used = vec![false; infos.len()];
         for &row in &self.order {
-            let code = codes.get(row).copied().unwrap_or(MISSING) as usize;
-            column.append_value(canonical.get(code).map_or("", String::as_str));
+            if let Some(u) = used.get_mut(code_of(row) as usize) {
+                *u = true;
+            }
         }
-        column.finish().into_column()
-    }
-
-    /// The scores, as numbers.
-    fn scores(&self) -> Column {
-        let codes = self.index.raw.column(Field::Score).codes();
-        let score_of = &self.index.score_of;
-        let values: Vec<f64> = self
-            .order
-            .iter()
-            .map(|&r| {
-                codes
-                    .get(r)
-                    .and_then(|&c| score_of.get(c as usize).copied().flatten())
-                    .map_or(f64::NAN, f64::from)
+        let kept_info = |code: usize| -> Option<KeptIndicator> {
+            let info = infos.get(code).filter(|_| used[code])?;
+            Some(KeptIndicator {
+                id: info.id?,
+                criterion: info.criterion,
+                theme: info.theme,
+            })
+        };
+        let mut indicators: Vec<KeptIndicator> = (0..infos.len()).filter_map(kept_info).collect();
+        indicators.sort_unstable_by_key(|i| i.id);
+        indicators.dedup_by_key(|i| i.id);
+        if indicators.len() > usize::from(u16::MAX) + 1 {
+            return Err(crate::Error::InvalidParameter {
+                name: "indicators",
+                value: format!("{} distinct indicator ids kept", indicators.len()),
+                expected: "at most 65536 distinct indicators",
+            });
+        }
+        let number_of = (0..infos.len())
+            .map(|code| {
+                let id = kept_info(code).map(|i| i.id);
+                id.and_then(|id| indicators.binary_search_by_key(&id, |i| i.id).ok())
+                    .map_or(0, |n| n as u16)
             })
             .collect();
-        Column::new(ratings::SCORE.name().into(), values)
+        Ok((indicators, number_of))
+    }
+
+    /// Per kept visit: the file of its ratings, or `None` if they come from two or more.
+    pub fn visit_files(&self) -> Vec<Option<u32>> {
+        let file = |row: u32| self.index.raw.file.get(row as usize).copied();
+        self.spans()
+            .map(|(s, e)| {
+                let mut files = self.order[s..e].iter().map(|&row| file(row));
+                let first = files.next().flatten()?;
+                files.all(|f| f == Some(first)).then_some(first)
+            })
+            .collect()
     }
 
     /// One row per kept visit (see [`super::Filtered::visits`]).
@@ -156,7 +177,11 @@ impl<'i, 'a> Kept<'i, 'a> {
         let first_of = |field: Field, name: &str| -> Column {
             spans
                 .iter()
-                .map(|&(s, e)| order[s..e].iter().find_map(|&row| raw.get(field, row)))
+                .map(|&(s, e)| {
+                    order[s..e]
+                        .iter()
+                        .find_map(|&row| raw.get(field, row as usize))
+                })
                 .collect::<StringChunked>()
                 .with_name(name.into())
                 .into_column()
@@ -178,7 +203,7 @@ impl<'i, 'a> Kept<'i, 'a> {
             .map(|&(s, e)| {
                 order[s..e]
                     .iter()
-                    .find_map(|&row| self.index.date_text(row))
+                    .find_map(|&row| self.index.date_text(row as usize))
             })
             .collect();
         let columns = vec![

@@ -1,8 +1,9 @@
 //! Stage 2: the LOS filters, and the rules for the data problems real exports have.
 //!
 //! Input: [`Loaded`] (the raw ratings) and the [`QualityModel`]. Output: [`Filtered`], the
-//! ratings that pass with their canonical authority, indicator, criterion, theme and score;
-//! every exclusion, listed; and the counts per rule and authority.
+//! visits that pass with their canonical authority, and their ratings as three small numbers
+//! each (visit, indicator, score; [`Ratings`]); every exclusion, listed; and the counts per
+//! rule and authority.
 //!
 //! The rules apply in this order (the LOS paper's four, methods box, in its order, with the
 //! extra rules placed where they must act). A rating or visit removed by one rule is not
@@ -66,7 +67,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::load::Loaded;
-use crate::model::QualityModel;
+use crate::model::{IndicatorId, QualityModel};
 
 pub use completeness::CompletenessRow;
 pub(crate) use completeness::sort_completeness;
@@ -75,25 +76,43 @@ pub use dates::{DateOrder, DateReport, parse_date};
 pub use rules::{Dropped, FilterSummary, RULES, Rule, RuleCount, RuleInfo, Scope};
 pub use values::{canonical_authority, parse_score};
 
-/// The columns of [`Filtered::ratings`], one kept rating per row.
-pub mod ratings {
-    use crate::frame::Col;
-    use polars::prelude::{Float64Type, StringType, UInt32Type, UInt64Type};
-
-    /// Index of the source file (into the load stage's sources).
-    pub const FILE: Col<UInt32Type> = Col::new("file");
-    /// Line (or Excel row) where the rating was read.
-    pub const LINE: Col<UInt64Type> = Col::new("line");
-    /// The rating's visit: its row in [`super::Filtered::visits`].
-    pub const VISIT: Col<UInt32Type> = Col::new("visit");
-    /// Canonical indicator id (`8.c`).
-    pub const INDICATOR: Col<StringType> = Col::new("indicator");
-    /// The indicator's criterion.
-    pub const CRITERION: Col<UInt32Type> = Col::new("criterion");
-    /// The criterion's theme.
-    pub const THEME: Col<UInt32Type> = Col::new("theme");
+/// The kept ratings ([`Filtered::ratings`]), dictionary-coded: three small numbers a rating,
+/// one vector per field, all of one length.
+///
+/// A rating names its visit by row in [`Filtered::visits`] and its indicator by position in
+/// [`Filtered::indicators`]; the authority, visit id, criterion and theme are looked up
+/// there. (A text column per rating would hold ten million copies of a few dozen ids.)
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ratings {
+    /// The rating's visit: its row in [`Filtered::visits`].
+    pub visit: Vec<u32>,
+    /// The rating's indicator: its position in [`Filtered::indicators`].
+    pub indicator: Vec<u16>,
     /// The score, 1–5.
-    pub const SCORE: Col<Float64Type> = Col::new("score");
+    pub score: Vec<u8>,
+}
+
+impl Ratings {
+    /// How many ratings there are.
+    pub fn len(&self) -> usize {
+        self.visit.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.visit.is_empty()
+    }
+}
+
+/// One indicator of the kept ratings (an entry of [`Filtered::indicators`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeptIndicator {
+    /// The canonical id (`8.c`).
+    pub id: IndicatorId,
+    /// Its criterion.
+    pub criterion: u32,
+    /// The criterion's theme.
+    pub theme: u32,
 }
 
 /// The columns of [`Filtered::visits`], one kept visit per row.
@@ -112,7 +131,7 @@ pub mod visits {
     /// Visit date, ISO `YYYY-MM-DD`: the first readable date among the visit's kept ratings
     /// ([`super::dates`]); null if none is.
     pub const VISIT_DATE: Col<StringType> = Col::new("visit_date");
-    /// How many rows of [`super::Filtered::ratings`] the visit has.
+    /// How many of [`super::Filtered::ratings`] are the visit's.
     pub const RATINGS: Col<UInt32Type> = Col::new("ratings");
 }
 
@@ -140,9 +159,10 @@ pub struct Exclusion {
 /// The filter stage's output.
 #[derive(Debug, Clone)]
 pub struct Filtered {
-    /// Ratings that passed (columns: [`ratings`]), sorted by visit (so by authority and visit
-    /// id), then indicator, file and line. A rating names its visit by row: join with
-    /// `visits` on [`ratings::VISIT`] for the authority and visit id:
+    /// Ratings that passed, sorted by visit (so by authority and visit id), then indicator
+    /// (in model order), then file and line. A rating names its visit by row and its
+    /// indicator by position: look the authority up in `visits` and the criterion in
+    /// `indicators`:
     ///
     /// ```
     /// # fn main() -> losstat::Result<()> {
@@ -152,20 +172,28 @@ pub struct Filtered {
     /// # let loaded = losstat::load::load(&[path], &Default::default())?;
     /// # let model = losstat::model::QualityModel::embedded()?;
     /// # let filtered = losstat::filter::filter_with(&loaded, &model, &losstat::filter::FilterOptions { los_visit_rules: false })?;
-    /// use losstat::filter::{ratings, visits};
-    /// let visit = ratings::VISIT.of(&filtered.ratings)?;
+    /// use losstat::filter::visits;
+    /// let ratings = &filtered.ratings;
     /// let authority = visits::AUTHORITY.of(&filtered.visits)?;
-    /// let first = visit.get(0).unwrap() as usize;
-    /// assert_eq!(authority.get(first), Some("Socialtilsyn Nord"));
+    /// assert_eq!(authority.get(ratings.visit[0] as usize), Some("Socialtilsyn Nord"));
+    /// let indicator = filtered.indicators[usize::from(ratings.indicator[0])];
+    /// assert_eq!(indicator.id.to_string(), "1.a");
+    /// assert_eq!((indicator.criterion, indicator.theme), (1, 1));
+    /// assert_eq!(ratings.score[0], 4);
     /// # Ok(()) }
     /// ```
-    ///
-    /// (A name column per rating would hold 10 million copies of five names.)
-    pub ratings: DataFrame,
+    pub ratings: Ratings,
+    /// The indicators of the kept ratings, each once, in model order (by criterion, then
+    /// letter): [`Ratings::indicator`] indexes this.
+    pub indicators: Vec<KeptIndicator>,
     /// One row per kept visit (columns: [`visits`]), sorted by authority and visit id; the
     /// offer, type and date are the first non-blank value among its kept ratings, in the
     /// order of `ratings`.
     pub visits: DataFrame,
+    /// Per kept visit (row of `visits`): the input file its ratings came from, or `None` if
+    /// they came from two or more (`--period file` leaves such a visit out). In no output
+    /// table.
+    pub visit_files: Vec<Option<u32>>,
     /// Every excluded or flagged rating, sorted by file and line.
     pub exclusions: Vec<Exclusion>,
     /// Counts.
@@ -292,12 +320,20 @@ pub(crate) fn filter_dated(
         rows_kept: kept.order.len() as u64,
         visits_kept: kept.visits.len() as u64,
     };
+    let completeness = completeness::completeness(&index, &pass, model);
+    // The per-row verdicts are read: freed before the kept ratings are built.
+    drop(pass);
+    let visits = kept.visit_table()?;
+    let visit_files = kept.visit_files();
+    let (ratings, indicators) = kept.into_ratings()?;
     Ok(Filtered {
-        ratings: kept.ratings()?,
-        visits: kept.visit_table()?,
+        ratings,
+        indicators,
+        visits,
+        visit_files,
         exclusions: counted.exclusions,
         summary,
-        completeness: completeness::completeness(&index, &pass, model),
+        completeness,
         dates: dates.reports().to_vec(),
     })
 }
@@ -415,9 +451,6 @@ mod tests {
     fn by_visit(f: &Filtered) -> Vec<VisitRatings> {
         let ids = visits::VISIT_ID.of(&f.visits).expect("visit_id");
         let names = visits::AUTHORITY.of(&f.visits).expect("authority");
-        let visit = ratings::VISIT.of(&f.ratings).expect("visit");
-        let indicator = ratings::INDICATOR.of(&f.ratings).expect("indicator");
-        let score = ratings::SCORE.of(&f.ratings).expect("score");
         let mut out: Vec<VisitRatings> = (0..f.visits.height())
             .map(|v| {
                 let id = ids.get(v).expect("id").to_string();
@@ -425,13 +458,15 @@ mod tests {
             })
             .collect();
         let mut last = 0;
-        for r in 0..f.ratings.height() {
-            let v = visit.get(r).expect("visit") as usize;
+        let r = &f.ratings;
+        assert_eq!((r.indicator.len(), r.score.len()), (r.len(), r.len()));
+        for ((&v, &i), &score) in r.visit.iter().zip(&r.indicator).zip(&r.score) {
+            let v = v as usize;
             assert!(v >= last, "ratings are sorted by visit");
             last = v;
             let pair = (
-                indicator.get(r).expect("id").to_string(),
-                score.get(r).expect("score"),
+                f.indicators[usize::from(i)].id.to_string(),
+                f64::from(score),
             );
             out[v].2.push(pair);
         }
@@ -489,5 +524,66 @@ mod tests {
         // The roll-up reads them through the same index.
         let scores = crate::rollup::rollup(&f).expect("rollup");
         assert_eq!(scores.visits.height(), 3);
+    }
+
+    #[test]
+    fn ratings_are_codes_into_one_indicator_table_and_visits_know_their_file() {
+        // Two files; `2 A` and `2.a` are one indicator; s1 and n1 have ratings in both files.
+        let mut table = TableBuilder::new();
+        let rows = [
+            (0, "Syd", "s1", "10.a", "4"),
+            (0, "Syd", "s1", "2.a", "5"),
+            (0, "Nord", "n1", "2 A", "3"),
+            (1, "Syd", "s1", "1.b", "2"),
+            (1, "Nord", "n1", "1.b", "4"),
+            (1, "Syd", "s2", "1.a", "3"),
+        ];
+        for (line, (file, authority, visit, id, score)) in rows.into_iter().enumerate() {
+            let fields = [Some(authority), Some(visit), Some(id), Some(score)];
+            let mut values = [None; 7];
+            values[..4].copy_from_slice(&fields);
+            table.push(file, line as u64 + 2, values);
+        }
+        let loaded = Loaded {
+            ratings: table.finish(),
+            malformed: Vec::new(),
+            sources: Vec::new(),
+        };
+        let model = QualityModel::embedded().expect("model");
+        let options = FilterOptions {
+            los_visit_rules: false,
+        };
+        let mut f = filter_with(&loaded, &model, &options).expect("filter");
+        let ids: Vec<String> = f.indicators.iter().map(|i| i.id.to_string()).collect();
+        assert_eq!(
+            ids,
+            ["1.a", "1.b", "2.a", "10.a"],
+            "each once, in model order"
+        );
+        let units: Vec<(u32, u32)> = f
+            .indicators
+            .iter()
+            .map(|i| (i.criterion, i.theme))
+            .collect();
+        let theme = |c: u32| model.theme_of_criterion(c).expect("in the model");
+        assert_eq!(
+            units,
+            [(1, theme(1)), (1, theme(1)), (2, theme(2)), (10, theme(10))]
+        );
+        // Visits n1, s1, s2 (Nord before Syd); each visit's ratings by indicator.
+        assert_eq!(f.ratings.visit, [0, 0, 1, 1, 1, 2]);
+        assert_eq!(f.ratings.indicator, [1, 2, 1, 2, 3, 0]);
+        assert_eq!(f.ratings.score, [4, 3, 2, 5, 4, 3]);
+        assert_eq!(f.visit_files, [None, None, Some(1)]);
+        // A rename reorders the visits (Syd becomes "A"): the files follow their visits.
+        let mapping: BTreeMap<String, String> = [
+            ("Socialtilsyn Nord".to_string(), "Z".to_string()),
+            ("Socialtilsyn Syd".to_string(), "A".to_string()),
+        ]
+        .into();
+        crate::anonymize::rename_authorities(&mut f, &mapping).expect("rename");
+        assert_eq!(f.visit_files, [None, Some(1), None]);
+        assert_eq!(f.ratings.visit, [0, 0, 0, 1, 2, 2]);
+        assert_eq!(f.ratings.score, [2, 5, 4, 3, 4, 3]);
     }
 }

@@ -179,8 +179,11 @@ fn csv_files(analysis: &Analysis, format: tables::CsvFormat) -> Result<Vec<Outpu
         ("filter.csv", Table::filter_counts(filtered)),
         ("authorities.csv", Table::authorities(analysis)),
         ("visits.csv", Table::frame(&rollup.visits)),
-        ("themes.csv", Table::frame(&rollup.themes)),
-        ("criteria.csv", Table::frame(&rollup.criteria)),
+        ("themes.csv", Table::level(&rollup.themes, &rollup.visits)),
+        (
+            "criteria.csv",
+            Table::level(&rollup.criteria, &rollup.visits),
+        ),
         ("ks.csv", Table::pairs(analysis, PairLevels::All)),
         ("deviation.csv", Table::deviation(analysis)),
         ("kde.csv", Table::kde(analysis)),

@@ -34,6 +34,7 @@ use crate::error::Result;
 use crate::export_check::ExportCheck;
 use crate::filter::Filtered;
 use crate::load::Source;
+use crate::rollup;
 
 /// Neutralises spreadsheet formula injection in a text cell.
 ///
@@ -180,7 +181,49 @@ enum Rows<'a> {
     /// Rows written by a function.
     Cells(RowWriter<'a>),
     /// A roll-up table (in one chunk per column), written by blocks of rows in parallel.
-    Frame(DataFrame),
+    Frame(Frame),
+}
+
+/// A roll-up table to write: its frame and, for a level table (criteria, themes), the
+/// visits table whose authority and visit id are written in place of its visit column.
+struct Frame {
+    df: DataFrame,
+    visits: Option<DataFrame>,
+}
+
+impl Frame {
+    /// The columns to write, typed: a level table's visit column as two, the authority and
+    /// the visit id of that row of the visits table.
+    fn typed(&self) -> Result<Vec<TypedColumn<'_>>> {
+        let Some(visits) = &self.visits else {
+            return typed_columns(&self.df);
+        };
+        let mut typed = Vec::with_capacity(self.df.width() + 1);
+        for column in self.df.columns() {
+            if column.name().as_str() != rollup::criteria::VISIT.name() {
+                typed.push(TypedColumn::new(column)?);
+                continue;
+            }
+            let visit = column.u32()?.cont_slice()?;
+            for name in [
+                rollup::visits::AUTHORITY.name(),
+                rollup::visits::VISIT_ID.name(),
+            ] {
+                let names = visits.column(name)?.str()?;
+                let array = names
+                    .downcast_iter()
+                    .next()
+                    .filter(|_| names.chunks().len() == 1);
+                let Some(names) = array else {
+                    return Err(
+                        PolarsError::ComputeError("a visits column in chunks".into()).into(),
+                    );
+                };
+                typed.push(TypedColumn::ByVisit { visit, names });
+            }
+        }
+        Ok(typed)
+    }
 }
 
 impl<'a> Table<'a> {
@@ -205,9 +248,9 @@ impl<'a> Table<'a> {
     pub fn write(&self, sink: &mut dyn CellSink) -> Result<()> {
         match &self.rows {
             Rows::Cells(rows) => rows(sink),
-            Rows::Frame(df) => {
-                let typed = typed_columns(df)?;
-                frame_rows(&typed, 0..df.height(), sink)
+            Rows::Frame(frame) => {
+                let typed = frame.typed()?;
+                frame_rows(&typed, 0..frame.df.height(), sink)
             }
         }
     }
@@ -232,9 +275,9 @@ impl<'a> Table<'a> {
                 rows(&mut header)?;
                 Ok(vec![header.out])
             }
-            Rows::Frame(df) => {
-                let typed = typed_columns(df)?;
-                let height = df.height();
+            Rows::Frame(frame) => {
+                let typed = frame.typed()?;
+                let height = frame.df.height();
                 let blocks: Vec<Vec<u8>> = (0..height)
                     .step_by(FRAME_BLOCK_ROWS)
                     .collect::<Vec<_>>()
@@ -275,8 +318,44 @@ impl<'a> Table<'a> {
             .collect();
         Self {
             columns,
-            rows: Rows::Frame(df),
+            rows: Rows::Frame(Frame { df, visits: None }),
         }
+    }
+
+    /// A roll-up level table ([`crate::rollup::Rollup::criteria`] or `themes`) as
+    /// [`Table::frame`] writes a frame, but with its visit column written as two text
+    /// columns: the authority and the visit id of that row of `visits` (the roll-up's).
+    pub fn level(level: &DataFrame, visits: &DataFrame) -> Self {
+        let mut table = Self::frame(level);
+        let text = |name: &str| Column {
+            name: name.to_string().into(),
+            kind: Kind::Text,
+        };
+        table.columns = table
+            .columns
+            .into_iter()
+            .flat_map(|c| {
+                if c.name == rollup::criteria::VISIT.name() {
+                    vec![
+                        text(rollup::visits::AUTHORITY.name()),
+                        text(rollup::visits::VISIT_ID.name()),
+                    ]
+                } else {
+                    vec![c]
+                }
+            })
+            .collect();
+        let names = [
+            rollup::visits::AUTHORITY.name(),
+            rollup::visits::VISIT_ID.name(),
+        ];
+        // Only the two columns looked up (an error reading them surfaces when written).
+        let mut labels = visits.select(names).unwrap_or_default();
+        labels.rechunk_mut();
+        if let Rows::Frame(frame) = &mut table.rows {
+            frame.visits = Some(labels);
+        }
+        table
     }
 }
 
@@ -1062,6 +1141,13 @@ fn frame_rows<S: CellSink + ?Sized>(
                     Some(x) => sink.unsigned(x)?,
                     None => sink.empty()?,
                 },
+                TypedColumn::ByVisit { visit, names } => {
+                    let row = visit[i] as usize;
+                    match (row < names.len()).then(|| names.get(row)).flatten() {
+                        Some(text) => sink.text(text)?,
+                        None => sink.empty()?,
+                    }
+                }
                 TypedColumn::Other(c) => match c.get(i)? {
                     AnyValue::Null => sink.empty()?,
                     other => sink.label(&other.to_string())?,
@@ -1170,6 +1256,11 @@ enum TypedColumn<'a> {
     U32(&'a UInt32Chunked),
     U32Slice(&'a [u32]),
     U64(&'a UInt64Chunked),
+    /// Text of another table, by the row this column's numbers give.
+    ByVisit {
+        visit: &'a [u32],
+        names: &'a polars_arrow::array::Utf8ViewArray,
+    },
     Other(&'a polars::prelude::Column),
 }
 
@@ -1279,6 +1370,35 @@ mod tests {
             "visit_id,authority,n,sign,mean,p,significant,ci\n\
              12.5,\"Nord; Syd, \"\"Øst\"\"\",1234,-1,4.25,0.000000000000000000015,true,\n\
              '=1+1,-,0,1,-0.5,,false,NaN\n"
+        );
+    }
+
+    #[test]
+    fn a_level_table_names_each_visit_by_authority_and_id() {
+        let visits = DataFrame::new(
+            2,
+            vec![
+                polars::prelude::Column::new("authority".into(), ["Nord", "=Syd"]),
+                polars::prelude::Column::new("visit_id".into(), ["n1", "s 2"]),
+                polars::prelude::Column::new("overall".into(), [4.0, 3.0]),
+            ],
+        )
+        .unwrap();
+        let level = DataFrame::new(
+            3,
+            vec![
+                polars::prelude::Column::new("visit".into(), [0u32, 1, 1]),
+                polars::prelude::Column::new("theme".into(), [1u32, 1, 2]),
+                polars::prelude::Column::new("score".into(), [4.5, 3.0, 2.25]),
+            ],
+        )
+        .unwrap();
+        let table = Table::level(&level, &visits);
+        let csv = String::from_utf8(table.to_csv(CsvFormat::Standard).unwrap()).unwrap();
+        // The names are input text: the one that looks like a formula is neutralised.
+        assert_eq!(
+            csv,
+            "authority,visit_id,theme,score\nNord,n1,1,4.5\n'=Syd,s 2,1,3\n'=Syd,s 2,2,2.25\n"
         );
     }
 

@@ -311,16 +311,21 @@ fn header(name: &str, lang: Lang) -> &str {
         })
 }
 
-/// A roll-up table as a sheet, or, when it has more rows than one sheet holds, a note that
-/// points to its CSV file (see the module docs).
+/// A roll-up table as a sheet (a level table's visits named from `visits`, as
+/// [`Table::level`]), or, when it has more rows than one sheet holds, a note that points to
+/// its CSV file (see the module docs).
 fn rollup_table<'a>(
     frame: &'a polars::prelude::DataFrame,
+    visits: Option<&polars::prelude::DataFrame>,
     csv: &'static str,
     lang: Lang,
 ) -> Table<'a> {
     let rows = frame.height();
     if rows <= ROWS_PER_SHEET as usize {
-        return Table::frame(frame);
+        return match visits {
+            Some(visits) => Table::level(frame, visits),
+            None => Table::frame(frame),
+        };
     }
     let note = match lang {
         Lang::Da => {
@@ -362,15 +367,25 @@ pub fn workbook(analysis: &Analysis, lang: Lang) -> Result<Vec<u8>> {
         (Sheet::Completeness, Table::completeness(&analysis.filtered)),
         (
             Sheet::Visits,
-            rollup_table(&analysis.rollup.visits, "visits.csv", lang),
+            rollup_table(&analysis.rollup.visits, None, "visits.csv", lang),
         ),
         (
             Sheet::Themes,
-            rollup_table(&analysis.rollup.themes, "themes.csv", lang),
+            rollup_table(
+                &analysis.rollup.themes,
+                Some(&analysis.rollup.visits),
+                "themes.csv",
+                lang,
+            ),
         ),
         (
             Sheet::Criteria,
-            rollup_table(&analysis.rollup.criteria, "criteria.csv", lang),
+            rollup_table(
+                &analysis.rollup.criteria,
+                Some(&analysis.rollup.visits),
+                "criteria.csv",
+                lang,
+            ),
         ),
         (
             Sheet::Exclusions,
@@ -731,12 +746,12 @@ mod tests {
             vec![FrameColumn::new("theme".into(), vec![1u32; rows])],
         )
         .expect("frame");
-        let table = rollup_table(&long, "themes.csv", Lang::En);
+        let table = rollup_table(&long, None, "themes.csv", Lang::En);
         let names: Vec<&str> = table.columns().iter().map(|c| c.name.as_ref()).collect();
         assert_eq!(names, ["note"]);
         let short = DataFrame::new(2, vec![FrameColumn::new("theme".into(), vec![1u32; 2])])
             .expect("frame");
-        let names: Vec<String> = rollup_table(&short, "themes.csv", Lang::En)
+        let names: Vec<String> = rollup_table(&short, None, "themes.csv", Lang::En)
             .columns()
             .iter()
             .map(|c| c.name.to_string())

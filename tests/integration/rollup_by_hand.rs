@@ -109,4 +109,10 @@ fn criterion_theme_and_overall_means_are_exact() {
         .u32()
         .expect("u32");
     assert_eq!(themes.get(0), Some(7));
+    // Each level row names its visit by its row in the visits table: the one visit, row 0.
+    for level in [&r.criteria, &r.themes] {
+        let visit = level.column("visit").expect("visit").u32().expect("u32");
+        assert!(visit.into_no_null_iter().all(|v| v == 0));
+        assert!(level.column("visit_id").is_err(), "no text per row");
+    }
 }
