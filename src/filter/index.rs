@@ -4,9 +4,14 @@
 //! indicator and date text is interpreted once ([`super::values`], [`IndicatorId::parse`],
 //! [`super::dates`]); rows then only look their codes up. Visits are numbered in order of
 //! first appearance, and the rows of each visit are gathered in file order by a counting sort.
+//!
+//! Rows are numbered in 32 bits (four bytes a row for its visit and four for its place among
+//! its visit's rows): [`Index::build`] refuses a table of more than `u32::MAX` rows with
+//! [`Error::TooManyRatings`], so every row number fits.
 
 use std::collections::HashMap;
 
+use crate::error::{Error, Result};
 use crate::load::{Field, MISSING, RawRatings};
 use crate::model::{IndicatorId, QualityModel};
 
@@ -118,13 +123,20 @@ pub(super) struct Index<'a> {
     row_visit: Vec<u32>,
     /// Visit `v`'s rows are `visit_rows[offsets[v]..offsets[v + 1]]`, in file order.
     offsets: Vec<usize>,
-    visit_rows: Vec<usize>,
+    visit_rows: Vec<u32>,
 }
 
 impl<'a> Index<'a> {
     /// Interprets the distinct values of `raw` and gathers the rows of each visit; `dates` are
-    /// the dates of `raw` (or of the table its rows were taken from).
-    pub fn build(raw: &'a RawRatings, model: &QualityModel, dates: &'a Dates) -> Self {
+    /// the dates of `raw` (or of the table its rows were taken from). Fails if the table has
+    /// too many rows to number in 32 bits.
+    pub fn build(raw: &'a RawRatings, model: &QualityModel, dates: &'a Dates) -> Result<Self> {
+        if u32::try_from(raw.height()).is_err() {
+            return Err(Error::TooManyRatings {
+                count: raw.height() as u64,
+                limit: u64::from(u32::MAX),
+            });
+        }
         let universal: Vec<IndicatorId> = model.universal().map(|i| i.id).collect();
         let (authority_names, authority_of) = authority_codes(raw);
         let score_of = raw
@@ -150,7 +162,7 @@ impl<'a> Index<'a> {
             visit_rows: Vec::new(),
         };
         index.gather_visits();
-        index
+        Ok(index)
     }
 
     /// Each visit's rows (a counting sort), first row and authorities.
@@ -164,13 +176,14 @@ impl<'a> Index<'a> {
         for v in 0..self.visits.len() {
             offsets[v + 1] += offsets[v];
         }
-        let mut visit_rows = vec![0usize; offsets[self.visits.len()]];
+        let mut visit_rows = vec![0u32; offsets[self.visits.len()]];
         let mut fill = offsets.clone();
         for (row, &v) in self.row_visit.iter().enumerate() {
             let Some(slot) = fill.get_mut(v as usize) else {
                 continue;
             };
-            visit_rows[*slot] = row;
+            // `build` checked that every row number fits.
+            visit_rows[*slot] = row as u32;
             *slot += 1;
             let authority = self.authority(row);
             let visit = &mut self.visits[v as usize];
@@ -193,7 +206,7 @@ impl<'a> Index<'a> {
     }
 
     /// The rows of visit `v`, in file order.
-    pub fn rows_of(&self, v: usize) -> &[usize] {
+    pub fn rows_of(&self, v: usize) -> &[u32] {
         &self.visit_rows[self.offsets[v]..self.offsets[v + 1]]
     }
 
@@ -205,12 +218,7 @@ impl<'a> Index<'a> {
 
     /// The dictionary code of `field` in `row`, unless the field is missing there.
     fn code(&self, field: Field, row: usize) -> Option<usize> {
-        self.raw
-            .column(field)
-            .codes()
-            .get(row)
-            .filter(|&&c| c != MISSING)
-            .map(|&c| c as usize)
+        self.raw.column(field).code(row).map(|c| c as usize)
     }
 
     /// The authority `row` names (an index into [`Index::authority_names`]).
@@ -303,8 +311,7 @@ fn visit_codes(raw: &RawRatings) -> (Vec<Visit>, Vec<u32>) {
         .collect();
     let row_visit = column
         .codes()
-        .iter()
-        .map(|&c| {
+        .map(|c| {
             if c == MISSING {
                 NO_VISIT
             } else {

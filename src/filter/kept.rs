@@ -38,21 +38,21 @@ impl<'i, 'a> Kept<'i, 'a> {
         });
         let mut order: Vec<usize> = Vec::with_capacity(index.rows());
         let mut ends: Vec<usize> = Vec::with_capacity(kept.len());
-        let indicator_codes = index.raw.column(Field::Indicator).codes();
+        let indicators = index.raw.column(Field::Indicator);
         for &v in &kept {
             let start = order.len();
             order.extend(
                 index
                     .rows_of(v)
                     .iter()
-                    .copied()
+                    .map(|&row| row as usize)
                     .filter(|&row| pass.status[row].is_none()),
             );
             // Rows are in file and line order already, so (indicator, row) is the order wanted.
             order[start..].sort_unstable_by_key(|&row| {
-                let rank = indicator_codes
-                    .get(row)
-                    .and_then(|&code| index.indicators.rank.get(code as usize));
+                let rank = indicators
+                    .code(row)
+                    .and_then(|code| index.indicators.rank.get(code as usize));
                 (rank.copied().unwrap_or(0), row)
             });
             ends.push(order.len());
@@ -77,11 +77,21 @@ impl<'i, 'a> Kept<'i, 'a> {
         type Maker<'m> = Box<dyn Fn() -> Column + Send + Sync + 'm>;
         let makers: Vec<Maker<'_>> = vec![
             Box::new(|| {
-                let file: Vec<u32> = self.order.iter().map(|&r| self.index.raw.file[r]).collect();
+                let raw = self.index.raw;
+                let file: Vec<u32> = self
+                    .order
+                    .iter()
+                    .map(|&r| raw.file(r).unwrap_or(0))
+                    .collect();
                 Column::new(ratings::FILE.name().into(), file)
             }),
             Box::new(|| {
-                let line: Vec<u64> = self.order.iter().map(|&r| self.index.raw.line[r]).collect();
+                let raw = self.index.raw;
+                let line: Vec<u64> = self
+                    .order
+                    .iter()
+                    .map(|&r| raw.line(r).unwrap_or(0))
+                    .collect();
                 Column::new(ratings::LINE.name().into(), line)
             }),
             Box::new(|| self.visit_numbers()),
@@ -105,7 +115,7 @@ impl<'i, 'a> Kept<'i, 'a> {
 
     /// What the indicator field of a raw row means.
     fn info(&self, row: usize) -> Option<&IndicatorInfo> {
-        let code = *self.index.raw.column(Field::Indicator).codes().get(row)?;
+        let code = self.index.raw.column(Field::Indicator).code(row)?;
         self.index.indicators.by_code.get(code as usize)
     }
 
@@ -121,12 +131,12 @@ impl<'i, 'a> Kept<'i, 'a> {
 
     /// The canonical indicator ids (`8.c`).
     fn indicator_texts(&self) -> Column {
-        let codes = self.index.raw.column(Field::Indicator).codes();
+        let indicators = self.index.raw.column(Field::Indicator);
         let canonical = &self.index.indicators.canonical;
         let mut column =
             StringChunkedBuilder::new(ratings::INDICATOR.name().into(), self.order.len());
         for &row in &self.order {
-            let code = codes.get(row).copied().unwrap_or(MISSING) as usize;
+            let code = indicators.code(row).unwrap_or(MISSING) as usize;
             column.append_value(canonical.get(code).map_or("", String::as_str));
         }
         column.finish().into_column()
@@ -134,15 +144,15 @@ impl<'i, 'a> Kept<'i, 'a> {
 
     /// The scores, as numbers.
     fn scores(&self) -> Column {
-        let codes = self.index.raw.column(Field::Score).codes();
+        let codes = self.index.raw.column(Field::Score);
         let score_of = &self.index.score_of;
         let values: Vec<f64> = self
             .order
             .iter()
             .map(|&r| {
                 codes
-                    .get(r)
-                    .and_then(|&c| score_of.get(c as usize).copied().flatten())
+                    .code(r)
+                    .and_then(|c| score_of.get(c as usize).copied().flatten())
                     .map_or(f64::NAN, f64::from)
             })
             .collect();

@@ -279,7 +279,7 @@ pub(crate) fn filter_dated(
     options: FilterOptions,
     dates: &Dates,
 ) -> Result<Filtered> {
-    let index = index::Index::build(&loaded.ratings, model, dates);
+    let index = index::Index::build(&loaded.ratings, model, dates)?;
     let mut pass = rating_rules::apply(&index);
     let verdicts = visit_rules::apply(&index, &mut pass, options);
     let counted = counts::count(&index, &pass, &verdicts, &loaded.malformed);
@@ -361,7 +361,7 @@ mod tests {
                 None,
                 Some(date),
             ];
-            table.push(0, line as u64 + 2, row);
+            table.push(0, line as u32 + 2, row);
         }
         let dated = Loaded {
             ratings: table.finish(),
