@@ -5,14 +5,15 @@
 //! [`super::dates`]); rows then only look their codes up. Visits are numbered in order of
 //! first appearance, and the rows of each visit are gathered in file order by a counting sort.
 //!
-//! Rows are numbered in 32 bits (four bytes a row for its visit and four for its place among
-//! its visit's rows): [`Index::build`] refuses a table of more than `u32::MAX` rows with
-//! [`Error::TooManyRatings`], so every row number fits.
+//! The index holds four bytes a row: each visit's rows, numbered in 32 bits ([`Index::build`]
+//! refuses a table of more than `u32::MAX` rows with [`Error::TooManyRatings`], so every row
+//! number fits). A row's visit is not stored but looked up through its visit id's code (one
+//! visit per distinct id text).
 
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::load::{Field, MISSING, RawRatings};
+use crate::load::{Field, RawRatings};
 use crate::model::{IndicatorId, QualityModel};
 
 use super::dates::Dates;
@@ -119,8 +120,8 @@ pub(super) struct Index<'a> {
     /// The visit dates, read per distinct text, and each file's day/month order.
     pub dates: &'a Dates,
     pub visits: Vec<Visit>,
-    /// Per row: its visit, or [`NO_VISIT`].
-    row_visit: Vec<u32>,
+    /// Per code of the visit id field: its visit, or [`NO_VISIT`] for a blank id.
+    visit_of_code: Vec<u32>,
     /// Visit `v`'s rows are `visit_rows[offsets[v]..offsets[v + 1]]`, in file order.
     offsets: Vec<usize>,
     visit_rows: Vec<u32>,
@@ -147,7 +148,7 @@ impl<'a> Index<'a> {
             .collect();
         let indicators =
             IndicatorTable::new(raw.column(Field::Indicator).values(), model, &universal);
-        let (visits, row_visit) = visit_codes(raw);
+        let (visits, visit_of_code) = visit_codes(raw);
         let mut index = Self {
             raw,
             universal,
@@ -157,7 +158,7 @@ impl<'a> Index<'a> {
             indicators,
             dates,
             visits,
-            row_visit,
+            visit_of_code,
             offsets: Vec::new(),
             visit_rows: Vec::new(),
         };
@@ -165,10 +166,19 @@ impl<'a> Index<'a> {
         Ok(index)
     }
 
+    /// The visit of every row, in row order ([`NO_VISIT`] for a blank id).
+    fn row_visits(&self) -> impl Iterator<Item = u32> + '_ {
+        let of_code = &self.visit_of_code;
+        self.raw
+            .column(Field::VisitId)
+            .codes()
+            .map(|c| of_code.get(c as usize).copied().unwrap_or(NO_VISIT))
+    }
+
     /// Each visit's rows (a counting sort), first row and authorities.
     fn gather_visits(&mut self) {
         let mut offsets = vec![0usize; self.visits.len() + 1];
-        for &v in &self.row_visit {
+        for v in self.row_visits() {
             if let Some(next) = offsets.get_mut(v as usize + 1) {
                 *next += 1;
             }
@@ -178,7 +188,8 @@ impl<'a> Index<'a> {
         }
         let mut visit_rows = vec![0u32; offsets[self.visits.len()]];
         let mut fill = offsets.clone();
-        for (row, &v) in self.row_visit.iter().enumerate() {
+        let mut visits = std::mem::take(&mut self.visits);
+        for (row, v) in self.row_visits().enumerate() {
             let Some(slot) = fill.get_mut(v as usize) else {
                 continue;
             };
@@ -186,7 +197,7 @@ impl<'a> Index<'a> {
             visit_rows[*slot] = row as u32;
             *slot += 1;
             let authority = self.authority(row);
-            let visit = &mut self.visits[v as usize];
+            let visit = &mut visits[v as usize];
             if visit.first_row == usize::MAX {
                 visit.first_row = row;
             }
@@ -196,6 +207,7 @@ impl<'a> Index<'a> {
                 visit.authorities.push(a);
             }
         }
+        self.visits = visits;
         self.offsets = offsets;
         self.visit_rows = visit_rows;
     }
@@ -212,7 +224,8 @@ impl<'a> Index<'a> {
 
     /// The visit of `row` (its index in [`Index::visits`]), if its visit id is not blank.
     pub fn visit_of(&self, row: usize) -> Option<usize> {
-        let v = *self.row_visit.get(row)?;
+        let code = self.raw.column(Field::VisitId).code(row)?;
+        let v = *self.visit_of_code.get(code as usize)?;
         (v != NO_VISIT).then_some(v as usize)
     }
 
@@ -285,14 +298,14 @@ fn authority_codes(raw: &RawRatings) -> (Vec<String>, Vec<Option<u32>>) {
 }
 
 /// The visits (one per distinct trimmed, non-blank id, in order of first appearance), and
-/// per row its visit.
+/// per code of the visit id field its visit.
 fn visit_codes(raw: &RawRatings) -> (Vec<Visit>, Vec<u32>) {
     let column = raw.column(Field::VisitId);
     let values = column.values();
     let mut visits: Vec<Visit> = Vec::with_capacity(values.len());
     let mut index: HashMap<&str, u32, foldhash::fast::RandomState> =
         HashMap::with_capacity_and_hasher(values.len(), Default::default());
-    let of_code: Vec<u32> = values
+    let of_code = values
         .iter()
         .map(|value| {
             let id = value.trim();
@@ -309,15 +322,5 @@ fn visit_codes(raw: &RawRatings) -> (Vec<Visit>, Vec<u32>) {
             })
         })
         .collect();
-    let row_visit = column
-        .codes()
-        .map(|c| {
-            if c == MISSING {
-                NO_VISIT
-            } else {
-                of_code[c as usize]
-            }
-        })
-        .collect();
-    (visits, row_visit)
+    (visits, of_code)
 }
