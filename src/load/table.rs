@@ -18,9 +18,10 @@
 //! Encoding is a hash lookup, skipped when a value equals the previous row's (visit-level
 //! fields arrive in runs).
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use foldhash::fast::RandomState;
+use hashbrown::HashTable;
 use polars::prelude::*;
 
 use crate::error::Result;
@@ -214,7 +215,10 @@ impl DictColumn {
 #[derive(Debug, Default)]
 struct DictBuilder {
     column: DictColumn,
-    index: HashMap<Box<str>, u32, RandomState>,
+    /// The code of each distinct value, found by the value's hash (the texts are kept once,
+    /// in the column's values).
+    index: HashTable<u32>,
+    hasher: RandomState,
     last: Option<u32>,
     /// Codes of values of at most 8 bytes (scores, indicator ids), by [`short_key`], in a
     /// small direct-mapped table: a hit needs no hashing of the text and no comparison of
@@ -265,13 +269,18 @@ impl DictBuilder {
         {
             return code;
         }
-        let code = match self.index.get(value) {
+        let hash = self.hasher.hash_one(value);
+        let values = &self.column.values;
+        let found = self.index.find(hash, |&c| *values[c as usize] == *value);
+        let code = match found {
             Some(&code) => code,
             None => {
-                let code = self.column.values.len() as u32;
+                let code = values.len() as u32;
                 self.column.values.push(value.into());
                 self.column.codes.fit(self.column.values.len());
-                self.index.insert(value.into(), code);
+                let (values, hasher) = (&self.column.values, &self.hasher);
+                self.index
+                    .insert_unique(hash, code, |&c| hasher.hash_one(&*values[c as usize]));
                 code
             }
         };
