@@ -8,8 +8,10 @@
 //! 255 distinct values (score, authority, indicator, offer type), two up to 65,535 (dates),
 //! four beyond (visit and offer ids of a large export); a column is widened in place when its
 //! dictionary outgrows its width. The source file of each row is stored as runs (rows arrive
-//! file by file), its line as four bytes: 10 million ratings take about 100 MB. Values are
-//! stored exactly as read; [`MISSING`] marks an absent or blank field.
+//! file by file), and so is its line where lines run on (one rating a line, or a wide row's
+//! ratings on one line), else four bytes a row: 10 million ratings of a long export take
+//! 14 bytes each. Values are stored exactly as read; [`MISSING`] marks an absent or blank
+//! field.
 //!
 //! A line number must fit in 32 bits: the row sink refuses a line beyond `u32::MAX` with an
 //! error naming the file ([`crate::Error::TooManyLines`]), which no real export (or Excel
@@ -352,20 +354,173 @@ impl FileRuns {
     }
 }
 
+/// The line of each row. Lines mostly run on: the rows of the long layout (a rating a line)
+/// have consecutive lines, a wide row's ratings share its line. So lines are kept as runs of
+/// rows whose line goes up by one, or stays, from row to row; once runs would take more room
+/// than four bytes a row (rows set aside between ratings, such as the export's own criterion
+/// scores, break them up), as a line per row.
+#[derive(Debug, Clone)]
+struct Lines {
+    rows: usize,
+    store: LineStore,
+}
+
+#[derive(Debug, Clone)]
+enum LineStore {
+    Runs(Vec<LineRun>),
+    Each(Vec<u32>),
+}
+
+impl Default for Lines {
+    fn default() -> Self {
+        Lines {
+            rows: 0,
+            store: LineStore::Runs(Vec::new()),
+        }
+    }
+}
+
+/// Rows from `start` on, until the next run: row `start + i` is on line `first + i * step`.
+#[derive(Debug, Clone, Copy)]
+struct LineRun {
+    start: usize,
+    first: u32,
+    /// 0 or 1; [`ONE_ROW`] while the run has one row.
+    step: u8,
+}
+
+/// The step of a run of one row (the next row decides it).
+const ONE_ROW: u8 = u8::MAX;
+
+/// Runs are given up for a line per row once there are at least this many, and more than one
+/// per four rows (a run takes 16 bytes, a line 4).
+const MIN_RUNS: usize = 64;
+
+impl LineRun {
+    /// Whether row `row`, on `line`, continues the run (which then takes it).
+    fn extend(&mut self, row: usize, line: u32) -> bool {
+        let next = u64::from(self.first) + (row - self.start) as u64;
+        match self.step {
+            ONE_ROW if line == self.first => self.step = 0,
+            ONE_ROW if u64::from(line) == next => self.step = 1,
+            0 => return line == self.first,
+            1 => return u64::from(line) == next,
+            _ => return false,
+        }
+        true
+    }
+
+    /// The line of `row`, which is in the run.
+    fn line(&self, row: usize) -> u64 {
+        let step = u64::from(self.step == 1);
+        u64::from(self.first) + (row - self.start) as u64 * step
+    }
+}
+
+impl Lines {
+    /// Appends the next row's line.
+    fn push(&mut self, line: u32) {
+        let row = self.rows;
+        self.rows += 1;
+        let runs = match &mut self.store {
+            LineStore::Each(lines) => return lines.push(line),
+            LineStore::Runs(runs) => runs,
+        };
+        if let Some(run) = runs.last_mut()
+            && run.extend(row, line)
+        {
+            return;
+        }
+        runs.push(LineRun {
+            start: row,
+            first: line,
+            step: ONE_ROW,
+        });
+        if runs.len() >= MIN_RUNS && runs.len() * 4 > self.rows {
+            let each: Vec<u32> = self.iter().map(|l| l as u32).collect();
+            self.store = LineStore::Each(each);
+        }
+    }
+
+    /// Room for `rows` more rows (once lines are kept per row).
+    fn reserve(&mut self, rows: usize) {
+        if let LineStore::Each(lines) = &mut self.store {
+            lines.reserve(rows);
+        }
+    }
+
+    /// The line of `row`, `None` past the end.
+    fn get(&self, row: usize) -> Option<u64> {
+        match &self.store {
+            LineStore::Each(lines) => lines.get(row).map(|&l| l.into()),
+            LineStore::Runs(_) if row >= self.rows => None,
+            LineStore::Runs(runs) => {
+                let run = runs.partition_point(|r| r.start <= row).checked_sub(1)?;
+                runs.get(run).map(|r| r.line(row))
+            }
+        }
+    }
+
+    /// The line of every row, in row order.
+    fn iter(&self) -> Box<dyn Iterator<Item = u64> + '_> {
+        match &self.store {
+            LineStore::Each(lines) => Box::new(lines.iter().map(|&l| u64::from(l))),
+            LineStore::Runs(runs) => {
+                let ends = runs.iter().skip(1).map(|r| r.start).chain([self.rows]);
+                Box::new(
+                    runs.iter()
+                        .zip(ends)
+                        .flat_map(|(run, end)| (run.start..end).map(|row| run.line(row))),
+                )
+            }
+        }
+    }
+
+    /// Appends the lines of `other`. A run of `other` is pushed row by row until this table's
+    /// last run has taken two of its rows at its step: the rest of it then follows that run.
+    fn append(&mut self, other: &Lines) {
+        let runs = match &other.store {
+            LineStore::Each(lines) => return lines.iter().for_each(|&l| self.push(l)),
+            LineStore::Runs(runs) => runs,
+        };
+        let ends = runs.iter().skip(1).map(|r| r.start).chain([other.rows]);
+        for (run, end) in runs.iter().zip(ends) {
+            for row in run.start..end {
+                // Every line was pushed as a `u32`.
+                self.push(run.line(row) as u32);
+                if row > run.start && self.last_run_follows(run.step) {
+                    self.rows += end - row - 1;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Whether the last run holds the last two rows at step `step`.
+    fn last_run_follows(&self, step: u8) -> bool {
+        match &self.store {
+            LineStore::Runs(runs) => runs
+                .last()
+                .is_some_and(|r| r.step == step && r.start + 2 <= self.rows),
+            LineStore::Each(_) => false,
+        }
+    }
+}
+
 /// The raw ratings of every input file (see the module docs).
 #[derive(Debug, Clone, Default)]
 pub struct RawRatings {
     /// The source file of each rating.
     files: FileRuns,
     /// The line (or Excel row) where each rating was read.
-    lines: Vec<u32>,
+    lines: Lines,
     fields: [DictColumn; 7],
 }
 
 impl RawRatings {
     /// Number of ratings.
     pub fn height(&self) -> usize {
-        self.lines.len()
+        self.lines.rows
     }
 
     /// The index of the source file of row `row` (`None` past the end).
@@ -384,7 +539,7 @@ impl RawRatings {
 
     /// The line (or Excel row) where row `row` was read (`None` past the end).
     pub fn line(&self, row: usize) -> Option<u64> {
-        self.lines.get(row).map(|&line| line.into())
+        self.lines.get(row)
     }
 
     /// The column of `field`.
@@ -401,12 +556,14 @@ impl RawRatings {
     /// keep their width).
     pub fn take(&self, rows: &[usize]) -> RawRatings {
         let mut files = FileRuns::default();
+        let mut lines = Lines::default();
         for (at, &row) in rows.iter().enumerate() {
             files.push(at, self.files.get(row).unwrap_or(0));
+            lines.push(self.lines.get(row).unwrap_or(0) as u32);
         }
         RawRatings {
             files,
-            lines: rows.iter().map(|&r| self.lines[r]).collect(),
+            lines,
             fields: self.fields.clone().map(|column| DictColumn {
                 codes: column.codes.take(rows),
                 values: column.values,
@@ -418,7 +575,7 @@ impl RawRatings {
     /// [`Field`], named by [`Field::name`].
     pub fn to_frame(&self) -> Result<DataFrame> {
         let files: Vec<u32> = self.files().collect();
-        let lines: Vec<u64> = self.lines.iter().map(|&l| u64::from(l)).collect();
+        let lines: Vec<u64> = self.lines.iter().collect();
         let mut columns = vec![
             Column::new("file".into(), files),
             Column::new("line".into(), lines),
@@ -436,7 +593,7 @@ impl RawRatings {
 #[derive(Debug, Default)]
 pub struct TableBuilder {
     files: FileRuns,
-    lines: Vec<u32>,
+    lines: Lines,
     fields: [DictBuilder; 7],
 }
 
@@ -458,12 +615,12 @@ impl TableBuilder {
 
     /// Ratings so far.
     pub fn height(&self) -> usize {
-        self.lines.len()
+        self.lines.rows
     }
 
     /// Appends one rating, read at `line` of file `file`; `values` in [`Field::ALL`] order.
     pub fn push(&mut self, file: u32, line: u32, values: [Option<&str>; 7]) {
-        self.files.push(self.lines.len(), file);
+        self.files.push(self.lines.rows, file);
         self.lines.push(line);
         for (builder, value) in self.fields.iter_mut().zip(values) {
             builder.push(value);
@@ -473,12 +630,12 @@ impl TableBuilder {
     /// Appends the rows of `other` after this table's, re-coding its values (an empty table
     /// simply becomes `other`).
     pub fn append(&mut self, other: TableBuilder) {
-        if self.lines.is_empty() && self.fields.iter().all(|f| f.column.values.is_empty()) {
+        if self.lines.rows == 0 && self.fields.iter().all(|f| f.column.values.is_empty()) {
             *self = other;
             return;
         }
-        self.files.append(self.lines.len(), &other.files);
-        self.lines.extend(other.lines);
+        self.files.append(self.lines.rows, &other.files);
+        self.lines.append(&other.lines);
         for (builder, part) in self.fields.iter_mut().zip(other.fields) {
             let recode: Vec<u32> = part
                 .column
@@ -683,6 +840,67 @@ mod tests {
             assert_eq!(picked.files().collect::<Vec<_>>(), [2, 1, 1, 0]);
             assert_eq!(picked.files.files, [2, 1, 0]);
             assert_eq!(picked.line(1), Some(12));
+        }
+    }
+
+    #[test]
+    fn lines_are_runs_where_they_run_on_and_read_back_either_way() {
+        // A long export with a gap (two runs); a wide one, ten ratings a line (a hundred runs);
+        // lines that never run on (a line per row).
+        type LineOf = fn(usize) -> u32;
+        let cases: [(LineOf, Option<usize>); 3] = [
+            (
+                |r| if r < 500 { r as u32 + 2 } else { r as u32 + 10 },
+                Some(2),
+            ),
+            (|r| (r / 10) as u32 + 2, Some(100)),
+            (|r| (r * r) as u32 + 2, None),
+        ];
+        let rows = 1000;
+        for (case, (line_of, runs)) in cases.into_iter().enumerate() {
+            let row = [Some("Nord"), Some("v"), None, None, None, None, None];
+            let mut whole = TableBuilder::new();
+            let mut parts = vec![
+                TableBuilder::new(),
+                TableBuilder::new(),
+                TableBuilder::new(),
+            ];
+            for r in 0..rows {
+                whole.push(0, line_of(r), row);
+                // Parts cut inside runs: after row 0, at row 505 and at row 707.
+                let part = usize::from(r >= 1) + usize::from(r >= 505) + usize::from(r >= 707);
+                parts[part.min(2)].push(0, line_of(r), row);
+            }
+            let mut appended = TableBuilder::new();
+            for part in parts {
+                appended.append(part);
+            }
+            for raw in [whole.finish(), appended.finish()] {
+                assert_eq!(raw.height(), rows);
+                match (&raw.lines.store, runs) {
+                    (LineStore::Runs(got), Some(runs)) => assert_eq!(got.len(), runs),
+                    (LineStore::Each(_), None) => {}
+                    _ => panic!("case {case}: stored as {:?}", raw.lines.store),
+                }
+                for r in 0..rows {
+                    assert_eq!(
+                        raw.line(r),
+                        Some(u64::from(line_of(r))),
+                        "case {case} row {r}"
+                    );
+                }
+                assert_eq!(raw.line(rows), None);
+                let all: Vec<u64> = raw.lines.iter().collect();
+                let expected: Vec<u64> = (0..rows).map(|r| u64::from(line_of(r))).collect();
+                assert_eq!(all, expected, "case {case}");
+                let picked = raw.take(&[999, 3, 4, 5, 500]);
+                let got: Vec<_> = (0..5).map(|r| picked.line(r)).collect();
+                let want: Vec<_> = [999, 3, 4, 5, 500]
+                    .iter()
+                    .map(|&r| Some(u64::from(line_of(r))))
+                    .collect();
+                assert_eq!(got, want, "case {case}");
+            }
         }
     }
 }
