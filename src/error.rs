@@ -121,6 +121,31 @@ pub enum Error {
         message: String,
     },
 
+    /// A file has more lines than a rating's line number can hold.
+    #[error(
+        "{}:{line}: the file has more than {limit} lines, more than losstat numbers; split it into smaller files",
+        path.display()
+    )]
+    TooManyLines {
+        /// The file.
+        path: PathBuf,
+        /// The first line beyond the limit.
+        line: u64,
+        /// The last line number losstat stores.
+        limit: u64,
+    },
+
+    /// The input holds more ratings than a run numbers (rows are numbered in 32 bits).
+    #[error(
+        "the input holds {count} ratings, more than the {limit} losstat compares in one run; compare fewer files at a time"
+    )]
+    TooManyRatings {
+        /// Ratings read.
+        count: u64,
+        /// The most a run takes.
+        limit: u64,
+    },
+
     /// An Excel workbook could not be opened or read.
     #[error("{}: cannot read the workbook: {message}", path.display())]
     Workbook {

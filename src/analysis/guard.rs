@@ -25,7 +25,7 @@ const LISTED: usize = 8;
 pub fn check_authorities(loaded: &Loaded, limit: usize) -> Result<()> {
     let column = loaded.ratings.column(Field::Authority);
     let mut rows_per_code = vec![0u64; column.values().len()];
-    for &code in column.codes() {
+    for code in column.codes() {
         if code != MISSING
             && let Some(slot) = rows_per_code.get_mut(code as usize)
         {

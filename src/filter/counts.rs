@@ -87,8 +87,8 @@ fn count_visits(
             let row = index.visits[v].first_row;
             exclusions.push(Exclusion {
                 rule,
-                file: index.raw.file.get(row).copied().unwrap_or(0),
-                line: index.raw.line.get(row).copied().unwrap_or(0),
+                file: index.raw.file(row).unwrap_or(0),
+                line: index.raw.line(row).unwrap_or(0),
                 authority: preview(index, Field::Authority, row),
                 visit_id: index.visits[v].id.clone(),
                 indicator: String::new(),
@@ -154,8 +154,8 @@ fn list_row(
     };
     exclusions.push(Exclusion {
         rule,
-        file: index.raw.file.get(row).copied().unwrap_or(0),
-        line: index.raw.line.get(row).copied().unwrap_or(0),
+        file: index.raw.file(row).unwrap_or(0),
+        line: index.raw.line(row).unwrap_or(0),
         authority: preview(index, Field::Authority, row),
         visit_id: preview(index, Field::VisitId, row),
         indicator: preview(index, Field::Indicator, row),

@@ -416,16 +416,10 @@ impl Dates {
 
     /// The dictionary code of the date of `row` and the order of its file.
     fn code_and_order(&self, raw: &RawRatings, row: usize) -> (usize, DateOrder) {
-        let code = raw
-            .column(Field::VisitDate)
-            .codes()
-            .get(row)
-            .copied()
-            .unwrap_or(MISSING);
+        let code = raw.column(Field::VisitDate).code(row).unwrap_or(MISSING);
         let order = raw
-            .file
-            .get(row)
-            .and_then(|&f| self.reports.get(f as usize))
+            .file(row)
+            .and_then(|f| self.reports.get(f as usize))
             .map_or(DateOrder::DayFirst, |r| r.order);
         (code as usize, order)
     }
@@ -451,8 +445,8 @@ impl Dates {
 
     /// The date of `row` as ISO text `YYYY-MM-DD`, if it has one (made once per distinct text).
     pub fn iso(&self, raw: &RawRatings, row: usize) -> Option<&str> {
-        let code = *raw.column(Field::VisitDate).codes().get(row)?;
-        let file = *raw.file.get(row)?;
+        let code = raw.column(Field::VisitDate).code(row)?;
+        let file = raw.file(row)?;
         let order = *self.month_first.get(file as usize)?;
         self.iso.get(code as usize)?[usize::from(order)].as_deref()
     }
@@ -460,13 +454,10 @@ impl Dates {
     /// Whether `row` has a date that is not a date in its file's order (the same as
     /// [`Dates::of_row`] saying [`RowDate::Unreadable`], in a few lookups: it runs per row).
     pub fn unreadable(&self, raw: &RawRatings, row: usize) -> bool {
-        let code = raw.column(Field::VisitDate).codes().get(row).copied();
-        let order = raw
-            .file
-            .get(row)
-            .and_then(|&f| self.month_first.get(f as usize));
+        let code = raw.column(Field::VisitDate).code(row);
+        let order = raw.file(row).and_then(|f| self.month_first.get(f as usize));
         match (code, order) {
-            (Some(code), Some(&order)) if code != MISSING => {
+            (Some(code), Some(&order)) => {
                 self.iso
                     .get(code as usize)
                     .is_some_and(|iso| iso[usize::from(order)].is_none())
@@ -478,10 +469,7 @@ impl Dates {
 
     /// Why the date of `row`, written `text`, is not a date (for the `invalid_date` listing).
     pub fn unreadable_detail(&self, raw: &RawRatings, row: usize, text: &str) -> String {
-        let report = raw
-            .file
-            .get(row)
-            .and_then(|&f| self.reports.get(f as usize));
+        let report = raw.file(row).and_then(|f| self.reports.get(f as usize));
         let (order, ambiguous) =
             report.map_or((DateOrder::DayFirst, false), |r| (r.order, r.ambiguous));
         let how = match order {
@@ -507,7 +495,7 @@ fn file_codes(raw: &RawRatings) -> (Vec<(u32, u32)>, usize) {
     let mut pairs = Vec::new();
     let mut files = 0;
     let mut last = (u32::MAX, u32::MAX);
-    for (&file, &code) in raw.file.iter().zip(codes) {
+    for (file, code) in raw.files().zip(codes) {
         // A visit's rows come together: skip the run quickly.
         if (file, code) == last {
             continue;
@@ -689,7 +677,7 @@ mod tests {
             let date = (!date.is_empty()).then_some(date);
             table.push(
                 file,
-                line as u64 + 2,
+                line as u32 + 2,
                 [None, None, None, None, None, None, date],
             );
         }

@@ -4,10 +4,16 @@
 //! indicator and date text is interpreted once ([`super::values`], [`IndicatorId::parse`],
 //! [`super::dates`]); rows then only look their codes up. Visits are numbered in order of
 //! first appearance, and the rows of each visit are gathered in file order by a counting sort.
+//!
+//! The index holds four bytes a row: each visit's rows, numbered in 32 bits ([`Index::build`]
+//! refuses a table of more than `u32::MAX` rows with [`Error::TooManyRatings`], so every row
+//! number fits). A row's visit is not stored but looked up through its visit id's code (one
+//! visit per distinct id text).
 
 use std::collections::HashMap;
 
-use crate::load::{Field, MISSING, RawRatings};
+use crate::error::{Error, Result};
+use crate::load::{Field, RawRatings};
 use crate::model::{IndicatorId, QualityModel};
 
 use super::dates::Dates;
@@ -109,17 +115,24 @@ pub(super) struct Index<'a> {
     /// The visit dates, read per distinct text, and each file's day/month order.
     pub dates: &'a Dates,
     pub visits: Vec<Visit>,
-    /// Per row: its visit, or [`NO_VISIT`].
-    row_visit: Vec<u32>,
+    /// Per code of the visit id field: its visit, or [`NO_VISIT`] for a blank id.
+    visit_of_code: Vec<u32>,
     /// Visit `v`'s rows are `visit_rows[offsets[v]..offsets[v + 1]]`, in file order.
     offsets: Vec<usize>,
-    visit_rows: Vec<usize>,
+    visit_rows: Vec<u32>,
 }
 
 impl<'a> Index<'a> {
     /// Interprets the distinct values of `raw` and gathers the rows of each visit; `dates` are
-    /// the dates of `raw` (or of the table its rows were taken from).
-    pub fn build(raw: &'a RawRatings, model: &QualityModel, dates: &'a Dates) -> Self {
+    /// the dates of `raw` (or of the table its rows were taken from). Fails if the table has
+    /// too many rows to number in 32 bits.
+    pub fn build(raw: &'a RawRatings, model: &QualityModel, dates: &'a Dates) -> Result<Self> {
+        if u32::try_from(raw.height()).is_err() {
+            return Err(Error::TooManyRatings {
+                count: raw.height() as u64,
+                limit: u64::from(u32::MAX),
+            });
+        }
         let universal: Vec<IndicatorId> = model.universal().map(|i| i.id).collect();
         let (authority_names, authority_of) = authority_codes(raw);
         let score_of = raw
@@ -130,7 +143,7 @@ impl<'a> Index<'a> {
             .collect();
         let indicators =
             IndicatorTable::new(raw.column(Field::Indicator).values(), model, &universal);
-        let (visits, row_visit) = visit_codes(raw);
+        let (visits, visit_of_code) = visit_codes(raw);
         let mut index = Self {
             raw,
             universal,
@@ -140,18 +153,27 @@ impl<'a> Index<'a> {
             indicators,
             dates,
             visits,
-            row_visit,
+            visit_of_code,
             offsets: Vec::new(),
             visit_rows: Vec::new(),
         };
         index.gather_visits();
-        index
+        Ok(index)
+    }
+
+    /// The visit of every row, in row order ([`NO_VISIT`] for a blank id).
+    fn row_visits(&self) -> impl Iterator<Item = u32> + '_ {
+        let of_code = &self.visit_of_code;
+        self.raw
+            .column(Field::VisitId)
+            .codes()
+            .map(|c| of_code.get(c as usize).copied().unwrap_or(NO_VISIT))
     }
 
     /// Each visit's rows (a counting sort), first row and authorities.
     fn gather_visits(&mut self) {
         let mut offsets = vec![0usize; self.visits.len() + 1];
-        for &v in &self.row_visit {
+        for v in self.row_visits() {
             if let Some(next) = offsets.get_mut(v as usize + 1) {
                 *next += 1;
             }
@@ -159,16 +181,18 @@ impl<'a> Index<'a> {
         for v in 0..self.visits.len() {
             offsets[v + 1] += offsets[v];
         }
-        let mut visit_rows = vec![0usize; offsets[self.visits.len()]];
+        let mut visit_rows = vec![0u32; offsets[self.visits.len()]];
         let mut fill = offsets.clone();
-        for (row, &v) in self.row_visit.iter().enumerate() {
+        let mut visits = std::mem::take(&mut self.visits);
+        for (row, v) in self.row_visits().enumerate() {
             let Some(slot) = fill.get_mut(v as usize) else {
                 continue;
             };
-            visit_rows[*slot] = row;
+            // `build` checked that every row number fits.
+            visit_rows[*slot] = row as u32;
             *slot += 1;
             let authority = self.authority(row);
-            let visit = &mut self.visits[v as usize];
+            let visit = &mut visits[v as usize];
             if visit.first_row == usize::MAX {
                 visit.first_row = row;
             }
@@ -178,6 +202,7 @@ impl<'a> Index<'a> {
                 visit.authorities.push(a);
             }
         }
+        self.visits = visits;
         self.offsets = offsets;
         self.visit_rows = visit_rows;
     }
@@ -188,24 +213,20 @@ impl<'a> Index<'a> {
     }
 
     /// The rows of visit `v`, in file order.
-    pub fn rows_of(&self, v: usize) -> &[usize] {
+    pub fn rows_of(&self, v: usize) -> &[u32] {
         &self.visit_rows[self.offsets[v]..self.offsets[v + 1]]
     }
 
     /// The visit of `row` (its index in [`Index::visits`]), if its visit id is not blank.
     pub fn visit_of(&self, row: usize) -> Option<usize> {
-        let v = *self.row_visit.get(row)?;
+        let code = self.raw.column(Field::VisitId).code(row)?;
+        let v = *self.visit_of_code.get(code as usize)?;
         (v != NO_VISIT).then_some(v as usize)
     }
 
     /// The dictionary code of `field` in `row`, unless the field is missing there.
     fn code(&self, field: Field, row: usize) -> Option<usize> {
-        self.raw
-            .column(field)
-            .codes()
-            .get(row)
-            .filter(|&&c| c != MISSING)
-            .map(|&c| c as usize)
+        self.raw.column(field).code(row).map(|c| c as usize)
     }
 
     /// The authority `row` names (an index into [`Index::authority_names`]).
@@ -272,14 +293,14 @@ fn authority_codes(raw: &RawRatings) -> (Vec<String>, Vec<Option<u32>>) {
 }
 
 /// The visits (one per distinct trimmed, non-blank id, in order of first appearance), and
-/// per row its visit.
+/// per code of the visit id field its visit.
 fn visit_codes(raw: &RawRatings) -> (Vec<Visit>, Vec<u32>) {
     let column = raw.column(Field::VisitId);
     let values = column.values();
     let mut visits: Vec<Visit> = Vec::with_capacity(values.len());
     let mut index: HashMap<&str, u32, foldhash::fast::RandomState> =
         HashMap::with_capacity_and_hasher(values.len(), Default::default());
-    let of_code: Vec<u32> = values
+    let of_code = values
         .iter()
         .map(|value| {
             let id = value.trim();
@@ -296,16 +317,5 @@ fn visit_codes(raw: &RawRatings) -> (Vec<Visit>, Vec<u32>) {
             })
         })
         .collect();
-    let row_visit = column
-        .codes()
-        .iter()
-        .map(|&c| {
-            if c == MISSING {
-                NO_VISIT
-            } else {
-                of_code[c as usize]
-            }
-        })
-        .collect();
-    (visits, row_visit)
+    (visits, of_code)
 }

@@ -39,21 +39,21 @@ impl<'i, 'a> Kept<'i, 'a> {
         });
         let mut order: Vec<u32> = Vec::with_capacity(index.rows());
         let mut ends: Vec<usize> = Vec::with_capacity(kept.len());
-        let indicator_codes = index.raw.column(Field::Indicator).codes();
+        let indicators = index.raw.column(Field::Indicator);
         for &v in &kept {
             let start = order.len();
             order.extend(
                 index
                     .rows_of(v)
                     .iter()
-                    .filter(|&&row| pass.status[row].is_none())
-                    .map(|&row| row as u32),
+                    .filter(|&&row| pass.status[row as usize].is_none())
+                    .copied(),
             );
             // Rows are in file and line order already, so (indicator, row) is the order wanted.
             order[start..].sort_unstable_by_key(|&row| {
-                let rank = indicator_codes
-                    .get(row as usize)
-                    .and_then(|&code| index.indicators.rank.get(code as usize));
+                let rank = indicators
+                    .code(row as usize)
+                    .and_then(|code| index.indicators.rank.get(code as usize));
                 (rank.copied().unwrap_or(0), row)
             });
             ends.push(order.len());
@@ -76,9 +76,9 @@ impl<'i, 'a> Kept<'i, 'a> {
     /// from the raw codes. The last use of the kept rows: their vector becomes the ratings'
     /// visit numbers, so no second one is allocated.
     pub fn into_ratings(mut self) -> Result<(Ratings, Vec<KeptIndicator>)> {
-        let raw_indicator = self.index.raw.column(Field::Indicator).codes();
-        let raw_score = self.index.raw.column(Field::Score).codes();
-        let code_of = |row: u32| raw_indicator.get(row as usize).map_or(MISSING, |&c| c);
+        let raw_indicator = self.index.raw.column(Field::Indicator);
+        let raw_score = self.index.raw.column(Field::Score);
+        let code_of = |row: u32| raw_indicator.code(row as usize).unwrap_or(MISSING);
         let (indicators, number_of) = self.indicator_table(code_of)?;
         let order = &self.order;
         let (indicator, score) = rayon::join(
@@ -92,7 +92,7 @@ impl<'i, 'a> Kept<'i, 'a> {
             || {
                 let score_of = &self.index.score_of;
                 let score = |row: u32| {
-                    let code = *raw_score.get(row as usize)?;
+                    let code = raw_score.code(row as usize)?;
                     score_of.get(code as usize).copied().flatten()
                 };
                 // A kept rating has a valid score: its rule would have dropped it.
@@ -160,7 +160,7 @@ impl<'i, 'a> Kept<'i, 'a> {
 
     /// Per kept visit: the file of its ratings, or `None` if they come from two or more.
     pub fn visit_files(&self) -> Vec<Option<u32>> {
-        let file = |row: u32| self.index.raw.file.get(row as usize).copied();
+        let file = |row: u32| self.index.raw.file(row as usize);
         self.spans()
             .map(|(s, e)| {
                 let mut files = self.order[s..e].iter().map(|&row| file(row));

@@ -307,7 +307,7 @@ pub(crate) fn filter_dated(
     options: FilterOptions,
     dates: &Dates,
 ) -> Result<Filtered> {
-    let index = index::Index::build(&loaded.ratings, model, dates);
+    let index = index::Index::build(&loaded.ratings, model, dates)?;
     let mut pass = rating_rules::apply(&index);
     let verdicts = visit_rules::apply(&index, &mut pass, options);
     let counted = counts::count(&index, &pass, &verdicts, &loaded.malformed);
@@ -397,7 +397,7 @@ mod tests {
                 None,
                 Some(date),
             ];
-            table.push(0, line as u64 + 2, row);
+            table.push(0, line as u32 + 2, row);
         }
         let dated = Loaded {
             ratings: table.finish(),
@@ -542,7 +542,7 @@ mod tests {
             let fields = [Some(authority), Some(visit), Some(id), Some(score)];
             let mut values = [None; 7];
             values[..4].copy_from_slice(&fields);
-            table.push(file, line as u64 + 2, values);
+            table.push(file, line as u32 + 2, values);
         }
         let loaded = Loaded {
             ratings: table.finish(),

@@ -58,7 +58,7 @@ pub(super) fn apply(index: &Index<'_>) -> RatingPass {
 /// The rating rules for the rows of visit `v`.
 fn rate_visit(index: &Index<'_>, v: usize, seen: &mut [(usize, u8)], pass: &mut RatingPass) {
     let visit = &index.visits[v];
-    for &row in index.rows_of(v) {
+    for row in index.rows_of(v).iter().map(|&r| r as usize) {
         let info = index.indicator(row);
         let score = index.score(row);
         let usable = info.and_then(|i| i.id.zip(i.slot));
@@ -112,7 +112,7 @@ fn flag(names_authority: bool, info: Option<&IndicatorInfo>) -> Option<Rule> {
 /// Marks a conflicting visit's rows, and counts what the visit rules need.
 fn tally_visit(index: &Index<'_>, v: usize, pass: &mut RatingPass) {
     let conflicting = pass.conflicts[v].is_some();
-    for &row in index.rows_of(v) {
+    for row in index.rows_of(v).iter().map(|&r| r as usize) {
         if conflicting && pass.status[row].is_none() {
             pass.status[row] = Some(Rule::ConflictingDuplicate);
         }

@@ -32,7 +32,7 @@ pub(super) fn apply(
             continue;
         };
         for &row in index.rows_of(v) {
-            pass.status[row].get_or_insert(rule);
+            pass.status[row as usize].get_or_insert(rule);
         }
     }
     verdicts

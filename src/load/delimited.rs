@@ -643,7 +643,7 @@ mod tests {
                     .iter()
                     .map(|&f| raw.get(f, r).map(str::to_string))
                     .collect();
-                (raw.line[r], fields)
+                (raw.line(r).expect("line"), fields)
             })
             .collect();
         (rows, malformed, counts)

@@ -19,7 +19,8 @@
 //! row is never malformed, a cell beyond a row's last one is empty, and the header is as wide
 //! as the widest row (as a calamine range of the sheet would make it).
 //!
-//! [`RowSink::push`] fails only while looking for the header; below it every record is data.
+//! [`RowSink::push`] fails only while looking for the header; below it every record is data
+//! (or on a rating past line `u32::MAX`, beyond what the table numbers, see [`super::table`]).
 
 use std::path::Path;
 
@@ -71,6 +72,15 @@ pub fn is_blank(cell: &str) -> bool {
         Some(b) if b.is_ascii_graphic() => false,
         Some(_) => cell.trim().is_empty(),
     }
+}
+
+/// `line` as the table stores it (32 bits), or an error naming the file.
+fn stored_line(path: &Path, line: u64) -> Result<u32> {
+    u32::try_from(line).map_err(|_| Error::TooManyLines {
+        path: path.to_path_buf(),
+        line,
+        limit: u32::MAX.into(),
+    })
 }
 
 /// Receives one file's records.
@@ -215,7 +225,8 @@ impl<'a> RowSink<'a> {
     }
 
     /// Takes one record starting at `line`; `separator` is used to show malformed rows.
-    /// Fails only while the header is looked for (see the module docs).
+    /// Fails only while the header is looked for, or on a rating past line `u32::MAX` (see the
+    /// module docs).
     pub fn push<C: Cells + ?Sized>(
         &mut self,
         line: u64,
@@ -280,7 +291,8 @@ impl<'a> RowSink<'a> {
                     Field::Authority | Field::VisitId | Field::Indicator | Field::Score => raw(f),
                     _ => get(f),
                 });
-                self.table.push(self.file, line, values);
+                self.table
+                    .push(self.file, stored_line(self.path, line)?, values);
             }
             Layout::Wide => {
                 for (index, indicator) in &resolved.indicator_columns {
@@ -294,7 +306,8 @@ impl<'a> RowSink<'a> {
                         Field::Authority | Field::VisitId => raw(f),
                         _ => get(f),
                     });
-                    self.table.push(self.file, line, values);
+                    self.table
+                        .push(self.file, stored_line(self.path, line)?, values);
                 }
                 for (index, level, label) in &resolved.level_columns {
                     if let Some(score) = record.cell(*index).filter(|c| !is_blank(c)) {
@@ -635,6 +648,29 @@ mod tests {
             ]
         );
         assert_eq!(table.height(), 2);
+    }
+
+    #[test]
+    fn a_rating_past_the_last_line_the_table_numbers_is_an_error_naming_the_file() {
+        let mut table = TableBuilder::new();
+        let options = LoadOptions::default();
+        let mut sink = RowSink::new(Path::new("huge.csv"), 0, &options, &mut table);
+        sink.push(1, &record(HEADER), ';').expect("header");
+        let last = u64::from(u32::MAX);
+        sink.push(last, &record(&["Nord", "v1", "1.a", "4"]), ';')
+            .expect("the last line numbered");
+        // Blank records past it are no ratings and need no number.
+        sink.push(last + 1, &record(&["", "", "", ""]), ';')
+            .expect("blank");
+        let error = sink
+            .push(last + 2, &record(&["Nord", "v1", "1.b", "5"]), ';')
+            .expect_err("past the limit");
+        let message = error.to_string();
+        assert!(message.starts_with("huge.csv:4294967297: "), "{message}");
+        assert!(message.contains("more than 4294967295 lines"), "{message}");
+        let raw = table.finish();
+        assert_eq!(raw.height(), 1);
+        assert_eq!(raw.line(0), Some(last));
     }
 
     #[test]

@@ -530,7 +530,7 @@ mod tests {
                     .iter()
                     .map(|&f| raw.get(f, r).map(str::to_string))
                     .collect();
-                (raw.line[r], fields)
+                (raw.line(r).expect("line"), fields)
             })
             .collect();
         Outcome {

@@ -420,7 +420,7 @@ mod tests {
                     .iter()
                     .map(|&f| table.get(f, r).map(str::to_string))
                     .collect();
-                (table.line[r], fields)
+                (table.line(r).expect("line"), fields)
             })
             .collect()
     }
