@@ -7,7 +7,7 @@
 //! summaries ([`terminal`]). The report, the workbook's names and the summaries are in the
 //! language of `--lang` ([`locale`]); `results.json` and the CSV tables are not.
 //!
-//! [`write`] writes every file into a sink as it is produced: the CSV tables are formatted
+//! [`write()`] writes every file into a sink as it is produced: the CSV tables are formatted
 //! straight into their files and the workbook is saved straight into its own, so that the
 //! writing holds no whole table in memory (at ten million ratings the CSV tables are about
 //! 300 MB). [`render`] is the same into memory.
@@ -110,7 +110,7 @@ pub fn write_workbook(analysis: &Analysis, lang: Lang, sink: &dyn OutputSink) ->
     sink.finish(file)
 }
 
-/// [`write`] without `results.xlsx` (see [`write_workbook`]).
+/// [`write()`] without `results.xlsx` (see [`write_workbook`]).
 pub fn write_without_workbook(
     analysis: &Analysis,
     figures: &[Figure],

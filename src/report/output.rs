@@ -99,11 +99,6 @@ impl OutputWriter {
         self.write_all(bytes).map_err(|source| self.error(source))
     }
 
-    /// The file's name inside the output.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// A failure to write this file.
     fn error(&self, source: std::io::Error) -> Error {
         Error::Write {
@@ -168,7 +163,8 @@ impl OutputSink for MemoryOutputs {
         })
     }
 
-    fn finish(&self, file: OutputWriter) -> Result<()> {
+    fn finish(&self, mut file: OutputWriter) -> Result<()> {
+        file.flush().map_err(|source| file.error(source))?;
         if let Target::Memory(bytes) = file.to {
             self.files
                 .lock()

@@ -226,8 +226,8 @@ impl<'a> Table<'a> {
 
     /// Writes the table as CSV into `out`, piece by piece in order: the pieces one after
     /// another are the file. The text is handed on as it is formatted, so a long table is
-    /// never whole in memory: rows written by a function go out every [`SPILL_BYTES`] or so,
-    /// a roll-up table by blocks of rows formatted in parallel, a few blocks at a time.
+    /// never whole in memory: rows written by a function go out every 64 KiB or so, a
+    /// roll-up table by blocks of rows formatted in parallel, a few blocks at a time.
     pub fn write_csv(
         &self,
         format: CsvFormat,
@@ -938,9 +938,9 @@ fn period_spread(s: &mut dyn CellSink, period: &Period, previous: Option<&Period
 /// Rows per block of [`Table::frame`]'s CSV.
 const FRAME_BLOCK_ROWS: usize = 1 << 16;
 
-/// Most blocks of [`Table::frame`]'s CSV formatted at once (two per thread, so that a thread
-/// finds the next block while the blocks done are written): at about 40 bytes a row, at most
-/// 40 MB of a table's text is in memory.
+/// Most blocks of [`Table::frame`]'s CSV formatted at once. A batch has two blocks per
+/// thread (so that a thread seldom waits for the slowest block of a batch), but never more
+/// than this: at about 40 bytes a row, 16 blocks are 40 MB of text.
 const FRAME_BLOCKS_AT_ONCE: usize = 16;
 
 /// Bytes of CSV text gathered from a table written row by row before they are handed on.
