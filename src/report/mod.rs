@@ -64,7 +64,7 @@ pub fn format_p(p: f64) -> String {
     }
 }
 
-/// How [`render`] writes the outputs.
+/// How [`write()`] and [`render`] write the outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RenderOptions {
     /// Language of `report.html` and of the sheet names and headers of `results.xlsx`.
