@@ -246,7 +246,9 @@ impl<'a> Table<'a> {
             Rows::Cells(rows) => rows(&mut sink)?,
             Rows::Frame(df) => {
                 sink.spill()?;
-                frame_csv(df, format, sink.out)?;
+                let typed = typed_columns(df)?;
+                let rows = |range, csv: &mut CsvSink| frame_rows(&typed, range, csv);
+                csv_by_blocks(df.height(), format, rows, sink.out)?;
             }
         }
         sink.spill()
@@ -946,17 +948,17 @@ const FRAME_BLOCKS_AT_ONCE: usize = 16;
 /// Bytes of CSV text gathered from a table written row by row before they are handed on.
 const SPILL_BYTES: usize = 1 << 16;
 
-/// The rows of a roll-up table as CSV, into `out` in order: formatted by blocks of
-/// [`FRAME_BLOCK_ROWS`] rows in parallel, a batch of blocks at a time, each batch written
-/// before the next is formatted.
-fn frame_csv(
-    df: &DataFrame,
+/// The `height` rows that `rows` writes (by range) as CSV, into `out` in order: formatted by
+/// blocks of [`FRAME_BLOCK_ROWS`] rows in parallel, a batch of blocks at a time, each batch
+/// written before the next is formatted. Any table whose rows can be written by range (the
+/// roll-up tables) goes through here.
+fn csv_by_blocks(
+    height: usize,
     format: CsvFormat,
+    rows: impl Fn(std::ops::Range<usize>, &mut CsvSink) -> Result<()> + Sync,
     out: &mut dyn FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
     use rayon::prelude::*;
-    let typed = typed_columns(df)?;
-    let height = df.height();
     let starts: Vec<usize> = (0..height).step_by(FRAME_BLOCK_ROWS).collect();
     let at_once = (2 * rayon::current_num_threads()).clamp(1, FRAME_BLOCKS_AT_ONCE);
     for batch in starts.chunks(at_once) {
@@ -964,8 +966,7 @@ fn frame_csv(
             .par_iter()
             .map(|&start| {
                 let mut sink = CsvSink::new(format);
-                let end = (start + FRAME_BLOCK_ROWS).min(height);
-                frame_rows(&typed, start..end, &mut sink)?;
+                rows(start..(start + FRAME_BLOCK_ROWS).min(height), &mut sink)?;
                 Ok(sink.out)
             })
             .collect::<Result<_>>()?;
