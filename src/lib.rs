@@ -22,7 +22,7 @@
 //! | 5b | [`analysis::periods`] | [`analysis::periods::periods`] | kept visits split by year or input file → [`analysis::periods::Periods`] (spread per period, change tests) |
 //! | 5 | [`profile`] | [`visit_profile`] | one visit → [`VisitProfile`] (seed 000's single-visit report) |
 //! | 6 | [`plot`] | [`plot::compare::compare_figures`], [`plot::compare::visit_spider`] | `Analysis` → figures (SVG with an embedded font subset, PNG) |
-//! | 6 | [`report`] | [`report::render`], [`report::write_dir`], [`report::terminal::compare_summary`] | `Analysis` (+ figures) → `results.json`, CSV tables, `report.html`, terminal summaries |
+//! | 6 | [`report`] | [`report::write`] (into an [`report::OutputDir`] or memory), [`report::render`], [`report::terminal::compare_summary`] | `Analysis` (+ figures) → `results.json`, CSV tables, `report.html`, terminal summaries |
 //!
 //! The kept ratings are three small numbers each ([`filter::Ratings`]); the other stage
 //! tables (polars DataFrames) are read through typed columns declared once ([`frame::Col`];

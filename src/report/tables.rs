@@ -7,7 +7,9 @@
 //! so that each writer styles them its own way and neither has to guess a cell's type back
 //! from its text.
 //!
-//! CSV ([`Table::to_csv`]) comes in two styles ([`CsvFormat`]):
+//! CSV ([`Table::write_csv`], handed on piece by piece as it is formatted, so that a table
+//! of millions of rows goes straight into its file; or [`Table::to_csv`], the whole text)
+//! comes in two styles ([`CsvFormat`]):
 //! * `standard` (the default): RFC 4180 as the `csv` crate writes it: `,` separator, `.`
 //!   decimal point, UTF-8 without BOM, `\n` line ends.
 //! * `danish`: what Excel on a Danish-locale machine opens straight into columns: `;`
@@ -257,44 +259,42 @@ impl<'a> Table<'a> {
 
     /// The table as one CSV file.
     pub fn to_csv(&self, format: CsvFormat) -> Result<Vec<u8>> {
-        Ok(self.csv_parts(format)?.concat())
+        let mut bytes = Vec::new();
+        self.write_csv(format, &mut |piece| {
+            bytes.extend_from_slice(piece);
+            Ok(())
+        })?;
+        Ok(bytes)
     }
 
-    /// The table as CSV, in the pieces it was formatted in (a roll-up table comes as blocks
-    /// of rows formatted in parallel, which need not be copied into one buffer).
-    pub fn csv_parts(&self, format: CsvFormat) -> Result<Vec<Vec<u8>>> {
-        use rayon::prelude::*;
-        let mut header = CsvSink::new(format);
-        header.out.extend_from_slice(format.byte_order_mark());
+    /// Writes the table as CSV into `out`, piece by piece in order: the pieces one after
+    /// another are the file. The text is handed on as it is formatted, so a long table is
+    /// never whole in memory: rows written by a function go out every 64 KiB or so, a
+    /// roll-up table by blocks of rows formatted in parallel, a few blocks at a time.
+    pub fn write_csv(
+        &self,
+        format: CsvFormat,
+        out: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let mut sink = SpillingCsv {
+            csv: CsvSink::new(format),
+            out,
+        };
+        sink.csv.out.extend_from_slice(format.byte_order_mark());
         for column in &self.columns {
-            header.label(&column.name)?;
+            sink.label(&column.name)?;
         }
-        header.end_row()?;
+        sink.end_row()?;
         match &self.rows {
-            Rows::Cells(rows) => {
-                rows(&mut header)?;
-                Ok(vec![header.out])
-            }
+            Rows::Cells(rows) => rows(&mut sink)?,
             Rows::Frame(frame) => {
+                sink.spill()?;
                 let typed = frame.typed()?;
-                let height = frame.df.height();
-                let blocks: Vec<Vec<u8>> = (0..height)
-                    .step_by(FRAME_BLOCK_ROWS)
-                    .collect::<Vec<_>>()
-                    .into_par_iter()
-                    .map(|start| {
-                        let mut sink = CsvSink::new(format);
-                        let end = (start + FRAME_BLOCK_ROWS).min(height);
-                        frame_rows(&typed, start..end, &mut sink)?;
-                        Ok(sink.out)
-                    })
-                    .collect::<Result<_>>()?;
-                let mut parts = Vec::with_capacity(blocks.len() + 1);
-                parts.push(header.out);
-                parts.extend(blocks);
-                Ok(parts)
+                let rows = |range, csv: &mut CsvSink| frame_rows(&typed, range, csv);
+                csv_by_blocks(frame.df.height(), format, rows, sink.out)?;
             }
         }
+        sink.spill()
     }
 
     /// Any DataFrame (the roll-up tables): `f64` columns as [`Kind::Decimal`], `u32` and
@@ -1019,6 +1019,108 @@ fn period_spread(s: &mut dyn CellSink, period: &Period, previous: Option<&Period
 /// Rows per block of [`Table::frame`]'s CSV.
 const FRAME_BLOCK_ROWS: usize = 1 << 16;
 
+/// Most blocks of [`Table::frame`]'s CSV formatted at once. A batch has two blocks per
+/// thread (so that a thread seldom waits for the slowest block of a batch), but never more
+/// than this: at about 40 bytes a row, 16 blocks are 40 MB of text.
+const FRAME_BLOCKS_AT_ONCE: usize = 16;
+
+/// Bytes of CSV text gathered from a table written row by row before they are handed on.
+const SPILL_BYTES: usize = 1 << 16;
+
+/// The `height` rows that `rows` writes (by range) as CSV, into `out` in order: formatted by
+/// blocks of [`FRAME_BLOCK_ROWS`] rows in parallel, a batch of blocks at a time, each batch
+/// written before the next is formatted. Any table whose rows can be written by range (the
+/// roll-up tables) goes through here.
+fn csv_by_blocks(
+    height: usize,
+    format: CsvFormat,
+    rows: impl Fn(std::ops::Range<usize>, &mut CsvSink) -> Result<()> + Sync,
+    out: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let starts: Vec<usize> = (0..height).step_by(FRAME_BLOCK_ROWS).collect();
+    let at_once = (2 * rayon::current_num_threads()).clamp(1, FRAME_BLOCKS_AT_ONCE);
+    for batch in starts.chunks(at_once) {
+        let blocks: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|&start| {
+                let mut sink = CsvSink::new(format);
+                rows(start..(start + FRAME_BLOCK_ROWS).min(height), &mut sink)?;
+                Ok(sink.out)
+            })
+            .collect::<Result<_>>()?;
+        for block in &blocks {
+            out(block)?;
+        }
+    }
+    Ok(())
+}
+
+/// A [`CsvSink`] whose text is handed on to `out` at the end of a row once it holds
+/// [`SPILL_BYTES`], so that a table written row by row is never whole in memory. The cells
+/// are formatted by the [`CsvSink`] itself, so the text is the same.
+struct SpillingCsv<'o> {
+    csv: CsvSink,
+    out: &'o mut dyn FnMut(&[u8]) -> Result<()>,
+}
+
+impl SpillingCsv<'_> {
+    /// Hands on the text gathered so far.
+    fn spill(&mut self) -> Result<()> {
+        if !self.csv.out.is_empty() {
+            (self.out)(&self.csv.out)?;
+            self.csv.out.clear();
+        }
+        Ok(())
+    }
+}
+
+impl CellSink for SpillingCsv<'_> {
+    fn text(&mut self, text: &str) -> Result<()> {
+        self.csv.text(text)
+    }
+
+    fn label(&mut self, text: &str) -> Result<()> {
+        self.csv.label(text)
+    }
+
+    fn unsigned(&mut self, x: u64) -> Result<()> {
+        self.csv.unsigned(x)
+    }
+
+    fn signed(&mut self, x: i64) -> Result<()> {
+        self.csv.signed(x)
+    }
+
+    fn float(&mut self, x: f64) -> Result<()> {
+        self.csv.float(x)
+    }
+
+    fn float_or_text(&mut self, x: f64) -> Result<()> {
+        self.csv.float_or_text(x)
+    }
+
+    fn boolean(&mut self, x: bool) -> Result<()> {
+        self.csv.boolean(x)
+    }
+
+    fn empty(&mut self) -> Result<()> {
+        self.csv.empty()
+    }
+
+    fn optional(&mut self, x: Option<f64>) -> Result<()> {
+        self.csv.optional(x)
+    }
+
+    fn end_row(&mut self) -> Result<()> {
+        self.csv.end_row()?;
+        if self.csv.out.len() >= SPILL_BYTES {
+            self.spill()?;
+        }
+        Ok(())
+    }
+}
+
 /// The CSV writer: cells formatted straight into bytes.
 struct CsvSink {
     out: Vec<u8>,
@@ -1410,6 +1512,71 @@ mod tests {
             "\u{feff}visit_id;authority;n;sign;mean;p;significant;ci\r\n\
              12.5;\"Nord; Syd, \"\"Øst\"\"\";1234;-1;4,25;0,000000000000000000015;true;\r\n\
              '=1+1;-;0;1;-0,5;;false;NaN\r\n"
+        );
+    }
+
+    /// `write_csv`'s pieces, in order.
+    fn pieces(table: &Table<'_>, format: CsvFormat) -> Vec<Vec<u8>> {
+        let mut pieces = Vec::new();
+        table
+            .write_csv(format, &mut |piece| {
+                pieces.push(piece.to_vec());
+                Ok(())
+            })
+            .unwrap();
+        pieces
+    }
+
+    #[test]
+    fn a_long_table_is_handed_on_in_whole_rows_as_it_is_written() {
+        let rows = 20_000;
+        let columns = columns(&[("line", Kind::Integer), ("detail", Kind::Text)]);
+        let table = Table::new(columns, move |s| {
+            for i in 0..rows {
+                s.unsigned(i)?;
+                s.text(&format!("row {i}; ok"))?;
+                s.end_row()?;
+            }
+            Ok(())
+        });
+        let pieces = pieces(&table, CsvFormat::Danish);
+        let mut expected = String::from("\u{feff}line;detail\r\n");
+        for i in 0..rows {
+            expected.push_str(&format!("{i};\"row {i}; ok\"\r\n"));
+        }
+        assert!(expected.len() > 4 * SPILL_BYTES);
+        assert!(pieces.len() > 4, "{} pieces", pieces.len());
+        for piece in &pieces {
+            assert!(piece.len() < SPILL_BYTES + 100, "{}", piece.len());
+            assert!(piece.ends_with(b"\r\n"));
+        }
+        assert_eq!(String::from_utf8(pieces.concat()).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_long_frame_is_handed_on_in_blocks_of_rows() {
+        let rows = 3 * FRAME_BLOCK_ROWS + 5;
+        let id: Vec<u32> = (0..rows as u32).collect();
+        let score: Vec<f64> = (0..rows).map(|i| (i % 13) as f64 / 4.0).collect();
+        let df = DataFrame::new(
+            rows,
+            vec![
+                polars::prelude::Column::new("id".into(), id),
+                polars::prelude::Column::new("score".into(), score),
+            ],
+        )
+        .unwrap();
+        let table = Table::frame(&df);
+        let pieces = pieces(&table, CsvFormat::Standard);
+        let mut expected = String::from("id,score\n");
+        for i in 0..rows {
+            expected.push_str(&format!("{i},{}\n", (i % 13) as f64 / 4.0));
+        }
+        assert_eq!(pieces.len(), 1 + 4, "the header, then one piece per block");
+        assert_eq!(String::from_utf8(pieces.concat()).unwrap(), expected);
+        assert_eq!(
+            table.to_csv(CsvFormat::Standard).unwrap(),
+            expected.as_bytes()
         );
     }
 

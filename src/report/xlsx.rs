@@ -1,7 +1,8 @@
 //! Stage 6, workbook: `results.xlsx`, the tables of `--out` in one workbook for Excel.
 //!
-//! Input: the [`Analysis`]. Output: the bytes of an Office Open XML workbook
-//! ([`workbook`]), written with `rust_xlsxwriter`.
+//! Input: the [`Analysis`]. Output: an Office Open XML workbook, written with
+//! `rust_xlsxwriter` straight into a file or any writer ([`save`]) or into memory
+//! ([`workbook`]).
 //!
 //! One sheet per table, in this order: filter counts per rule, authorities, KS (the overall
 //! pairs), KS by level (when themes or criteria were compared), deviation, completeness,
@@ -345,8 +346,20 @@ fn rollup_table<'a>(
     })
 }
 
-/// `results.xlsx`: every table of the analysis as a sheet (see the module docs).
+/// `results.xlsx` in memory: every table of the analysis as a sheet (see the module docs).
 pub fn workbook(analysis: &Analysis, lang: Lang) -> Result<Vec<u8>> {
+    build(analysis, lang)?.save_to_buffer().map_err(xlsx_error)
+}
+
+/// Writes `results.xlsx` into `out` (an output file: the archive is never whole in memory).
+pub fn save(analysis: &Analysis, lang: Lang, out: impl std::io::Write + Send) -> Result<()> {
+    build(analysis, lang)?
+        .save_to_writer(out)
+        .map_err(xlsx_error)
+}
+
+/// The workbook of every table of the analysis, ready to be saved.
+fn build(analysis: &Analysis, lang: Lang) -> Result<Workbook> {
     let by_level = analysis
         .comparisons
         .iter()
@@ -409,7 +422,7 @@ pub fn workbook(analysis: &Analysis, lang: Lang) -> Result<Vec<u8>> {
         .into_iter()
         .map(|(sheet, table)| (sheet_name(sheet, lang), table))
         .collect();
-    write_workbook(&named, lang, ROWS_PER_SHEET)
+    book_of(&named, lang, ROWS_PER_SHEET)
 }
 
 /// An error of the workbook writer, as a failure to write `results.xlsx`.
@@ -425,11 +438,7 @@ fn xlsx_error(e: XlsxError) -> Error {
 }
 
 /// The workbook of `tables` (sheet name, table), at most `rows_per_sheet` data rows a sheet.
-fn write_workbook(
-    tables: &[(&str, Table<'_>)],
-    lang: Lang,
-    rows_per_sheet: u32,
-) -> Result<Vec<u8>> {
+fn book_of(tables: &[(&str, Table<'_>)], lang: Lang, rows_per_sheet: u32) -> Result<Workbook> {
     let mut book = Workbook::new();
     let (year, month, day) = CREATED;
     let created = ExcelDateTime::from_ymd(year, month, day).map_err(xlsx_error)?;
@@ -458,7 +467,7 @@ fn write_workbook(
         table.write(&mut sink)?;
         sink.finish()?;
     }
-    book.save_to_buffer().map_err(xlsx_error)
+    Ok(book)
 }
 
 /// The cell formats, one per [`Kind`] (text and booleans have none).
@@ -785,7 +794,10 @@ mod tests {
     #[test]
     fn a_long_table_goes_on_over_numbered_sheets() {
         let tables = [("Kriterier", numbered(7)), ("Frasortering", numbered(6))];
-        let bytes = write_workbook(&tables, Lang::Da, 3).unwrap();
+        let bytes = book_of(&tables, Lang::Da, 3)
+            .unwrap()
+            .save_to_buffer()
+            .unwrap();
         let mut book = read(bytes);
         assert_eq!(
             book.sheet_names(),

@@ -97,3 +97,38 @@ fn kill_minus_nine_leaves_the_old_or_the_new_outputs() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     assert!(run_time > Duration::ZERO);
 }
+
+#[test]
+fn render_in_memory_gives_the_files_of_compare_out() {
+    use losstat::analysis::{self, AnalysisOptions};
+    use losstat::model::QualityModel;
+    use losstat::plot::{PlotOptions, compare::compare_figures};
+    use losstat::report::{self, MARKER, RenderOptions};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = simulate(dir.path(), "3");
+    let out = dir.path().join("out");
+    compare_out(&input, &out, &[]);
+    let mut on_disk = snapshot(&out);
+    assert!(on_disk.remove(MARKER).is_some());
+    let analysis = analysis::analyze(
+        std::slice::from_ref(&input),
+        QualityModel::embedded().expect("model"),
+        &AnalysisOptions::default(),
+    )
+    .expect("analysis");
+    let figures = compare_figures(&analysis, &PlotOptions::default()).expect("figures");
+    let files = report::render(&analysis, &figures, &RenderOptions::default()).expect("render");
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted, "render lists the files by name");
+    let in_memory: BTreeMap<String, Vec<u8>> =
+        files.into_iter().map(|f| (f.name, f.bytes)).collect();
+    assert_eq!(
+        in_memory.keys().collect::<Vec<_>>(),
+        on_disk.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &on_disk {
+        assert!(in_memory[name] == *bytes, "{name} differs");
+    }
+}

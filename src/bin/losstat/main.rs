@@ -108,16 +108,22 @@ fn compare(
         note(format!("wrote the anonymisation key to {}", path.display()));
     }
     if let Some(dir) = &args.out {
+        let context = || format!("writing the outputs to {}", dir.display());
+        // The files go straight into a staging directory (swapped in at the end), so that no
+        // output is ever whole in memory; dropped on an error, it is removed.
+        let out =
+            report::OutputDir::create(dir, &args.input.inputs, args.force).with_context(context)?;
         let plot_options = args.figures.options();
-        // The workbook (one thread) is built while the figures are drawn (in parallel); the
+        // The workbook (one thread) is written while the figures are drawn (in parallel); the
         // "drawing figures" step times both.
         let (figures, workbook) = progress::run(bars, Step::Figures, || {
             rayon::join(
                 || plot::compare::compare_figures(&analysis, &plot_options),
-                || report::xlsx::workbook(&analysis, plot_options.lang),
+                || report::write_workbook(&analysis, plot_options.lang, &out),
             )
         });
-        let (figures, workbook) = (figures?, workbook?);
+        let figures = figures?;
+        workbook.with_context(context)?;
         if let Some(why) = plot::compare::figures_skipped(&analysis) {
             eprintln!("losstat: warning: {why}");
         }
@@ -126,13 +132,13 @@ fn compare(
                 lang: plot_options.lang,
                 csv: args.csv_style,
             };
-            let files =
-                report::render_with_workbook(&analysis, &figures, workbook, &render_options)?;
-            report::write_dir(dir, &files, &args.input.inputs, args.force)
-                .with_context(|| format!("writing the outputs to {}", dir.display()))?;
+            report::write_without_workbook(&analysis, &figures, &render_options, &out)
+                .with_context(context)?;
+            let files = out.file_count();
+            out.commit().with_context(context)?;
             Ok(files)
         })?;
-        note(format!("wrote {} files to {}", files.len(), dir.display()));
+        note(format!("wrote {files} files to {}", dir.display()));
     }
     match args.format {
         Format::Table => print(terminal::compare_summary(&analysis, args.figures.lang))?,
