@@ -326,27 +326,7 @@ impl Problem<'_> {
         let shares = rayon::current_num_threads().clamp(1, MAX_SHARES);
         let summed: Vec<(f64, Vec<f64>)> = (0..shares)
             .into_par_iter()
-            .map(|share| {
-                let adds: Vec<Vec<(usize, f64)>> = parts
-                    .iter()
-                    .map(|part| {
-                        part.adds
-                            .iter()
-                            .filter(|(i, _)| i % shares == share)
-                            .copied()
-                            .collect()
-                    })
-                    .collect();
-                let mut sums = vec![0.0f64; n + n * n];
-                let mut log_likelihood = 0.0;
-                for &(cell, _) in &self.rows.observations {
-                    log_likelihood += parts[cell as usize].log_likelihood;
-                    for &(i, v) in &adds[cell as usize] {
-                        sums[i] += v;
-                    }
-                }
-                (log_likelihood, sums)
-            })
+            .map(|share| self.share_sums(&parts, share, shares))
             .collect();
         let log_likelihood = summed.first().map_or(0.0, |(l, _)| *l);
         let sums: Vec<f64> = (0..n + n * n).map(|i| summed[i % shares].1[i]).collect();
@@ -356,6 +336,34 @@ impl Problem<'_> {
             gradient: DVector::from_column_slice(&sums[..n]),
             hessian,
         })
+    }
+
+    /// One share's sums (see [`Self::evaluate`]): the entries `i` with `i mod shares == share`,
+    /// and the log-likelihood in the first share only (0 in the others, which skip it). The cells' additions
+    /// to these entries are laid out one after another (cell `c`'s from `start[c]` to
+    /// `start[c + 1]`), so the walk over the observations reads them without a pointer chase.
+    fn share_sums(&self, parts: &[CellPart], share: usize, shares: usize) -> (f64, Vec<f64>) {
+        let n = self.parameters();
+        let mut start = Vec::with_capacity(parts.len() + 1);
+        let mut adds: Vec<(usize, f64)> = Vec::new();
+        start.push(0);
+        for part in parts {
+            adds.extend(part.adds.iter().filter(|(i, _)| i % shares == share));
+            start.push(adds.len());
+        }
+        let mut sums = vec![0.0f64; n + n * n];
+        let mut log_likelihood = 0.0;
+        let first = share == 0;
+        for &(cell, _) in &self.rows.observations {
+            let cell = cell as usize;
+            if first {
+                log_likelihood += parts[cell].log_likelihood;
+            }
+            for &(i, v) in &adds[start[cell]..start[cell + 1]] {
+                sums[i] += v;
+            }
+        }
+        (log_likelihood, sums)
     }
 
     /// A cell's log-likelihood and its additions to the gradient, then to the Hessian, in
