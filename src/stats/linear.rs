@@ -15,10 +15,12 @@
 //! observation with `hᵢᵢ = 1` (alone in its cell) makes the term 0/0, which R returns as NaN; here
 //! it is an error, and callers pool such cells first.
 //!
-//! Memory: beside the design the fit holds at most one copy of it at a time (its transpose,
-//! while `XᵀX` and `Xᵀy` are formed); the design is used as it is when no column is aliased,
-//! and its rows are projected for the hat values a block at a time. The arithmetic of every
-//! value is that of the plain formulas (the same bits; tested).
+//! Memory: the design is never copied when no column is aliased. `XᵀX` of a dummy coding is
+//! counted from the ones of each row (its entries are counts, exact in any order), `Xᵀy` is
+//! summed column by column, and the rows are projected for the hat values a block at a time,
+//! so at ten million ratings (a 369,000 × 38 design, 112 MB) the fit needs no second
+//! n × p matrix. The arithmetic of every value is that of the plain formulas (the same bits;
+//! tested).
 
 use std::borrow::Cow;
 
@@ -86,7 +88,7 @@ pub fn ols_hc3(x: &DMatrix<f64>, y: &[f64]) -> Result<Ols> {
             "a finite design with one row per response",
         ));
     }
-    let gram = x.transpose() * x;
+    let gram = gram_matrix(x);
     let estimable = independent_columns(&gram);
     let n = x.nrows();
     if estimable.is_empty() || n <= estimable.len() {
@@ -103,13 +105,8 @@ pub fn ols_hc3(x: &DMatrix<f64>, y: &[f64]) -> Result<Ols> {
     } else {
         Cow::Owned(x.select_columns(&estimable))
     };
-    let yv = DVector::from_column_slice(y);
-    // Xᵀ is made once, for XᵀX and Xᵀy, and dropped before the hat values.
-    let (xtx, xty) = {
-        let xt = xe.transpose();
-        let xtx = if all { gram } else { &xt * &*xe };
-        (xtx, &xt * &yv)
-    };
+    let xtx = if all { gram } else { gram_matrix(&xe) };
+    let xty = transpose_times(&xe, y);
     let xtx_inverse = xtx
         .cholesky()
         .map(|c| c.inverse())
@@ -143,6 +140,42 @@ pub fn ols_hc3(x: &DMatrix<f64>, y: &[f64]) -> Result<Ols> {
         hat,
         fitted: fitted.iter().copied().collect(),
     })
+}
+
+/// `XᵀX`. For a design of zeros and ones (a dummy coding) each entry is a count of rows, exact
+/// in any order of addition, so it is counted row by row from the ones of each row, with no
+/// transposed copy of the design; any other design is multiplied as `Xᵀ * X` (nalgebra).
+fn gram_matrix(x: &DMatrix<f64>) -> DMatrix<f64> {
+    if !x.iter().all(|&v| v == 0.0 || v == 1.0) {
+        return x.transpose() * x;
+    }
+    let p = x.ncols();
+    let mut gram = DMatrix::<f64>::zeros(p, p);
+    let mut ones = Vec::with_capacity(p);
+    for i in 0..x.nrows() {
+        ones.clear();
+        ones.extend((0..p).filter(|&j| x[(i, j)] == 1.0));
+        for &a in &ones {
+            for &b in &ones {
+                gram[(a, b)] += 1.0;
+            }
+        }
+    }
+    gram
+}
+
+/// `Xᵀy` without a transposed copy of `X`, with the arithmetic of nalgebra's product of the
+/// transposed copy and `y` (its matrix-vector path: entry k starts at `x₀ₖ·y₀` and adds
+/// `xⱼₖ·yⱼ` row after row), so the same bits.
+fn transpose_times(x: &DMatrix<f64>, y: &[f64]) -> DVector<f64> {
+    DVector::from_iterator(
+        x.ncols(),
+        x.column_iter().map(|column| {
+            let mut terms = column.iter().zip(y).map(|(a, b)| a * b);
+            let first = terms.next().unwrap_or(0.0);
+            terms.fold(first, |sum, term| term + sum)
+        }),
+    )
 }
 
 /// Rows of the design projected at a time for the hat values.
@@ -224,6 +257,30 @@ fn independent_columns(g: &DMatrix<f64>) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gram_and_cross_products_are_those_of_the_transposed_copy_to_the_bit() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        let bits = |m: &DMatrix<f64>| m.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        let (n, p) = (5_000, 12);
+        // A dummy coding (intercept, one of four groups, one of eight strata) and a dense
+        // design of fractions, with responses whose sums round.
+        let dummy: DMatrix<f64> = DMatrix::from_fn(n, p, |i, j| match j {
+            0 => 1.0,
+            1..=3 => f64::from(u8::from(i % 4 == j)),
+            _ => f64::from(u8::from((i * 7 + i / 3) % 8 == j - 4)),
+        });
+        let dense: DMatrix<f64> = DMatrix::from_fn(n, p, |_, _| rng.random_range(-2.0..2.0));
+        let y: Vec<f64> = (0..n).map(|_| rng.random_range(1.0..5.0) / 3.0).collect();
+        for x in [&dummy, &dense] {
+            assert_eq!(bits(&gram_matrix(x)), bits(&(x.transpose() * x)));
+            let product = x.transpose() * DVector::from_column_slice(&y);
+            let direct = transpose_times(x, &y);
+            let vector_bits = |v: &DVector<f64>| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(vector_bits(&direct), vector_bits(&product));
+        }
+    }
 
     #[test]
     fn hat_values_by_blocks_are_those_of_the_whole_design_to_the_bit() {
