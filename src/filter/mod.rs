@@ -368,6 +368,11 @@ mod tests {
                 );
             }
         }
+        loaded_from(table)
+    }
+
+    /// The raw table as loaded ratings, from no file.
+    fn loaded_from(table: TableBuilder) -> Loaded {
         Loaded {
             ratings: table.finish(),
             malformed: Vec::new(),
@@ -399,11 +404,7 @@ mod tests {
             ];
             table.push(0, line as u32 + 2, row);
         }
-        let dated = Loaded {
-            ratings: table.finish(),
-            malformed: Vec::new(),
-            sources: Vec::new(),
-        };
+        let dated = loaded_from(table);
         let model = QualityModel::embedded().expect("model");
         let options = FilterOptions {
             los_visit_rules: false,
@@ -544,11 +545,7 @@ mod tests {
             values[..4].copy_from_slice(&fields);
             table.push(file, line as u32 + 2, values);
         }
-        let loaded = Loaded {
-            ratings: table.finish(),
-            malformed: Vec::new(),
-            sources: Vec::new(),
-        };
+        let loaded = loaded_from(table);
         let model = QualityModel::embedded().expect("model");
         let options = FilterOptions {
             los_visit_rules: false,

@@ -711,6 +711,26 @@ mod tests {
         }
     }
 
+    /// 3000 observations of 5 categories on 4 dummy columns, from a fixed linear congruential
+    /// sequence started at `seed`; observation r in cluster `cluster(r)`.
+    fn sequence_rows(seed: u64, cluster: impl Fn(u32) -> u32) -> Vec<OrdinalRow> {
+        let mut state = seed;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % m
+        };
+        (0..3000)
+            .map(|r| {
+                let columns: Vec<u32> = (0..4).filter(|_| next(3) == 0).collect();
+                let shift = columns.len() as u64;
+                let category = (1 + (next(4) + shift).min(4)) as u8;
+                row(category, &columns, cluster(r))
+            })
+            .collect()
+    }
+
     #[test]
     fn without_covariates_the_thresholds_are_the_cumulative_logits() {
         // With no x the MLE of θⱼ is logit of the cumulative share (by hand: shares 1/4, 2/4,
@@ -756,23 +776,8 @@ mod tests {
 
     #[test]
     fn the_fit_is_the_same_to_the_bit_for_any_number_of_threads() {
-        // 3000 observations of 5 categories on 4 dummy columns in 300 clusters, from a
-        // fixed linear congruential sequence.
-        let mut state = 12_345u64;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % m
-        };
-        let rows: Vec<OrdinalRow> = (0..3000)
-            .map(|r| {
-                let columns: Vec<u32> = (0..4).filter(|_| next(3) == 0).collect();
-                let shift = columns.len() as u64;
-                let category = (1 + (next(4) + shift).min(4)) as u8;
-                row(category, &columns, r / 10)
-            })
-            .collect();
+        // 3000 observations of 5 categories on 4 dummy columns in 300 clusters.
+        let rows = sequence_rows(12_345, |r| r / 10);
         let fit_with = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -800,21 +805,7 @@ mod tests {
         // 3000 observations of 300 clusters, cluster r % 300 (every visit's ratings spread
         // out), against the same observations grouped by cluster in a stable order: the same
         // clusters and, up to the order of the likelihood's sums, the same covariance.
-        let mut state = 54_321u64;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % m
-        };
-        let rows: Vec<OrdinalRow> = (0..3000)
-            .map(|r| {
-                let columns: Vec<u32> = (0..4).filter(|_| next(3) == 0).collect();
-                let shift = columns.len() as u64;
-                let category = (1 + (next(4) + shift).min(4)) as u8;
-                row(category, &columns, r % 300)
-            })
-            .collect();
+        let rows = sequence_rows(54_321, |r| r % 300);
         let mut grouped = rows.clone();
         grouped.sort_by_key(|o| o.cluster);
         let (spread, together) = (
