@@ -502,9 +502,9 @@ fn ordinal_effects(
             if a > 0 {
                 c[a - 1] += 1.0;
             }
-            let delta: f64 = c.iter().zip(&fit.coefficients).map(|(c, b)| c * b).sum();
+            let delta = fit.contrast(&c);
             let ci = |vcov: &DMatrix<f64>| {
-                let se = contrast_se(vcov, &c, fit.thresholds.len());
+                let se = fit.contrast_se(&c, vcov);
                 [(delta - z * se).exp(), (delta + z * se).exp()]
             };
             OrdinalEffect {
@@ -514,17 +514,6 @@ fn ordinal_effects(
             }
         })
         .collect())
-}
-
-/// `√(cᵀ V c)` for a contrast `c` of the coefficients that start at `offset` in `V`.
-fn contrast_se(vcov: &DMatrix<f64>, c: &[f64], offset: usize) -> f64 {
-    let mut v = 0.0;
-    for (i, ci) in c.iter().enumerate() {
-        for (j, cj) in c.iter().enumerate() {
-            v += ci * cj * vcov[(offset + i, offset + j)];
-        }
-    }
-    v.sqrt()
 }
 
 /// The kept ratings as rows of the ordinal model (authority, stratum and indicator dummies;

@@ -183,6 +183,25 @@ impl OrdinalFit {
     pub fn se_cluster(&self, k: usize) -> f64 {
         self.vcov_cluster[(k, k)].sqrt()
     }
+
+    /// `cᵀβ` for a contrast `c` of the first `c.len()` coefficients.
+    pub fn contrast(&self, c: &[f64]) -> f64 {
+        c.iter().zip(&self.coefficients).map(|(c, b)| c * b).sum()
+    }
+
+    /// The standard error `√(cᵀ V c)` of [`contrast`](Self::contrast)`(c)`, with `V` the
+    /// coefficients' block of `vcov` (this fit's [`vcov`](Self::vcov) or
+    /// [`vcov_cluster`](Self::vcov_cluster)).
+    pub fn contrast_se(&self, c: &[f64], vcov: &DMatrix<f64>) -> f64 {
+        let offset = self.thresholds.len();
+        let mut v = 0.0;
+        for (i, ci) in c.iter().enumerate() {
+            for (j, cj) in c.iter().enumerate() {
+                v += ci * cj * vcov[(offset + i, offset + j)];
+            }
+        }
+        v.sqrt()
+    }
 }
 
 /// The logistic CDF.
@@ -798,6 +817,21 @@ mod tests {
         for threads in [2, 3, 8] {
             assert_eq!(bits(&fit_with(threads)), bits(&one), "{threads} threads");
         }
+    }
+
+    #[test]
+    fn a_contrast_of_one_coefficient_has_its_standard_error() {
+        let fit = clm(&sequence_rows(777, |r| r / 10), 5, 4).expect("fits");
+        let k = fit.thresholds.len() + 2;
+        let c = [0.0, 0.0, 1.0];
+        assert_eq!(fit.contrast(&c), fit.coefficients[2]);
+        assert!((fit.contrast_se(&c, &fit.vcov) - fit.se(k)).abs() < 1e-15);
+        assert!((fit.contrast_se(&c, &fit.vcov_cluster) - fit.se_cluster(k)).abs() < 1e-15);
+        // A difference of two coefficients: Var(β₁ − β₂) = V₁₁ + V₂₂ − 2V₁₂.
+        let (i, j) = (fit.thresholds.len(), fit.thresholds.len() + 1);
+        let v = &fit.vcov;
+        let want = (v[(i, i)] + v[(j, j)] - 2.0 * v[(i, j)]).sqrt();
+        assert!((fit.contrast_se(&[1.0, -1.0], v) - want).abs() < 1e-12 * want);
     }
 
     #[test]
