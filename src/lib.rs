@@ -47,6 +47,8 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod analysis;
 pub mod anonymize;
 pub mod error;

@@ -110,47 +110,57 @@ pub fn write_workbook(analysis: &Analysis, lang: Lang, sink: &dyn OutputSink) ->
     sink.finish(file)
 }
 
-/// [`write()`] without `results.xlsx` (see [`write_workbook`]).
+/// [`write()`] without `results.xlsx` (see [`write_workbook`]): [`write_tables`] beside
+/// [`write_report`].
 pub fn write_without_workbook(
     analysis: &Analysis,
     figures: &[Figure],
     options: &RenderOptions,
     sink: &dyn OutputSink,
 ) -> Result<()> {
-    let lang = options.lang;
     let (report, tables) = rayon::join(
-        || -> Result<()> {
-            let font_css =
-                plot::font_face_css(&figures.iter().map(|f| f.svg.as_str()).collect::<Vec<_>>())?;
-            let captioned: Vec<(Figure, String)> = figures
-                .iter()
-                .map(|f| {
-                    let mut inline = f.clone();
-                    inline.svg = plot::svg_without_font(&f.svg);
-                    (inline, html::caption_in(&f.name, analysis, lang))
-                })
-                .collect();
-            sink.put(
-                "report.html",
-                &html::render(analysis, &captioned, &font_css, lang),
-            )?;
-            for f in figures {
-                sink.put(&format!("figures/{}.svg", f.name), f.svg.as_bytes())?;
-                sink.put(&format!("figures/{}.png", f.name), &f.png)?;
-            }
-            sink.put("results.json", &json::to_bytes(analysis)?)
-        },
-        || write_csv_tables(analysis, options.csv, sink),
+        || write_report(analysis, figures, options.lang, sink),
+        || write_tables(analysis, options.csv, sink),
     );
     report?;
     tables
 }
 
+/// Writes `report.html`, each figure as `figures/NAME.svg` and `figures/NAME.png`, and
+/// `results.json` into `sink`.
+pub fn write_report(
+    analysis: &Analysis,
+    figures: &[Figure],
+    lang: Lang,
+    sink: &dyn OutputSink,
+) -> Result<()> {
+    let font_css =
+        plot::font_face_css(&figures.iter().map(|f| f.svg.as_str()).collect::<Vec<_>>())?;
+    let captioned: Vec<(Figure, String)> = figures
+        .iter()
+        .map(|f| {
+            let mut inline = f.clone();
+            inline.svg = plot::svg_without_font(&f.svg);
+            (inline, html::caption_in(&f.name, analysis, lang))
+        })
+        .collect();
+    sink.put(
+        "report.html",
+        &html::render(analysis, &captioned, &font_css, lang),
+    )?;
+    for f in figures {
+        sink.put(&format!("figures/{}.svg", f.name), f.svg.as_bytes())?;
+        sink.put(&format!("figures/{}.png", f.name), &f.png)?;
+    }
+    sink.put("results.json", &json::to_bytes(analysis)?)
+}
+
 /// The workbook's file name.
 const WORKBOOK: &str = "results.xlsx";
 
-/// One CSV file per table, written side by side, each straight into its file.
-fn write_csv_tables(
+/// Writes one CSV file per table into `sink`, side by side, each straight into its file. They
+/// need no figure, so a caller can write them while it draws the figures.
+pub fn write_tables(
     analysis: &Analysis,
     format: tables::CsvFormat,
     sink: &dyn OutputSink,

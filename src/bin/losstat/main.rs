@@ -35,7 +35,36 @@ use losstat::{analysis, plot, profile, simulate};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// How long mimalloc keeps freed memory before it returns it to the system, unless
+/// `MIMALLOC_PURGE_DELAY` says otherwise: 10 ms, mimalloc 2's default, instead of mimalloc 3's
+/// full second. Each stage frees its inputs before the next allocates buffers of other sizes,
+/// and kept for a second those freed pages added 90–150 MB to the peak at 10 million ratings
+/// (about 450 MB at 10 ms, 530–610 MB at 1 s; no measurable change in time, benches/README.md).
+const PURGE_DELAY_MS: std::ffi::c_long = 10;
+
+/// `mi_option_purge_delay`, the option's number in mimalloc 3's `mi_option_t` (`mimalloc.h`;
+/// the Rust bindings leave this one out).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+// The option after it is in the bindings: if mimalloc renumbers, this stops the build.
+const _: () = assert!(MI_OPTION_PURGE_DELAY + 1 == libmimalloc_sys::mi_option_use_numa_nodes);
+
+/// Sets [`PURGE_DELAY_MS`] unless the environment sets the delay.
+#[allow(
+    unsafe_code,
+    reason = "mimalloc's options have only a C interface; this is the crate's one unsafe call"
+)]
+fn set_purge_delay() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: `mi_option_set` takes an option number and a value, dereferences no pointer
+        // and may be called at any time; the option is one mimalloc defines.
+        unsafe {
+            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS);
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    set_purge_delay();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -114,12 +143,20 @@ fn compare(
         let out =
             report::OutputDir::create(dir, &args.input.inputs, args.force).with_context(context)?;
         let plot_options = args.figures.options();
-        // The workbook (one thread) is written while the figures are drawn (in parallel); the
-        // "drawing figures" step times both.
+        let lang = plot_options.lang;
+        // The workbook (one thread, the longest piece) is written while the figures are drawn
+        // and the CSV tables written (in parallel); the "drawing figures" step times all three.
         let (figures, workbook) = progress::run(bars, Step::Figures, || {
             rayon::join(
-                || plot::compare::compare_figures(&analysis, &plot_options),
-                || report::write_workbook(&analysis, plot_options.lang, &out),
+                || -> Result<_> {
+                    let (figures, tables) = rayon::join(
+                        || plot::compare::compare_figures(&analysis, &plot_options),
+                        || report::write_tables(&analysis, args.csv_style, &out),
+                    );
+                    tables.with_context(context)?;
+                    Ok(figures?)
+                },
+                || report::write_workbook(&analysis, lang, &out),
             )
         });
         let figures = figures?;
@@ -128,12 +165,7 @@ fn compare(
             eprintln!("losstat: warning: {why}");
         }
         let files = progress::run(bars, Step::Write, || -> Result<_> {
-            let render_options = report::RenderOptions {
-                lang: plot_options.lang,
-                csv: args.csv_style,
-            };
-            report::write_without_workbook(&analysis, &figures, &render_options, &out)
-                .with_context(context)?;
+            report::write_report(&analysis, &figures, lang, &out).with_context(context)?;
             let files = out.file_count();
             out.commit().with_context(context)?;
             Ok(files)
