@@ -56,7 +56,7 @@
 //! permutation — the period labels of each authority's visits in the two periods are permuted
 //! (each authority keeps its number of visits in each), the SDs recomputed, and
 //! `p = (1 + #{|Δ*| ≥ |Δ|}) / (1 + B)` (Phipson & Smyth 2010); `|Δ*| ≥ |Δ|` allows 1e-12 for
-//! rounding.
+//! rounding. The spread statistics and this test are [`crate::stats::spread`]'s.
 //!
 //! Random numbers: ChaCha8, seeded from `--seed` (mixed with a constant per use, so the
 //! streams are not those of the pairwise permutations or the case-mix bootstrap), one stream
@@ -76,10 +76,11 @@ use crate::error::{Error, Result};
 use crate::filter::{self, Filtered};
 use crate::load::Source;
 use crate::rollup::{self, Rollup};
-use crate::stats::descriptive::quantile_sorted;
+use crate::stats::descriptive;
 use crate::stats::ks::{self, Alternative, KsMethod};
 use crate::stats::means::{MeanInterval, mean_interval, sample_sd, welch};
 use crate::stats::multitest::{self, Adjustment};
+use crate::stats::spread;
 use crate::stats::standardise::weighted;
 
 /// Permutations of the test of change in spread by default (`--period-permutations`).
@@ -89,8 +90,6 @@ pub const DEFAULT_PERMUTATIONS: u64 = 2000;
 const BOOTSTRAP_SALT: u64 = 0x5045_5249_4f44_4253;
 /// Mixed into `--seed` for the permutation test of change in spread ("PERIODPT").
 const PERMUTATION_SALT: u64 = 0x5045_5249_4f44_5054;
-/// Rounding allowance when a permuted change is compared with the observed one.
-const TIE_TOLERANCE: f64 = 1e-12;
 
 /// What makes a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -769,48 +768,24 @@ impl Accumulated {
             .map(|(s, n)| s / *n as f64)
             .collect();
         let sd = sample_sd(&means)?;
-        let (lo, hi) = range(&means);
+        let (lo, hi) = spread::range(&means);
         let standardised: Vec<f64> = (0..self.authorities)
             .filter_map(|a| self.standardised(a))
             .collect();
         let adjusted = sample_sd(&standardised).map(|sd| {
-            let (lo, hi) = range(&standardised);
+            let (lo, hi) = spread::range(&standardised);
             (hi - lo, sd)
         });
-        let (mut total, mut cells) = (0.0, 0usize);
-        for s in 0..self.slots {
-            let column = (0..self.authorities).map(|a| a * self.slots + s);
-            let n: u64 = column.clone().map(|c| u64::from(self.counts[c])).sum();
-            if n == 0 {
-                continue;
-            }
-            let national = column.clone().map(|c| self.sums[c]).sum::<f64>() / n as f64;
-            for c in column.filter(|&c| self.counts[c] > 0) {
-                total += (self.sums[c] / f64::from(self.counts[c]) - national).abs();
-                cells += 1;
-            }
-        }
+        let (mean_abs_deviation, cells) =
+            spread::mean_absolute_deviation(&self.sums, &self.counts, self.slots);
         Some(SpreadPoint {
             range: hi - lo,
             sd,
-            mean_abs_deviation: if cells > 0 {
-                total / cells as f64
-            } else {
-                f64::NAN
-            },
+            mean_abs_deviation,
             cells,
             adjusted,
         })
     }
-}
-
-/// Smallest and largest of `values`.
-fn range(values: &[f64]) -> (f64, f64) {
-    values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &m| {
-            (l.min(m), h.max(m))
-        })
 }
 
 /// The bootstrap replicates of one period's spread (see the module docs); empty without
@@ -842,7 +817,8 @@ fn bootstrap(
         .collect()
 }
 
-/// The percentile interval of one statistic of the replicates (`None` without replicates).
+/// The percentile interval of one statistic of the replicates, over its finite values
+/// (`None` without any).
 fn percentile_interval(
     replicates: &[SpreadPoint],
     pick: fn(&SpreadPoint) -> f64,
@@ -853,15 +829,7 @@ fn percentile_interval(
         .map(pick)
         .filter(|v| v.is_finite())
         .collect();
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let tail = (1.0 - confidence) / 2.0;
-    Some([
-        quantile_sorted(&values, tail),
-        quantile_sorted(&values, 1.0 - tail),
-    ])
+    descriptive::percentile_interval(&mut values, confidence)
 }
 
 /// Per pair of consecutive periods, per authority in both: Welch and KS (see the module docs).
@@ -933,49 +901,15 @@ fn spread_change(
             (values, f.len())
         })
         .collect();
-    let sds = |groups: &[(Vec<f64>, usize)]| -> Option<(f64, f64)> {
-        let split_means = |(x, n): &(Vec<f64>, usize)| {
-            let (f, l) = x.split_at(*n);
-            (
-                f.iter().sum::<f64>() / f.len() as f64,
-                l.iter().sum::<f64>() / l.len() as f64,
-            )
-        };
-        let (from, to): (Vec<f64>, Vec<f64>) = groups.iter().map(split_means).unzip();
-        Some((sample_sd(&from)?, sample_sd(&to)?))
-    };
-    let (sd_from, sd_to) = sds(&pooled)?;
-    let difference = sd_to - sd_from;
-    let seed = seed ^ PERMUTATION_SALT;
-    let as_large = (0..permutations)
-        .into_par_iter()
-        .map_init(
-            || pooled.clone(),
-            |shuffled, b| {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream(b);
-                for ((x, n), (original, _)) in shuffled.iter_mut().zip(&pooled) {
-                    // The first `n` of a partial Fisher–Yates shuffle of the authority's visits.
-                    x.copy_from_slice(original);
-                    for i in 0..*n {
-                        let j = rng.random_range(i..x.len());
-                        x.swap(i, j);
-                    }
-                }
-                sds(shuffled)
-                    .is_some_and(|(f, t)| (t - f).abs() >= difference.abs() - TIE_TOLERANCE)
-            },
-        )
-        .filter(|&hit| hit)
-        .count() as f64;
+    let change = spread::sd_change(&pooled, permutations, seed ^ PERMUTATION_SALT)?;
     Some(SpreadChange {
         from: split.labels.first()?.clone(),
         to: split.labels.last()?.clone(),
         authorities: pooled.len(),
-        sd_from,
-        sd_to,
-        difference,
-        p_value: (permutations > 0).then(|| (1.0 + as_large) / (1.0 + permutations as f64)),
+        sd_from: change.sd_from,
+        sd_to: change.sd_to,
+        difference: change.difference,
+        p_value: change.p_value,
         permutations,
     })
 }

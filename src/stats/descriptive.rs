@@ -94,6 +94,30 @@ pub(crate) fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
+/// The percentile interval of bootstrap replicates (Efron & Tibshirani 1993, §13.3): their
+/// type-7 quantiles at `(1 − confidence)/2` and `(1 + confidence)/2`, after sorting them
+/// (`f64::total_cmp`); `None` without replicates.
+///
+/// # Examples
+///
+/// ```
+/// use losstat::stats::descriptive::percentile_interval;
+/// // numpy.quantile([1, 2, 3, 4], [0.025, 0.975]) = [1.075, 3.925].
+/// let [low, high] = percentile_interval(&mut [4.0, 1.0, 3.0, 2.0], 0.95).expect("replicates");
+/// assert!((low - 1.075).abs() < 1e-12 && (high - 3.925).abs() < 1e-12);
+/// ```
+pub fn percentile_interval(replicates: &mut [f64], confidence: f64) -> Option<[f64; 2]> {
+    if replicates.is_empty() {
+        return None;
+    }
+    replicates.sort_by(f64::total_cmp);
+    let tail = (1.0 - confidence) / 2.0;
+    Some([
+        quantile_sorted(replicates, tail),
+        quantile_sorted(replicates, 1.0 - tail),
+    ])
+}
+
 /// Share of each score 1–5 among `counts[0..5]` (counts of 1s … 5s); zeros when empty.
 ///
 /// # Examples

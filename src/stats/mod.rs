@@ -12,6 +12,7 @@
 //! | [`multitest`] | [`adjust`], [`adjust_optional`] | adjusted p-values |
 //! | [`deviation`] | [`deviation_cells`], [`deviation_table`] | [`DeviationCell`], [`DeviationRow`] |
 //! | [`kde`] | [`gaussian_kde`], [`histogram`] | [`KdeCurve`], [`Histogram`] |
+//! | [`spread`] | [`range`], [`mean_absolute_deviation`], [`sd_change`] | [`SdChange`] |
 //!
 //! The normal and Student t tails behind the rank and deviation tests, and the parts of the
 //! KS test (statistic, exact and asymptotic p, tie-exact walk, permutations), are private
@@ -41,6 +42,10 @@
 //! [`histogram`]: kde::histogram
 //! [`KdeCurve`]: kde::KdeCurve
 //! [`Histogram`]: kde::Histogram
+//! [`range`]: spread::range
+//! [`mean_absolute_deviation`]: spread::mean_absolute_deviation
+//! [`sd_change`]: spread::sd_change
+//! [`SdChange`]: spread::SdChange
 
 pub mod contingency;
 pub mod descriptive;
@@ -58,4 +63,5 @@ pub mod pairwise;
 pub mod rank;
 #[cfg(test)]
 mod reference;
+pub mod spread;
 pub mod standardise;

@@ -25,7 +25,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::descriptive::quantile_sorted;
+use super::descriptive::percentile_interval;
 use crate::error::{Error, Result};
 
 /// One group's raw and standardised mean.
@@ -174,12 +174,7 @@ impl Cells {
                 weighted(&means, weights)
             })
             .collect();
-        replicates.sort_by(f64::total_cmp);
-        let tail = (1.0 - bootstrap.confidence) / 2.0;
-        Some((
-            quantile_sorted(&replicates, tail),
-            quantile_sorted(&replicates, 1.0 - tail),
-        ))
+        percentile_interval(&mut replicates, bootstrap.confidence).map(|[low, high]| (low, high))
     }
 }
 
