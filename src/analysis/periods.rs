@@ -399,9 +399,9 @@ struct Visits {
     overall: Vec<f64>,
     /// Visit `v`'s ratings are `starts[v]..starts[v + 1]`.
     starts: Vec<usize>,
-    /// Per rating: its indicator (a dense number, in order of first appearance) and score.
-    slot: Vec<u32>,
-    score: Vec<u8>,
+    /// Per rating: its indicator (a dense number, in order of first appearance) and its score,
+    /// as `indicator << 8 | score` (one load a rating in the bootstrap's inner loop).
+    rating: Vec<u32>,
     /// Distinct indicators.
     slots: usize,
     /// Per visit its offer-type stratum, and the strata's national weights (see
@@ -445,18 +445,22 @@ impl Visits {
         // Indicators numbered in order of first appearance among the ratings.
         let mut slot_of: Vec<Option<u32>> = vec![None; filtered.indicators.len()];
         let mut slots = 0;
-        let slot = filtered
-            .ratings
+        let ratings = &filtered.ratings;
+        let rating = ratings
             .indicator
             .iter()
-            .map(|&i| match slot_of.get_mut(usize::from(i)) {
-                Some(Some(slot)) => *slot,
-                Some(slot) => {
-                    *slot = Some(slots);
-                    slots += 1;
-                    slots - 1
-                }
-                None => 0,
+            .zip(&ratings.score)
+            .map(|(&i, &score)| {
+                let slot = match slot_of.get_mut(usize::from(i)) {
+                    Some(Some(slot)) => *slot,
+                    Some(slot) => {
+                        *slot = Some(slots);
+                        slots += 1;
+                        slots - 1
+                    }
+                    None => 0,
+                };
+                slot << 8 | u32::from(score)
             })
             .collect();
         Ok(Self {
@@ -464,8 +468,7 @@ impl Visits {
             authority,
             overall,
             starts: filtered.visit_starts()?,
-            slot,
-            score: filtered.ratings.score.clone(),
+            rating,
             slots: slots as usize,
             strata,
         })
@@ -689,8 +692,10 @@ struct Accumulated {
     authorities: usize,
     slots: usize,
     overall: Vec<(f64, usize)>,
-    sums: Vec<f64>,
-    counts: Vec<u32>,
+    /// Per authority × indicator: the sum of the scores and their number, as integers (each
+    /// partial sum of whole scores is exact in `f64` too, so the means are those of `f64`
+    /// sums in any order, and the integer adds are the cheaper inner loop).
+    tally: Vec<(u64, u32)>,
     /// The strata's national weights (empty without the case-mix adjustment).
     weights: Vec<f64>,
     by_stratum: Vec<(f64, usize)>,
@@ -703,8 +708,7 @@ impl Accumulated {
             authorities,
             slots: visits.slots,
             overall: vec![(0.0, 0); authorities],
-            sums: vec![0.0; authorities * visits.slots],
-            counts: vec![0; authorities * visits.slots],
+            tally: vec![(0, 0); authorities * visits.slots],
             by_stratum: vec![(0.0, 0); authorities * weights.len()],
             weights,
         }
@@ -715,7 +719,8 @@ impl Accumulated {
         let mut acc = Self::new(visits, members.len());
         for (a, m) in members.iter().enumerate() {
             for &v in m {
-                acc.add(visits, a, v);
+                acc.add_visit(visits, a, v);
+                acc.add_ratings(visits, a, v, 1);
             }
         }
         acc
@@ -723,12 +728,13 @@ impl Accumulated {
 
     fn clear(&mut self) {
         self.overall.fill((0.0, 0));
-        self.sums.fill(0.0);
-        self.counts.fill(0);
+        self.tally.fill((0, 0));
         self.by_stratum.fill((0.0, 0));
     }
 
-    fn add(&mut self, visits: &Visits, a: usize, v: usize) {
+    /// Adds visit `v`'s overall score to authority `a`'s sums (in the order of the calls: these
+    /// `f64` sums depend on it).
+    fn add_visit(&mut self, visits: &Visits, a: usize, v: usize) {
         let o = &mut self.overall[a];
         o.0 += visits.overall[v];
         o.1 += 1;
@@ -737,11 +743,16 @@ impl Accumulated {
             cell.0 += visits.overall[v];
             cell.1 += 1;
         }
-        let row = a * self.slots;
-        for r in visits.ratings(v) {
-            let cell = row + visits.slot[r] as usize;
-            self.sums[cell] += f64::from(visits.score[r]);
-            self.counts[cell] += 1;
+    }
+
+    /// Adds visit `v`'s ratings `times` times to authority `a`'s tallies (whole numbers: the
+    /// order of the calls does not matter).
+    fn add_ratings(&mut self, visits: &Visits, a: usize, v: usize, times: u32) {
+        let row = &mut self.tally[a * self.slots..(a + 1) * self.slots];
+        for &rating in &visits.rating[visits.ratings(v)] {
+            let cell = &mut row[(rating >> 8) as usize];
+            cell.0 += u64::from(rating & 0xff) * u64::from(times);
+            cell.1 += times;
         }
     }
 
@@ -776,8 +787,14 @@ impl Accumulated {
             let (lo, hi) = spread::range(&standardised);
             (hi - lo, sd)
         });
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "a sum of whole scores below 2^53 is exact in f64"
+        )]
+        let sums: Vec<f64> = self.tally.iter().map(|&(sum, _)| sum as f64).collect();
+        let counts: Vec<u32> = self.tally.iter().map(|&(_, n)| n).collect();
         let (mean_abs_deviation, cells) =
-            spread::mean_absolute_deviation(&self.sums, &self.counts, self.slots);
+            spread::mean_absolute_deviation(&sums, &counts, self.slots);
         Some(SpreadPoint {
             range: hi - lo,
             sd,
@@ -800,14 +817,28 @@ fn bootstrap(
     (0..stats.bootstrap)
         .into_par_iter()
         .map_init(
-            || Accumulated::new(visits, members.len()),
-            |acc, b| {
+            || {
+                let drawn: Vec<Vec<u32>> = members.iter().map(|m| vec![0; m.len()]).collect();
+                (Accumulated::new(visits, members.len()), drawn)
+            },
+            |(acc, drawn), b| {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream((period << 40) | b);
                 acc.clear();
-                for (a, m) in members.iter().enumerate() {
+                for ((a, m), times) in members.iter().enumerate().zip(drawn.iter_mut()) {
+                    // The overall scores in the order drawn; the ratings once per visit drawn,
+                    // in visit order (their tallies are whole numbers), which reads them in
+                    // the order they are stored.
+                    times.fill(0);
                     for _ in 0..m.len() {
-                        acc.add(visits, a, m[rng.random_range(0..m.len())]);
+                        let i = rng.random_range(0..m.len());
+                        acc.add_visit(visits, a, m[i]);
+                        times[i] += 1;
+                    }
+                    for (&v, &t) in m.iter().zip(times.iter()) {
+                        if t > 0 {
+                            acc.add_ratings(visits, a, v, t);
+                        }
                     }
                 }
                 acc.spread()
@@ -917,6 +948,68 @@ fn spread_change(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tallies_by_times_drawn_are_the_draws_added_one_at_a_time() {
+        // 60 visits of 3 authorities with 1–6 ratings each over 7 indicators, from a fixed
+        // linear congruential sequence; 30 bootstrap-like rounds of draws with replacement.
+        // Each round's spread from the tallies (each visit's ratings once, times drawn, in
+        // visit order) against f64 sums added draw by draw in draw order: the same bits.
+        let mut state = 7u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 33) % m) as usize
+        };
+        let (mut starts, mut rating) = (vec![0], Vec::new());
+        for _ in 0..60 {
+            let mut slots: Vec<u32> = (0..7).collect();
+            for k in 0..1 + next(6) {
+                slots.swap(k, k + next(7 - k as u64));
+                rating.push(slots[k] << 8 | (1 + next(5)) as u32);
+            }
+            starts.push(rating.len());
+        }
+        let visits = Visits {
+            authorities: ["A", "B", "C"].map(String::from).to_vec(),
+            authority: (0..60).map(|v| v % 3).collect(),
+            overall: (0..60).map(|_| 1.0 + next(400) as f64 / 100.0).collect(),
+            starts,
+            rating,
+            slots: 7,
+            strata: None,
+        };
+        let members: Vec<Vec<usize>> = (0..3)
+            .map(|a| (0..60).filter(|v| v % 3 == a).collect())
+            .collect();
+        for _ in 0..30 {
+            let mut acc = Accumulated::new(&visits, 3);
+            let mut sums = vec![0.0f64; 3 * 7];
+            let mut counts = vec![0u32; 3 * 7];
+            for (a, m) in members.iter().enumerate() {
+                let mut times = vec![0u32; m.len()];
+                for _ in 0..m.len() {
+                    let i = next(m.len() as u64);
+                    acc.add_visit(&visits, a, m[i]);
+                    times[i] += 1;
+                    for &r in &visits.rating[visits.ratings(m[i])] {
+                        sums[a * 7 + (r >> 8) as usize] += f64::from(r & 0xff);
+                        counts[a * 7 + (r >> 8) as usize] += 1;
+                    }
+                }
+                for (&v, &t) in m.iter().zip(&times) {
+                    if t > 0 {
+                        acc.add_ratings(&visits, a, v, t);
+                    }
+                }
+            }
+            let point = acc.spread().expect("three authorities");
+            let (mad, cells) = spread::mean_absolute_deviation(&sums, &counts, 7);
+            assert_eq!(point.mean_abs_deviation.to_bits(), mad.to_bits());
+            assert_eq!(point.cells, cells);
+        }
+    }
 
     #[test]
     fn quantiles_and_intervals_follow_type_7() {
