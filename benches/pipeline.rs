@@ -91,7 +91,7 @@ impl Fixture {
             simulate::to_csv(&sim, CsvStyle::Danish).expect("csv"),
         )
         .expect("write csv");
-        let ratings = sim.records.len() as u64;
+        let ratings = sim.rows as u64;
         let loaded =
             load::load(std::slice::from_ref(&path), &LoadOptions::default()).expect("load");
         let filtered = filter::filter(&loaded, model).expect("filter");

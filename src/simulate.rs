@@ -35,6 +35,7 @@
 //! The RNG is ChaCha8 seeded from `seed`; the same seed and options give the same bytes.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -157,17 +158,46 @@ pub enum CsvStyle {
     Danish,
 }
 
-/// A synthetic export.
-#[derive(Debug, Clone, PartialEq)]
+/// A synthetic export: the drawn visits, made into records one visit at a time when they are
+/// read ([`Simulation::records`]) or written ([`write_csv`]), so that a simulation of ten
+/// million ratings never holds them all as text.
+#[derive(Debug, Clone)]
 pub struct Simulation {
     /// Column names (canonical English).
     pub header: Vec<String>,
-    /// Records; a malformed record injected by `dirty` has fewer fields.
-    pub records: Vec<Vec<String>>,
     /// What `dirty` injected, by the filter rule each bad row is for.
     pub injected: BTreeMap<Rule, u64>,
     /// How many of the records are criterion, theme or overall scores (`levels`).
     pub level_rows: usize,
+    /// How many records there are.
+    pub rows: usize,
+    visits: Vec<Visit>,
+    offers: Vec<Offer>,
+    /// The malformed records `dirty` adds after the visits' (fewer fields).
+    extra: Vec<Vec<String>>,
+    model: QualityModel,
+    options: SimulationOptions,
+}
+
+impl Simulation {
+    /// The records in file order: each visit's ratings (then, with `levels`, its criterion,
+    /// theme and overall scores), then the malformed records `dirty` adds, which have fewer
+    /// fields.
+    pub fn records(&self) -> impl Iterator<Item = Vec<String>> + '_ {
+        let written = self.written();
+        self.visits
+            .iter()
+            .flat_map(move |v| written.records(v))
+            .chain(self.extra.iter().cloned())
+    }
+
+    fn written(&self) -> Written<'_> {
+        Written {
+            offers: &self.offers,
+            model: &self.model,
+            options: &self.options,
+        }
+    }
 }
 
 /// Authorities with visit counts and base distribution over the scores 1–5. The shares of 5
@@ -244,6 +274,7 @@ const OFFER_TYPES: [(&str, f64, OfferKind); 9] = [
 
 const SHARED_UNIFORM: f64 = 0.45;
 
+#[derive(Debug, Clone)]
 struct Offer {
     id: String,
     kind_index: usize,
@@ -251,6 +282,7 @@ struct Offer {
     has_nine_d: bool,
 }
 
+#[derive(Debug, Clone)]
 struct Visit {
     authority: usize,
     id: String,
@@ -398,22 +430,22 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
         model,
         options,
     };
-    let mut records = Vec::new();
-    let mut level_rows = 0;
-    for v in &visits {
-        records.extend(written.ratings(v));
-        if options.levels {
-            let levels = written.levels(v);
-            level_rows += levels.len();
-            records.extend(levels);
-        }
-    }
-    records.extend(extra);
+    let level_rows = if options.levels {
+        visits.iter().map(|v| written.levels(v).len()).sum()
+    } else {
+        0
+    };
+    let ratings: usize = visits.iter().map(|v| v.ratings.len()).sum();
     Ok(Simulation {
         header,
-        records,
         injected,
         level_rows,
+        rows: ratings + level_rows + extra.len(),
+        visits,
+        offers,
+        extra,
+        model: model.clone(),
+        options: *options,
     })
 }
 
@@ -582,6 +614,7 @@ impl Draw<'_> {
 }
 
 /// How the records of a visit are written.
+#[derive(Debug, Clone, Copy)]
 struct Written<'a> {
     offers: &'a [Offer],
     model: &'a QualityModel,
@@ -589,6 +622,15 @@ struct Written<'a> {
 }
 
 impl Written<'_> {
+    /// The visit's records: its ratings, then (with `levels`) its level scores.
+    fn records(self, v: &Visit) -> Vec<Vec<String>> {
+        let mut records = self.ratings(v);
+        if self.options.levels {
+            records.extend(self.levels(v));
+        }
+        records
+    }
+
     /// The visit's fields before the indicator and score: authority, visit, offer, type, date.
     fn visit_fields(&self, v: &Visit, blank_authority: bool) -> Vec<String> {
         let offer = &self.offers[v.offer];
@@ -833,6 +875,13 @@ fn date_in_year(year: i32, day: u32) -> String {
 
 /// The export as CSV bytes in the given style.
 pub fn to_csv(simulation: &Simulation, style: CsvStyle) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    write_csv(simulation, style, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`to_csv`] into `out`, a record at a time (the same bytes).
+pub fn write_csv(simulation: &Simulation, style: CsvStyle, out: impl Write) -> Result<()> {
     let danish_header = [
         "Socialtilsyn",
         "Tilsynsbesøg",
@@ -842,57 +891,99 @@ pub fn to_csv(simulation: &Simulation, style: CsvStyle) -> Result<Vec<u8>> {
         "Indikator",
         "Score",
     ];
-    let (separator, header): (u8, Vec<&str>) = match style {
-        CsvStyle::Canonical => (b',', simulation.header.iter().map(String::as_str).collect()),
-        CsvStyle::Danish => (b';', danish_header.to_vec()),
+    let builder = |separator: u8, terminator: csv::Terminator| {
+        let mut builder = csv::WriterBuilder::new();
+        builder
+            .delimiter(separator)
+            .flexible(true)
+            .terminator(terminator);
+        builder
     };
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(separator)
-        .flexible(true)
-        .terminator(match style {
-            CsvStyle::Canonical => csv::Terminator::Any(b'\n'),
-            CsvStyle::Danish => csv::Terminator::CRLF,
-        })
-        .from_writer(Vec::new());
+    match style {
+        CsvStyle::Canonical => write_records(
+            builder(b',', csv::Terminator::Any(b'\n')).from_writer(out),
+            simulation.header.clone(),
+            simulation.records(),
+        ),
+        CsvStyle::Danish => write_records(
+            builder(b';', csv::Terminator::CRLF).from_writer(Windows1252::new(out)),
+            danish_header.map(String::from).to_vec(),
+            simulation.records().map(danish_record),
+        ),
+    }
+}
+
+/// Writes the header and the records with `w`, and flushes it.
+fn write_records<W: Write>(
+    mut w: csv::Writer<W>,
+    header: Vec<String>,
+    records: impl Iterator<Item = Vec<String>>,
+) -> Result<()> {
     let csv_error = |e: csv::Error| Error::Csv {
         path: "(simulated export)".into(),
         line: 0,
         message: e.to_string(),
     };
-    w.write_record(&header).map_err(csv_error)?;
-    for record in &simulation.records {
-        // A criterion, theme or overall score (`levels`) is written with a decimal comma.
-        let level = record
-            .get(5)
-            .is_some_and(|label| crate::load::ExportLevel::parse(label).is_some());
-        match style {
-            CsvStyle::Canonical => w.write_record(record),
-            CsvStyle::Danish => w.write_record(record.iter().enumerate().map(|(i, cell)| {
-                if i != 6 {
-                    cell.clone()
-                } else if cell.len() == 1 && cell.as_bytes()[0].is_ascii_digit() {
-                    format!("{cell},0")
-                } else if level {
-                    cell.replace('.', ",")
-                } else {
-                    cell.clone()
-                }
-            })),
-        }
-        .map_err(csv_error)?;
+    for record in std::iter::once(header).chain(records) {
+        w.write_record(&record).map_err(csv_error)?;
     }
-    let bytes = w.into_inner().map_err(|e| Error::Csv {
+    w.flush().map_err(|e| Error::Csv {
         path: "(simulated export)".into(),
         line: 0,
         message: e.to_string(),
-    })?;
-    Ok(match style {
-        CsvStyle::Canonical => bytes,
-        CsvStyle::Danish => {
-            let text = String::from_utf8_lossy(&bytes);
-            encoding_rs::WINDOWS_1252.encode(&text).0.into_owned()
-        }
     })
+}
+
+/// UTF-8 text written on as Windows-1252, a piece at a time: a character cut between two
+/// pieces waits for its rest (the encoding is one character at a time, so the bytes are
+/// those of the whole text encoded at once).
+struct Windows1252<W: Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: Write> Windows1252<W> {
+    fn new(inner: W) -> Self {
+        Self {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl<W: Write> Write for Windows1252<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        let whole = match std::str::from_utf8(&self.pending) {
+            Ok(text) => text,
+            Err(e) => std::str::from_utf8(&self.pending[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        self.inner
+            .write_all(&encoding_rs::WINDOWS_1252.encode(whole).0)?;
+        let done = whole.len();
+        self.pending.drain(..done);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A record as Danish Excel writes it: a whole score with a decimal comma (`4,0`), and a
+/// criterion, theme or overall score (`levels`) with a decimal comma.
+fn danish_record(mut record: Vec<String>) -> Vec<String> {
+    let level = record
+        .get(5)
+        .is_some_and(|label| crate::load::ExportLevel::parse(label).is_some());
+    if let Some(cell) = record.get_mut(6) {
+        if cell.len() == 1 && cell.as_bytes()[0].is_ascii_digit() {
+            cell.push_str(",0");
+        } else if level {
+            *cell = cell.replace('.', ",");
+        }
+    }
+    record
 }
 
 #[cfg(test)]
@@ -900,12 +991,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn windows_1252_written_in_pieces_is_the_whole_text_encoded() {
+        // Cut at every byte, inside two- and three-byte characters too (ø, §, €), and one
+        // character the code page lacks (written as a numeric reference).
+        let text = "Socialtilsyn Øst;§ 107;€ 4,0;ℵ\r\n";
+        let whole = encoding_rs::WINDOWS_1252.encode(text).0.into_owned();
+        for cut in 0..=text.len() {
+            let mut w = Windows1252::new(Vec::new());
+            w.write_all(&text.as_bytes()[..cut]).expect("in memory");
+            w.write_all(&text.as_bytes()[cut..]).expect("in memory");
+            assert_eq!(w.inner, whole, "cut at byte {cut}");
+        }
+    }
+
+    #[test]
     fn matches_the_published_marginals() {
         let model = QualityModel::embedded().expect("model");
         let sim = simulate(&model, &SimulationOptions::default()).expect("simulate");
         let mut visits: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
         let mut fives: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-        for r in &sim.records {
+        let records: Vec<Vec<String>> = sim.records().collect();
+        for r in &records {
             visits.entry(&r[0]).or_default().insert(&r[1]);
             let slot = fives.entry(&r[0]).or_default();
             slot.0 += u64::from(r[6] == "5");
@@ -918,11 +1024,7 @@ mod tests {
             .collect();
         assert_eq!(counts, vec![575, 473, 254, 335, 344]);
         // LOS p. 3: 56,491 ratings; the model here yields about 27 per visit.
-        assert!(
-            (50_000..60_000).contains(&sim.records.len()),
-            "{}",
-            sim.records.len()
-        );
+        assert!((50_000..60_000).contains(&sim.rows), "{}", sim.rows);
         // LOS p. 3: shares of 5 "lidt over halvdelen", 62.7 %, 68.3 %, 81.5 %.
         let shares: Vec<f64> = fives.values().map(|(f, n)| *f as f64 / *n as f64).collect();
         for (got, want) in shares.iter().zip([0.51, 0.627, 0.683, 0.815, 0.51]) {
@@ -947,7 +1049,8 @@ mod tests {
         let sim = simulate(&model, &options).expect("simulate");
         let mut visits: BTreeMap<(&str, &str), std::collections::BTreeSet<&str>> = BTreeMap::new();
         let mut offer_years: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
-        for r in &sim.records {
+        let records: Vec<Vec<String>> = sim.records().collect();
+        for r in &records {
             let date = chrono::NaiveDate::parse_from_str(&r[4], "%Y-%m-%d").expect("ISO date");
             let year = &r[4][..4];
             assert_eq!(chrono::Datelike::year(&date).to_string(), year);

@@ -33,6 +33,7 @@ use rayon::prelude::*;
 
 pub use output::{
     MARKER, MemoryOutputs, OutputDir, OutputFile, OutputSink, OutputWriter, write_dir, write_file,
+    write_file_with,
 };
 
 use crate::analysis::Analysis;

@@ -304,6 +304,18 @@ pub fn write_dir(dir: &Path, files: &[OutputFile], inputs: &[PathBuf], force: bo
 /// then renamed over `path`, so a failed run leaves the old file or the new one. An existing
 /// file is replaced only with `force`.
 pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
+    write_file_with(path, force, |file| {
+        file.write_all(bytes).map_err(write_error(path))
+    })
+}
+
+/// [`write_file`] with the bytes written by `write` into the staging file, a piece at a time
+/// (nothing is renamed, and the staging file is removed, when it fails).
+pub fn write_file_with(
+    path: &Path,
+    force: bool,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let refuse = |reason: &str| refusal(path, reason);
     if path.exists() && !force {
         return Err(refuse("exists; give --force to overwrite it"));
@@ -316,7 +328,13 @@ pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
-    std::fs::write(&staging, bytes).map_err(write_error(&staging))?;
+    let written = File::create(&staging)
+        .map_err(write_error(&staging))
+        .and_then(|mut file| write(&mut file));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&staging);
+        return Err(e);
+    }
     std::fs::rename(&staging, path).map_err(|source| {
         let _ = std::fs::remove_file(&staging);
         Error::Write {

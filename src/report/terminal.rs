@@ -287,7 +287,7 @@ pub fn export_check_lines(check: &ExportCheck, lang: Lang) -> String {
 
 /// The notes `losstat simulate` prints: what it wrote to `path`, and what `--dirty` injected.
 pub fn simulated(simulation: &crate::simulate::Simulation, path: &std::path::Path) -> Vec<String> {
-    let ratings = simulation.records.len() - simulation.level_rows;
+    let ratings = simulation.rows - simulation.level_rows;
     let path = path.display();
     let mut lines = vec![match simulation.level_rows {
         0 => format!("wrote {ratings} ratings to {path}"),

@@ -225,8 +225,9 @@ fn spider(args: &SpiderArgs, model: &QualityModel, note: impl Fn(String)) -> Res
 fn simulate(args: &SimulateArgs, model: &QualityModel, note: impl Fn(String)) -> Result<ExitCode> {
     let options = args.options();
     let simulation = simulate::simulate(model, &options)?;
-    let bytes = simulate::to_csv(&simulation, args.style)?;
-    report::write_file(&args.out, &bytes, args.force)?;
+    report::write_file_with(&args.out, args.force, |file| {
+        simulate::write_csv(&simulation, args.style, file)
+    })?;
     terminal::simulated(&simulation, &args.out)
         .into_iter()
         .for_each(&note);
