@@ -23,9 +23,11 @@ pub enum Step {
     CaseMix,
     /// The comparison across periods (`--period`): bootstrap and permutations.
     Periods,
-    /// Drawing the figures (reported by the caller that draws them).
+    /// Drawing the figures (reported by the caller that draws them; `compare --out` writes
+    /// the workbook and the CSV tables at the same time, and counts them here).
     Figures,
-    /// Rendering and writing the output files (reported by the caller that writes them).
+    /// Rendering and writing the rest of the output files (reported by the caller that writes
+    /// them).
     Write,
 }
 

@@ -36,8 +36,8 @@
 //! `rust_xlsxwriter` "low memory" mode, which keeps only the distinct strings in memory), so
 //! the workbook needs a writable temporary directory (`TMPDIR`) but little memory even at ten
 //! million ratings; the archive is compressed at Excel's own deflate level (3). Writing it
-//! is the dearest output by far: about 0.1–0.2 s at national size and 1.5 s at ten times it
-//! (one core; the CSV tables are formatted on the other).
+//! is the dearest output by far: about 0.1 s at national size and 0.8 s at ten times it
+//! (one core, while the figures are drawn and the CSV tables written on the other).
 //!
 //! The same analysis gives the same bytes on every run: the document's creation time is
 //! fixed ([`CREATED`]), the archive's entry times are `rust_xlsxwriter`'s constant, and the
