@@ -123,6 +123,31 @@ pub struct CheckRow {
     pub status: CheckStatus,
 }
 
+/// One exported score of a kept visit, compared, in compact form (48 bytes, no text: about
+/// seven million of them at ten million ratings): which score, whose, and the two values.
+/// [`ExportCheck::spelled`] spells them out as [`CheckRow`]s.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckedScore {
+    /// Position of the score among the level scores [`check`] was given (the sources' level
+    /// scores in order, as [`crate::load::Loaded::levels`] gives them).
+    pub score: usize,
+    /// The visit's authority, in [`ExportCheck::authorities`].
+    pub authority: u32,
+    /// The score as a number.
+    pub exported_value: Option<f64>,
+    /// losstat's score for the same visit and unit.
+    pub recomputed: Option<f64>,
+    /// The outcome.
+    pub status: CheckStatus,
+}
+
+impl CheckedScore {
+    /// `exported_value - recomputed`.
+    pub fn difference(&self) -> Option<f64> {
+        self.exported_value.zip(self.recomputed).map(|(e, r)| e - r)
+    }
+}
+
 /// Counts for one authority and level.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckCount {
@@ -189,9 +214,48 @@ pub struct ExportCheck {
     pub definitions: Vec<DefinitionFit>,
     /// The largest disagreements (at most [`LARGEST_LISTED`]), largest first.
     pub largest_differences: Vec<CheckRow>,
-    /// Every score of a kept visit, in file and line order (`export_check.csv`).
+    /// Every score of a kept visit, in file and line order (`export_check.csv`; see
+    /// [`ExportCheck::spelled`]).
     #[serde(skip)]
-    pub rows: Vec<CheckRow>,
+    pub rows: Vec<CheckedScore>,
+    /// The authorities [`CheckedScore::authority`] points into.
+    #[serde(skip)]
+    pub authorities: Vec<String>,
+}
+
+impl ExportCheck {
+    /// [`Self::rows`] spelled out, with `levels` the level scores [`check`] was given.
+    pub fn spelled<'a>(
+        &'a self,
+        levels: &'a [&'a LevelScore],
+    ) -> impl Iterator<Item = CheckRow> + 'a {
+        self.rows
+            .iter()
+            .filter_map(move |r| Some(spell(r, levels.get(r.score)?, &self.authorities)))
+    }
+}
+
+/// A compact row as a [`CheckRow`], from its level score and the authorities.
+fn spell(row: &CheckedScore, score: &LevelScore, authorities: &[String]) -> CheckRow {
+    CheckRow {
+        file: score.file,
+        line: score.line,
+        authority: authorities
+            .get(row.authority as usize)
+            .cloned()
+            .unwrap_or_default(),
+        visit_id: score.visit_id.trim().to_string(),
+        level: kind(score.level),
+        unit: match score.level {
+            ExportLevel::Criterion(u) | ExportLevel::Theme(u) => Some(u),
+            ExportLevel::Overall => None,
+        },
+        exported: score.raw_score.clone(),
+        exported_value: row.exported_value,
+        recomputed: row.recomputed,
+        difference: row.difference(),
+        status: row.status,
+    }
 }
 
 /// How many disagreements `largest_differences` lists.
@@ -217,30 +281,31 @@ pub fn check(
     let mut rows = Vec::new();
     let mut visit_not_kept = 0;
     let mut fits: BTreeMap<(LevelKind, Definition), (u64, u64)> = BTreeMap::new();
-    for &score in levels {
+    for (k, &score) in levels.iter().enumerate() {
         let Some(visit) = scores.visit(score.visit_id.trim()) else {
             visit_not_kept += 1;
             continue;
         };
-        let row = visit.compare(score, tolerance(kind(score.level)));
+        let level = kind(score.level);
+        let row = visit.compare(k, score, tolerance(level));
         if let Some(value) = row.exported_value.filter(|_| row.recomputed.is_some()) {
             for (definition, candidate) in visit.definitions(score.level) {
-                let fit = fits.entry((row.level, definition)).or_default();
+                let fit = fits.entry((level, definition)).or_default();
                 fit.1 += 1;
-                let close = candidate.is_some_and(|c| (value - c).abs() <= tolerance(row.level));
+                let close = candidate.is_some_and(|c| (value - c).abs() <= tolerance(level));
                 fit.0 += u64::from(close);
             }
         }
         rows.push(row);
     }
-    rows.sort_by_key(|r| (r.file, r.line));
-    Ok(Some(summarise(
-        levels.len() as u64,
+    rows.sort_by_key(|r| (levels[r.score].file, levels[r.score].line));
+    let summary = Summary {
+        levels_read: levels.len() as u64,
         visit_not_kept,
         rounding,
-        &fits,
-        rows,
-    )))
+        authorities: scores.authorities,
+    };
+    Ok(Some(summarise(summary, &fits, rows, levels)))
 }
 
 /// The level kind of an exported level.
@@ -287,22 +352,38 @@ fn rounding(levels: &[&LevelScore]) -> Vec<LevelRounding> {
         .collect()
 }
 
-/// The counts, fits and largest differences of the compared rows.
-fn summarise(
+/// What [`summarise`] takes besides the rows.
+struct Summary {
     levels_read: u64,
     visit_not_kept: u64,
     rounding: Vec<LevelRounding>,
+    authorities: Vec<String>,
+}
+
+/// The counts, fits and largest differences of the compared rows (`levels` as [`check`]
+/// was given them).
+fn summarise(
+    summary: Summary,
     fits: &BTreeMap<(LevelKind, Definition), (u64, u64)>,
-    rows: Vec<CheckRow>,
+    rows: Vec<CheckedScore>,
+    levels: &[&LevelScore],
 ) -> ExportCheck {
     let count = |status: CheckStatus| rows.iter().filter(|r| r.status == status).count() as u64;
     let (agreeing, disagreeing) = (count(CheckStatus::Agrees), count(CheckStatus::Disagrees));
+    let authorities = &summary.authorities;
+    let name = |r: &CheckedScore| {
+        authorities
+            .get(r.authority as usize)
+            .map_or("", String::as_str)
+    };
     let mut by: BTreeMap<(&str, LevelKind), (u64, u64, f64)> = BTreeMap::new();
     for row in &rows {
-        let Some(difference) = row.difference else {
+        let Some(difference) = row.difference() else {
             continue;
         };
-        let slot = by.entry((row.authority.as_str(), row.level)).or_default();
+        let slot = by
+            .entry((name(row), kind(levels[row.score].level)))
+            .or_default();
         slot.0 += 1;
         slot.1 += u64::from(row.status == CheckStatus::Agrees);
         slot.2 = slot.2.max(difference.abs());
@@ -329,29 +410,34 @@ fn summarise(
             of,
         })
         .collect();
-    let mut largest: Vec<&CheckRow> = rows
+    let mut largest: Vec<&CheckedScore> = rows
         .iter()
         .filter(|r| r.status == CheckStatus::Disagrees)
         .collect();
+    let at = |r: &CheckedScore| (levels[r.score].file, levels[r.score].line);
     largest.sort_by(|a, b| {
-        let size = |r: &CheckRow| r.difference.map_or(0.0, f64::abs);
-        size(b)
-            .total_cmp(&size(a))
-            .then((a.file, a.line).cmp(&(b.file, b.line)))
+        let size = |r: &CheckedScore| r.difference().map_or(0.0, f64::abs);
+        size(b).total_cmp(&size(a)).then(at(a).cmp(&at(b)))
     });
+    let largest_differences = largest
+        .into_iter()
+        .take(LARGEST_LISTED)
+        .map(|r| spell(r, levels[r.score], authorities))
+        .collect();
     ExportCheck {
-        levels_read,
+        levels_read: summary.levels_read,
         compared: agreeing + disagreeing,
         agreeing,
         disagreeing,
-        visit_not_kept,
+        visit_not_kept: summary.visit_not_kept,
         unreadable: count(CheckStatus::Unreadable),
         not_in_rollup: count(CheckStatus::NotInRollup),
-        rounding,
+        rounding: summary.rounding,
         by_authority,
         definitions,
-        largest_differences: largest.into_iter().take(LARGEST_LISTED).cloned().collect(),
+        largest_differences,
         rows,
+        authorities: summary.authorities,
     }
 }
 
@@ -367,7 +453,8 @@ pub fn los_definition(level: LevelKind) -> Definition {
 /// losstat's scores of one kept visit, and the alternative roll-ups.
 #[derive(Debug, Default)]
 struct Visit {
-    authority: String,
+    /// The authority, in [`VisitScores::authorities`].
+    authority: u32,
     criteria: BTreeMap<u32, f64>,
     themes: BTreeMap<u32, f64>,
     overall: Option<f64>,
@@ -410,8 +497,8 @@ impl Visit {
         }
     }
 
-    /// One exported score of this visit, compared.
-    fn compare(&self, score: &LevelScore, tolerance: f64) -> CheckRow {
+    /// Exported score number `k`, of this visit, compared.
+    fn compare(&self, k: usize, score: &LevelScore, tolerance: f64) -> CheckedScore {
         let exported_value = exported_value(&score.raw_score);
         let recomputed = self.recomputed(score.level);
         let difference = exported_value.zip(recomputed).map(|(e, r)| e - r);
@@ -421,20 +508,11 @@ impl Visit {
             (Some(_), Some(d)) if d.abs() <= tolerance => CheckStatus::Agrees,
             (Some(_), Some(_)) => CheckStatus::Disagrees,
         };
-        CheckRow {
-            file: score.file,
-            line: score.line,
-            authority: self.authority.clone(),
-            visit_id: score.visit_id.trim().to_string(),
-            level: kind(score.level),
-            unit: match score.level {
-                ExportLevel::Criterion(u) | ExportLevel::Theme(u) => Some(u),
-                ExportLevel::Overall => None,
-            },
-            exported: score.raw_score.clone(),
+        CheckedScore {
+            score: k,
+            authority: self.authority,
             exported_value,
             recomputed,
-            difference,
             status,
         }
     }
@@ -443,6 +521,8 @@ impl Visit {
 /// The scores of every kept visit, by visit id.
 struct VisitScores {
     by_id: HashMap<String, Visit>,
+    /// The visits' authorities, each once, in order of first appearance.
+    authorities: Vec<String>,
 }
 
 impl VisitScores {
@@ -452,13 +532,22 @@ impl VisitScores {
 
     fn build(filtered: &Filtered, rollup: &Rollup) -> Result<Self> {
         let mut by_id: HashMap<String, Visit> = HashMap::new();
+        let mut authorities: Vec<String> = Vec::new();
         let ids = rollup::visits::VISIT_ID.of(&rollup.visits)?;
         let names = rollup::visits::AUTHORITY.of(&rollup.visits)?;
         let overall = rollup::visits::OVERALL.of(&rollup.visits)?;
         for ((id, name), x) in ids.iter().zip(names.iter()).zip(overall.iter()) {
             if let Some(id) = id {
+                let name = name.unwrap_or("");
+                let authority = match authorities.iter().position(|a| a == name) {
+                    Some(a) => a,
+                    None => {
+                        authorities.push(name.to_string());
+                        authorities.len() - 1
+                    }
+                };
                 let visit = by_id.entry(id.to_string()).or_default();
-                visit.authority = name.unwrap_or("").to_string();
+                visit.authority = u32::try_from(authority).unwrap_or(u32::MAX);
                 visit.overall = x;
             }
         }
@@ -487,7 +576,7 @@ impl VisitScores {
             visit.overall_criteria = mean(visit.criteria.values().copied());
         }
         Self::add_indicator_means(filtered, &mut by_id)?;
-        Ok(Self { by_id })
+        Ok(Self { by_id, authorities })
     }
 
     /// (visit id, unit, score) of a level table of the roll-up; `ids` are the visit ids of

@@ -35,7 +35,7 @@ use crate::anonymize::Anonymization;
 use crate::error::Result;
 use crate::export_check::ExportCheck;
 use crate::filter::Filtered;
-use crate::load::Source;
+use crate::load::{LevelScore, Source};
 use crate::rollup;
 
 /// Neutralises spreadsheet formula injection in a text cell.
@@ -724,7 +724,8 @@ impl<'a> Table<'a> {
             ("status", Text),
         ]);
         Self::new(columns, move |s| {
-            for r in &check.rows {
+            let levels: Vec<&LevelScore> = sources.iter().flat_map(|f| &f.levels).collect();
+            for r in check.spelled(&levels) {
                 s.text(&source_name(sources, r.file))?;
                 s.unsigned(r.line)?;
                 s.text(&r.authority)?;

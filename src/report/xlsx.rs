@@ -23,14 +23,16 @@
 //! fitted to the longest header or cell, at most [`MAX_COLUMN_WIDTH`] characters.
 //!
 //! Large tables: a sheet holds at most 1,048,576 rows, the header and [`ROWS_PER_SHEET`]
-//! rows of data. A roll-up table (visits, themes, criteria) longer than that (criteria at ten
-//! million ratings is four million rows) is not put in the workbook at all: its sheet holds
-//! one note saying how many rows the table has and that its CSV file holds them all. Cutting
-//! it at the limit would leave out whole authorities, and a pivot table over the rest would
-//! give wrong means without showing it; spreading it over several sheets made the workbook
-//! cost 20–30 s at ten million ratings, for tables no spreadsheet analysis uses whole. Any
-//! other table that long (the exclusions of a very dirty export) goes on over as many sheets
-//! as it needs, `Frasortering (2)` …, each with the header again.
+//! rows of data. A roll-up table (visits, themes, criteria) or the export check (one row per
+//! exported score) longer than that (criteria at ten million ratings is four million rows,
+//! the export check of such an export about seven million) is not put in the workbook at
+//! all: its sheet holds one note saying how many rows the table has and that its CSV file
+//! holds them all. Cutting it at the limit would leave out whole authorities, and a pivot
+//! table over the rest would give wrong means without showing it; spreading it over several
+//! sheets made the workbook cost 20–30 s at ten million ratings (the export check's seven
+//! sheets, 3 GB of sheet XML, another 30 s), for tables no spreadsheet analysis uses whole.
+//! Any other table that long (the exclusions of a very dirty export) goes on over as many
+//! sheets as it needs, `Frasortering (2)` …, each with the header again.
 //!
 //! Cost: the sheets are written row by row into anonymous temporary files (the
 //! `rust_xlsxwriter` "low memory" mode, which keeps only the distinct strings in memory), so
@@ -48,6 +50,8 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet,
 use super::tables::{CellSink, Column, Kind, PairLevels, Table};
 use crate::analysis::{Analysis, Level};
 use crate::error::{Error, Result};
+use crate::export_check::ExportCheck;
+use crate::load::Source;
 use crate::plot::Lang;
 
 /// Rows of data on one sheet: Excel's 1,048,576 rows less the header.
@@ -322,12 +326,32 @@ fn rollup_table<'a>(
     lang: Lang,
 ) -> Table<'a> {
     let rows = frame.height();
-    if rows <= ROWS_PER_SHEET as usize {
-        return match visits {
-            Some(visits) => Table::level(frame, visits),
-            None => Table::frame(frame),
-        };
+    if rows > ROWS_PER_SHEET as usize {
+        return too_long(rows, csv, lang);
     }
+    match visits {
+        Some(visits) => Table::level(frame, visits),
+        None => Table::frame(frame),
+    }
+}
+
+/// The export check as a sheet or, when it has more than `limit` rows (one per exported
+/// score: about seven million at ten million ratings), a note as for a roll-up table.
+fn export_check_table<'a>(
+    check: &'a ExportCheck,
+    sources: &'a [Source],
+    lang: Lang,
+    limit: usize,
+) -> Table<'a> {
+    match check.rows.len() {
+        rows if rows > limit => too_long(rows, "export_check.csv", lang),
+        _ => Table::export_check(check, sources),
+    }
+}
+
+/// The one-cell note that stands for a table of `rows` rows, more than a sheet holds: the
+/// whole table is in the CSV file `csv` (see the module docs).
+fn too_long(rows: usize, csv: &'static str, lang: Lang) -> Table<'static> {
     let note = match lang {
         Lang::Da => {
             format!("{rows} rækker er flere, end et ark kan rumme; hele tabellen står i {csv}.")
@@ -408,7 +432,7 @@ fn build(analysis: &Analysis, lang: Lang) -> Result<Workbook> {
     if let Some(check) = &analysis.export_check {
         sheets.push((
             Sheet::ExportCheck,
-            Table::export_check(check, &analysis.sources),
+            export_check_table(check, &analysis.sources, lang, ROWS_PER_SHEET as usize),
         ));
     }
     if let Some(mix) = &analysis.case_mix {
@@ -766,6 +790,43 @@ mod tests {
             .map(|c| c.name.to_string())
             .collect();
         assert_eq!(names, ["theme"]);
+    }
+
+    #[test]
+    fn an_export_check_longer_than_a_sheet_becomes_a_note() {
+        use crate::export_check::{CheckStatus, CheckedScore};
+        let row = CheckedScore {
+            score: 0,
+            authority: 0,
+            exported_value: Some(4.5),
+            recomputed: Some(4.5),
+            status: CheckStatus::Agrees,
+        };
+        let check = ExportCheck {
+            levels_read: 3,
+            compared: 3,
+            agreeing: 3,
+            disagreeing: 0,
+            visit_not_kept: 0,
+            unreadable: 0,
+            not_in_rollup: 0,
+            rounding: Vec::new(),
+            by_authority: Vec::new(),
+            definitions: Vec::new(),
+            largest_differences: Vec::new(),
+            rows: vec![row; 3],
+            authorities: vec!["Syd".into()],
+        };
+        let names = |limit: usize| -> Vec<String> {
+            export_check_table(&check, &[], Lang::Da, limit)
+                .columns()
+                .iter()
+                .map(|c| c.name.to_string())
+                .collect()
+        };
+        // Three rows: a sheet of three rows at a limit of three, a note at two.
+        assert_eq!(names(3).len(), 11);
+        assert_eq!(names(2), ["note"]);
     }
 
     /// A table of `n` rows: the row number, and a text that a spreadsheet could take for a
