@@ -32,7 +32,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::filter::{self, Filtered};
-use crate::load::{ExportLevel, LevelScore};
+use crate::load::{ExportLevel, LevelScoreRef, LevelScores};
 use crate::rollup::{self, Rollup};
 
 /// The level of an exported score, without its unit.
@@ -123,28 +123,70 @@ pub struct CheckRow {
     pub status: CheckStatus,
 }
 
-/// One exported score of a kept visit, compared, in compact form (48 bytes, no text: about
-/// seven million of them at ten million ratings): which score, whose, and the two values.
-/// [`ExportCheck::spelled`] spells them out as [`CheckRow`]s.
+/// One exported score of a kept visit, compared, in compact form (32 bytes, no text: about
+/// seven million of them at ten million ratings): which score, whose, the two values and
+/// the outcome. [`ExportCheck::spelled`] spells them out as [`CheckRow`]s.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CheckedScore {
-    /// Position of the score among the level scores [`check`] was given (the sources' level
-    /// scores in order, as [`crate::load::Loaded::levels`] gives them).
-    pub score: usize,
-    /// The visit's authority, in [`ExportCheck::authorities`].
-    pub authority: u32,
-    /// The score as a number.
-    pub exported_value: Option<f64>,
-    /// losstat's score for the same visit and unit.
-    pub recomputed: Option<f64>,
-    /// The outcome.
-    pub status: CheckStatus,
+    score: usize,
+    /// The exported value; NaN when it is not a number (a readable value is finite).
+    exported: f64,
+    /// losstat's score; NaN when it has none (a roll-up score is finite).
+    recomputed: f64,
+    authority: u32,
+    status: CheckStatus,
 }
 
 impl CheckedScore {
+    /// Score number `score` of the level scores [`check`] was given, of a visit of authority
+    /// `authority` (in [`ExportCheck::authorities`]), with its values and outcome.
+    pub fn new(
+        score: usize,
+        authority: u32,
+        exported_value: Option<f64>,
+        recomputed: Option<f64>,
+        status: CheckStatus,
+    ) -> Self {
+        Self {
+            score,
+            exported: exported_value.unwrap_or(f64::NAN),
+            recomputed: recomputed.unwrap_or(f64::NAN),
+            authority,
+            status,
+        }
+    }
+
+    /// Position of the score among the level scores [`check`] was given (the sources' level
+    /// scores in order, as [`crate::load::Loaded::levels`] gives them).
+    pub fn score(&self) -> usize {
+        self.score
+    }
+
+    /// The visit's authority, in [`ExportCheck::authorities`].
+    pub fn authority(&self) -> u32 {
+        self.authority
+    }
+
+    /// The score as a number.
+    pub fn exported_value(&self) -> Option<f64> {
+        Some(self.exported).filter(|x| !x.is_nan())
+    }
+
+    /// losstat's score for the same visit and unit.
+    pub fn recomputed(&self) -> Option<f64> {
+        Some(self.recomputed).filter(|x| !x.is_nan())
+    }
+
     /// `exported_value - recomputed`.
     pub fn difference(&self) -> Option<f64> {
-        self.exported_value.zip(self.recomputed).map(|(e, r)| e - r)
+        self.exported_value()
+            .zip(self.recomputed())
+            .map(|(e, r)| e - r)
+    }
+
+    /// The outcome.
+    pub fn status(&self) -> CheckStatus {
+        self.status
     }
 }
 
@@ -227,21 +269,21 @@ impl ExportCheck {
     /// [`Self::rows`] spelled out, with `levels` the level scores [`check`] was given.
     pub fn spelled<'a>(
         &'a self,
-        levels: &'a [&'a LevelScore],
+        levels: &'a [&'a LevelScores],
     ) -> impl Iterator<Item = CheckRow> + 'a {
         self.rows
             .iter()
-            .filter_map(move |r| Some(spell(r, levels.get(r.score)?, &self.authorities)))
+            .filter_map(move |r| Some(spell(r, nth(levels, r.score())?, &self.authorities)))
     }
 }
 
 /// A compact row as a [`CheckRow`], from its level score and the authorities.
-fn spell(row: &CheckedScore, score: &LevelScore, authorities: &[String]) -> CheckRow {
+fn spell(row: &CheckedScore, score: LevelScoreRef<'_>, authorities: &[String]) -> CheckRow {
     CheckRow {
         file: score.file,
         line: score.line,
         authority: authorities
-            .get(row.authority as usize)
+            .get(row.authority() as usize)
             .cloned()
             .unwrap_or_default(),
         visit_id: score.visit_id.trim().to_string(),
@@ -250,11 +292,11 @@ fn spell(row: &CheckedScore, score: &LevelScore, authorities: &[String]) -> Chec
             ExportLevel::Criterion(u) | ExportLevel::Theme(u) => Some(u),
             ExportLevel::Overall => None,
         },
-        exported: score.raw_score.clone(),
-        exported_value: row.exported_value,
-        recomputed: row.recomputed,
+        exported: score.raw_score.to_string(),
+        exported_value: row.exported_value(),
+        recomputed: row.recomputed(),
         difference: row.difference(),
-        status: row.status,
+        status: row.status(),
     }
 }
 
@@ -263,11 +305,12 @@ pub const LARGEST_LISTED: usize = 10;
 
 /// Compares the export's level scores with the roll-up; `None` when the export has none.
 pub fn check(
-    levels: &[&LevelScore],
+    levels: &[&LevelScores],
     filtered: &Filtered,
     rollup: &Rollup,
 ) -> Result<Option<ExportCheck>> {
-    if levels.is_empty() {
+    let levels_read = levels.iter().map(|l| l.len()).sum::<usize>();
+    if levels_read == 0 {
         return Ok(None);
     }
     let scores = VisitScores::build(filtered, rollup)?;
@@ -281,14 +324,14 @@ pub fn check(
     let mut rows = Vec::new();
     let mut visit_not_kept = 0;
     let mut fits: BTreeMap<(LevelKind, Definition), (u64, u64)> = BTreeMap::new();
-    for (k, &score) in levels.iter().enumerate() {
+    for (k, score) in levels.iter().flat_map(|l| l.iter()).enumerate() {
         let Some(visit) = scores.visit(score.visit_id.trim()) else {
             visit_not_kept += 1;
             continue;
         };
         let level = kind(score.level);
-        let row = visit.compare(k, score, tolerance(level));
-        if let Some(value) = row.exported_value.filter(|_| row.recomputed.is_some()) {
+        let row = visit.compare(k, &score, tolerance(level));
+        if let Some(value) = row.exported_value().filter(|_| row.recomputed().is_some()) {
             for (definition, candidate) in visit.definitions(score.level) {
                 let fit = fits.entry((level, definition)).or_default();
                 fit.1 += 1;
@@ -298,14 +341,30 @@ pub fn check(
         }
         rows.push(row);
     }
-    rows.sort_by_key(|r| (levels[r.score].file, levels[r.score].line));
+    // In file and line order: as the scores come (each file's in file order, the files in
+    // order), so the sort is only a check.
+    let at = |r: &CheckedScore| nth(levels, r.score()).map(|l| (l.file, l.line));
+    if !rows.is_sorted_by_key(at) {
+        rows.sort_by_key(at);
+    }
     let summary = Summary {
-        levels_read: levels.len() as u64,
+        levels_read: levels_read as u64,
         visit_not_kept,
         rounding,
         authorities: scores.authorities,
     };
     Ok(Some(summarise(summary, &fits, rows, levels)))
+}
+
+/// Score `k` of `levels` counted across the files in order (as [`check`] numbers them).
+fn nth<'a>(levels: &[&'a LevelScores], mut k: usize) -> Option<LevelScoreRef<'a>> {
+    for &file in levels {
+        if k < file.len() {
+            return file.get(k);
+        }
+        k -= file.len();
+    }
+    None
 }
 
 /// The level kind of an exported level.
@@ -335,10 +394,10 @@ fn decimals(raw: &str) -> Option<u32> {
 }
 
 /// The decimals of each level present, the most among its values.
-fn rounding(levels: &[&LevelScore]) -> Vec<LevelRounding> {
+fn rounding(levels: &[&LevelScores]) -> Vec<LevelRounding> {
     let mut most: BTreeMap<LevelKind, u32> = BTreeMap::new();
-    for score in levels {
-        if let Some(d) = decimals(&score.raw_score) {
+    for score in levels.iter().flat_map(|l| l.iter()) {
+        if let Some(d) = decimals(score.raw_score) {
             let slot = most.entry(kind(score.level)).or_default();
             *slot = (*slot).max(d);
         }
@@ -366,9 +425,9 @@ fn summarise(
     summary: Summary,
     fits: &BTreeMap<(LevelKind, Definition), (u64, u64)>,
     rows: Vec<CheckedScore>,
-    levels: &[&LevelScore],
+    levels: &[&LevelScores],
 ) -> ExportCheck {
-    let count = |status: CheckStatus| rows.iter().filter(|r| r.status == status).count() as u64;
+    let count = |status: CheckStatus| rows.iter().filter(|r| r.status() == status).count() as u64;
     let (agreeing, disagreeing) = (count(CheckStatus::Agrees), count(CheckStatus::Disagrees));
     let authorities = &summary.authorities;
     let name = |r: &CheckedScore| {
@@ -381,11 +440,12 @@ fn summarise(
         let Some(difference) = row.difference() else {
             continue;
         };
-        let slot = by
-            .entry((name(row), kind(levels[row.score].level)))
-            .or_default();
+        let Some(score) = nth(levels, row.score()) else {
+            continue;
+        };
+        let slot = by.entry((name(row), kind(score.level))).or_default();
         slot.0 += 1;
-        slot.1 += u64::from(row.status == CheckStatus::Agrees);
+        slot.1 += u64::from(row.status() == CheckStatus::Agrees);
         slot.2 = slot.2.max(difference.abs());
     }
     let by_authority = by
@@ -412,9 +472,9 @@ fn summarise(
         .collect();
     let mut largest: Vec<&CheckedScore> = rows
         .iter()
-        .filter(|r| r.status == CheckStatus::Disagrees)
+        .filter(|r| r.status() == CheckStatus::Disagrees)
         .collect();
-    let at = |r: &CheckedScore| (levels[r.score].file, levels[r.score].line);
+    let at = |r: &CheckedScore| nth(levels, r.score()).map(|l| (l.file, l.line));
     largest.sort_by(|a, b| {
         let size = |r: &CheckedScore| r.difference().map_or(0.0, f64::abs);
         size(b).total_cmp(&size(a)).then(at(a).cmp(&at(b)))
@@ -422,7 +482,7 @@ fn summarise(
     let largest_differences = largest
         .into_iter()
         .take(LARGEST_LISTED)
-        .map(|r| spell(r, levels[r.score], authorities))
+        .filter_map(|r| Some(spell(r, nth(levels, r.score())?, authorities)))
         .collect();
     ExportCheck {
         levels_read: summary.levels_read,
@@ -498,8 +558,8 @@ impl Visit {
     }
 
     /// Exported score number `k`, of this visit, compared.
-    fn compare(&self, k: usize, score: &LevelScore, tolerance: f64) -> CheckedScore {
-        let exported_value = exported_value(&score.raw_score);
+    fn compare(&self, k: usize, score: &LevelScoreRef<'_>, tolerance: f64) -> CheckedScore {
+        let exported_value = exported_value(score.raw_score);
         let recomputed = self.recomputed(score.level);
         let difference = exported_value.zip(recomputed).map(|(e, r)| e - r);
         let status = match (exported_value, difference) {
@@ -508,13 +568,7 @@ impl Visit {
             (Some(_), Some(d)) if d.abs() <= tolerance => CheckStatus::Agrees,
             (Some(_), Some(_)) => CheckStatus::Disagrees,
         };
-        CheckedScore {
-            score: k,
-            authority: self.authority,
-            exported_value,
-            recomputed,
-            status,
-        }
+        CheckedScore::new(k, self.authority, exported_value, recomputed, status)
     }
 }
 
@@ -554,24 +608,19 @@ impl VisitScores {
         let ids: Vec<Option<&str>> = ids.iter().collect();
         let ids = ids.as_slice();
         let criteria = &rollup.criteria;
-        for (id, unit, x) in Self::unit_scores(
-            criteria,
-            ids,
-            rollup::criteria::CRITERION,
-            rollup::criteria::SCORE,
-        )? {
-            if let Some(visit) = by_id.get_mut(&id) {
+        let (unit, score) = (rollup::criteria::CRITERION, rollup::criteria::SCORE);
+        Self::unit_scores(criteria, ids, unit, score, |id, unit, x| {
+            if let Some(visit) = by_id.get_mut(id) {
                 visit.criteria.insert(unit, x);
             }
-        }
+        })?;
         let themes = &rollup.themes;
-        for (id, unit, x) in
-            Self::unit_scores(themes, ids, rollup::themes::THEME, rollup::themes::SCORE)?
-        {
-            if let Some(visit) = by_id.get_mut(&id) {
+        let (unit, score) = (rollup::themes::THEME, rollup::themes::SCORE);
+        Self::unit_scores(themes, ids, unit, score, |id, unit, x| {
+            if let Some(visit) = by_id.get_mut(id) {
                 visit.themes.insert(unit, x);
             }
-        }
+        })?;
         for visit in by_id.values_mut() {
             visit.overall_criteria = mean(visit.criteria.values().copied());
         }
@@ -579,21 +628,28 @@ impl VisitScores {
         Ok(Self { by_id, authorities })
     }
 
-    /// (visit id, unit, score) of a level table of the roll-up; `ids` are the visit ids of
-    /// the roll-up's visits table.
+    /// Calls `f` with (visit id, unit, score) for each row of a level table of the roll-up;
+    /// `ids` are the visit ids of the roll-up's visits table (no text is copied: the criteria
+    /// of ten million ratings are four million rows).
     fn unit_scores(
         frame: &polars::prelude::DataFrame,
         ids: &[Option<&str>],
         unit: crate::frame::Col<polars::prelude::UInt32Type>,
         score: crate::frame::Col<polars::prelude::Float64Type>,
-    ) -> Result<Vec<(String, u32, f64)>> {
+        mut f: impl FnMut(&str, u32, f64),
+    ) -> Result<()> {
         let visit = rollup::criteria::VISIT.of(frame)?;
-        Ok(visit
+        let rows = visit
             .iter()
             .zip(unit.of(frame)?.iter())
-            .zip(score.of(frame)?.iter())
-            .filter_map(|((v, u), x)| Some(((*ids.get(v? as usize)?)?.to_string(), u?, x?)))
-            .collect())
+            .zip(score.of(frame)?.iter());
+        for ((v, u), x) in rows {
+            if let (Some(Some(id)), Some(u), Some(x)) = (v.and_then(|v| ids.get(v as usize)), u, x)
+            {
+                f(id, u, x);
+            }
+        }
+        Ok(())
     }
 
     /// The pooled indicator means per theme and overall, from the kept ratings.
@@ -653,6 +709,17 @@ mod tests {
         assert_eq!(decimals("4"), Some(0));
         assert_eq!(decimals("4.125"), Some(3));
         assert_eq!(decimals("n/a"), None);
+    }
+
+    #[test]
+    fn a_compared_score_is_32_bytes_and_gives_back_its_values() {
+        assert_eq!(std::mem::size_of::<CheckedScore>(), 32);
+        let unreadable = CheckedScore::new(7, 1, None, Some(4.25), CheckStatus::Unreadable);
+        assert_eq!(unreadable.exported_value(), None);
+        assert_eq!(unreadable.recomputed(), Some(4.25));
+        assert_eq!(unreadable.difference(), None);
+        let compared = CheckedScore::new(8, 1, Some(4.5), Some(4.25), CheckStatus::Disagrees);
+        assert_eq!((compared.score(), compared.difference()), (8, Some(0.25)));
     }
 
     #[test]

@@ -27,7 +27,7 @@ use crate::anonymize::{self, Anonymization};
 use crate::error::{Error, Result};
 use crate::export_check::{self, ExportCheck};
 use crate::filter::{self, Filtered};
-use crate::load::{self, LevelScore, LoadOptions, Source};
+use crate::load::{self, LevelScores, LoadOptions, Source};
 use crate::model::QualityModel;
 use crate::progress::{self, Progress, Silent, Step};
 use crate::rollup::{self, Rollup};
@@ -354,7 +354,7 @@ pub fn analyze_with_progress(
         });
     }
     let rollup = progress::run(progress, Step::Rollup, || rollup::rollup(&filtered))?;
-    let levels: Vec<&LevelScore> = sources.iter().flat_map(|s| &s.levels).collect();
+    let levels: Vec<&LevelScores> = sources.iter().map(|s| &s.levels).collect();
     let export_check = export_check::check(&levels, &filtered, &rollup)?;
     let stats = &options.stats;
     let comparisons = compare::compare_levels(&rollup, stats, progress)?;

@@ -20,6 +20,8 @@
 //! number cannot be read (`Kriterium` with an indicator cell `x`) stays a rating, so the filter
 //! lists it as an unknown indicator instead of losing it silently.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::columns::fold;
@@ -53,6 +55,165 @@ pub struct LevelScore {
     pub label: String,
     /// The score as written, e.g. `4,33`.
     pub raw_score: String,
+}
+
+/// One [`LevelScore`] of a [`LevelScores`] table, its texts borrowed from the table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LevelScoreRef<'a> {
+    /// Index of the source file in [`super::Loaded::sources`].
+    pub file: u32,
+    /// Line (or Excel row) of the record.
+    pub line: u64,
+    /// The authority cell as written (empty when blank).
+    pub authority: &'a str,
+    /// The visit cell as written (empty when blank).
+    pub visit_id: &'a str,
+    /// The level and unit.
+    pub level: ExportLevel,
+    /// The indicator cell (long layout) or column header (wide layout) as written.
+    pub label: &'a str,
+    /// The score as written, e.g. `4,33`.
+    pub raw_score: &'a str,
+}
+
+impl LevelScoreRef<'_> {
+    /// The score with its own texts.
+    pub fn to_owned(&self) -> LevelScore {
+        LevelScore {
+            file: self.file,
+            line: self.line,
+            authority: self.authority.to_string(),
+            visit_id: self.visit_id.to_string(),
+            level: self.level,
+            label: self.label.to_string(),
+            raw_score: self.raw_score.to_string(),
+        }
+    }
+}
+
+/// One file's criterion, theme and overall scores in file order, as a compact table: the
+/// line in 4 bytes, the level in 8, and each of the four texts (authority, visit, label,
+/// score as written) as a 4-byte code into that column's distinct values. About 28 bytes a
+/// score instead of about 180 for a [`LevelScore`] with its four strings; an export of ten
+/// million ratings carries about seven million such scores.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LevelScores {
+    file: u32,
+    lines: Vec<u32>,
+    levels: Vec<ExportLevel>,
+    /// Authority, visit, label and score as written.
+    texts: [TextColumn; 4],
+}
+
+/// A dictionary-coded text column of [`LevelScores`].
+#[derive(Debug, Clone, Default, PartialEq)]
+struct TextColumn {
+    codes: Vec<u32>,
+    values: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32>,
+}
+
+impl TextColumn {
+    /// The code of `value`, added if new; the previous row's is checked first (a visit's
+    /// scores come together).
+    fn code_of(&mut self, value: &str) -> u32 {
+        if let Some(&last) = self.codes.last()
+            && self
+                .values
+                .get(last as usize)
+                .is_some_and(|v| **v == *value)
+        {
+            return last;
+        }
+        if let Some(&code) = self.index.get(value) {
+            return code;
+        }
+        let code = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+        self.values.push(value.into());
+        self.index.insert(value.into(), code);
+        code
+    }
+
+    fn push(&mut self, value: &str) {
+        let code = self.code_of(value);
+        self.codes.push(code);
+    }
+
+    fn get(&self, row: usize) -> &str {
+        self.codes
+            .get(row)
+            .and_then(|&c| self.values.get(c as usize))
+            .map_or("", |v| v)
+    }
+}
+
+impl LevelScores {
+    /// An empty table for the file with index `file`.
+    pub fn new(file: u32) -> Self {
+        Self {
+            file,
+            ..Self::default()
+        }
+    }
+
+    /// Adds a score read on `line`.
+    pub fn push(&mut self, line: u32, level: ExportLevel, texts: [&str; 4]) {
+        self.lines.push(line);
+        self.levels.push(level);
+        for (column, text) in self.texts.iter_mut().zip(texts) {
+            column.push(text);
+        }
+    }
+
+    /// Appends the scores of `other` (a later part of the same file), re-coding its texts.
+    pub fn append(&mut self, other: LevelScores) {
+        if self.is_empty() {
+            *self = LevelScores {
+                file: self.file,
+                ..other
+            };
+            return;
+        }
+        self.lines.extend(other.lines);
+        self.levels.extend(other.levels);
+        for (column, part) in self.texts.iter_mut().zip(other.texts) {
+            let recode: Vec<u32> = part.values.iter().map(|v| column.code_of(v)).collect();
+            column.codes.extend(
+                part.codes
+                    .iter()
+                    .map(|&c| recode.get(c as usize).copied().unwrap_or(0)),
+            );
+        }
+    }
+
+    /// Scores.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Score `row`, in file order.
+    pub fn get(&self, row: usize) -> Option<LevelScoreRef<'_>> {
+        let [authority, visit_id, label, raw_score] = &self.texts;
+        Some(LevelScoreRef {
+            file: self.file,
+            line: u64::from(*self.lines.get(row)?),
+            authority: authority.get(row),
+            visit_id: visit_id.get(row),
+            level: *self.levels.get(row)?,
+            label: label.get(row),
+            raw_score: raw_score.get(row),
+        })
+    }
+
+    /// Every score, in file order.
+    pub fn iter(&self) -> impl Iterator<Item = LevelScoreRef<'_>> {
+        (0..self.len()).filter_map(|row| self.get(row))
+    }
 }
 
 /// Header names of a level column (long layout), compared after [`fold`].
@@ -214,6 +375,57 @@ fn unit_number(rest: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_of_level_scores_gives_back_every_text_across_appended_parts() {
+        // Two parts of one file, the second with texts the first has and new ones, a blank
+        // authority and a repeated visit; read back in order, as written.
+        let rows = [
+            (
+                3,
+                "Nord",
+                "v1",
+                ExportLevel::Criterion(1),
+                "Kriterium 1",
+                "4,33",
+            ),
+            (4, "Nord", "v1", ExportLevel::Theme(2), "Tema 2", "4,5"),
+            (9, "", "v2", ExportLevel::Overall, "Samlet", "4,33"),
+            (
+                10,
+                "Syd",
+                "v1",
+                ExportLevel::Criterion(1),
+                "Kriterium 1",
+                "x",
+            ),
+        ];
+        let mut first = LevelScores::new(2);
+        let mut second = LevelScores::new(2);
+        for (k, &(line, authority, visit, level, label, score)) in rows.iter().enumerate() {
+            let part = if k < 2 { &mut first } else { &mut second };
+            part.push(line, level, [authority, visit, label, score]);
+        }
+        first.append(second);
+        let back: Vec<_> = first
+            .iter()
+            .map(|l| {
+                (
+                    l.line as u32,
+                    l.authority,
+                    l.visit_id,
+                    l.level,
+                    l.label,
+                    l.raw_score,
+                )
+            })
+            .collect();
+        assert_eq!(back, rows);
+        assert!(first.iter().all(|l| l.file == 2));
+        let owned = first.get(2).expect("third").to_owned();
+        assert_eq!((owned.visit_id.as_str(), owned.line), ("v2", 9));
+        assert!(first.get(4).is_none());
+    }
 
     #[test]
     fn labels_as_exports_write_them() {

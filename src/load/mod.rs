@@ -46,7 +46,7 @@ use crate::progress::{Progress, Silent, Step};
 
 pub use columns::{ColumnMapping, Field, Layout, fold, indicator_prefix};
 pub use decode::EncodingChoice;
-pub use levels::{ExportLevel, LevelScore};
+pub use levels::{ExportLevel, LevelScore, LevelScoreRef, LevelScores};
 pub use sink::{Counts, MalformedRow};
 #[cfg(test)]
 pub(crate) use table::TableBuilder;
@@ -111,7 +111,7 @@ pub struct Source {
     pub counts: Counts,
     /// The file's criterion, theme and overall scores, in file order (see [`Loaded::levels`]).
     #[serde(skip)]
-    pub levels: Vec<LevelScore>,
+    pub levels: LevelScores,
 }
 
 /// Everything the load stage read.
@@ -129,7 +129,7 @@ impl Loaded {
     /// The export's own criterion, theme and overall scores ([`LevelScore`]), file after file,
     /// each file's in file order. They are not among the ratings, so no filter rule sees them.
     /// (They are kept with their file, [`Source::levels`].)
-    pub fn levels(&self) -> impl Iterator<Item = &LevelScore> {
+    pub fn levels(&self) -> impl Iterator<Item = LevelScoreRef<'_>> {
         self.sources.iter().flat_map(|s| s.levels.iter())
     }
 }

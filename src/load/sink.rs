@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 
 use super::LoadOptions;
 use super::columns::{self, Field, Layout, ResolvedColumns};
-use super::levels::{ExportLevel, LevelKind, LevelScore};
+use super::levels::{ExportLevel, LevelKind, LevelScores};
 use super::table::TableBuilder;
 
 /// How many non-blank records the header is looked for among.
@@ -100,7 +100,7 @@ pub struct RowSink<'a> {
     /// Malformed records seen so far.
     pub malformed: Vec<MalformedRow>,
     /// Criterion, theme and overall scores, in file order.
-    pub levels: Vec<LevelScore>,
+    pub levels: LevelScores,
     /// Ratings read (long rows, wide cells), malformed ones included.
     pub ratings_read: u64,
     /// Data records read (not counting the header and blank records).
@@ -147,7 +147,7 @@ impl<'a> RowSink<'a> {
             widest: 0,
             level_cache: None,
             malformed: Vec::new(),
-            levels: Vec::new(),
+            levels: LevelScores::new(file),
             ratings_read: 0,
             records_read: 0,
             blank_records: 0,
@@ -213,7 +213,7 @@ impl<'a> RowSink<'a> {
     /// file after everything this sink has read (its table is appended separately).
     pub fn absorb(&mut self, part: SinkCounts) {
         self.malformed.extend(part.malformed);
-        self.levels.extend(part.levels);
+        self.levels.append(part.levels);
         self.ratings_read += part.ratings_read;
         self.records_read += part.records_read;
         self.blank_records += part.blank_records;
@@ -281,8 +281,9 @@ impl<'a> RowSink<'a> {
                 };
                 if let Some(level) = level {
                     if let Some(score) = get(Field::Score) {
+                        let line = stored_line(self.path, line)?;
                         self.levels
-                            .push(level_score(self.file, line, &raw, level, indicator, score));
+                            .push(line, level, level_texts(&raw, indicator, score));
                     }
                     return Ok(());
                 }
@@ -311,8 +312,9 @@ impl<'a> RowSink<'a> {
                 }
                 for (index, level, label) in &resolved.level_columns {
                     if let Some(score) = record.cell(*index).filter(|c| !is_blank(c)) {
+                        let line = stored_line(self.path, line)?;
                         self.levels
-                            .push(level_score(self.file, line, &raw, *level, label, score));
+                            .push(line, *level, level_texts(&raw, label, score));
                     }
                 }
             }
@@ -468,25 +470,19 @@ fn malformed_row<C: Cells + ?Sized>(
     }
 }
 
-/// A level score of the record on `line`; `raw` gives its fields as written.
-fn level_score<'r>(
-    file: u32,
-    line: u64,
+/// The texts of a level score ([`LevelScores::push`]): the record's authority and visit as
+/// written (`raw`; empty when blank), its label and its score.
+fn level_texts<'r>(
     raw: &impl Fn(Field) -> Option<&'r str>,
-    level: ExportLevel,
-    label: &str,
-    score: &str,
-) -> LevelScore {
-    let text = |field: Field| raw(field).unwrap_or("").to_string();
-    LevelScore {
-        file,
-        line,
-        authority: text(Field::Authority),
-        visit_id: text(Field::VisitId),
-        level,
-        label: label.to_string(),
-        raw_score: score.to_string(),
-    }
+    label: &'r str,
+    score: &'r str,
+) -> [&'r str; 4] {
+    [
+        raw(Field::Authority).unwrap_or(""),
+        raw(Field::VisitId).unwrap_or(""),
+        label,
+        score,
+    ]
 }
 
 /// A sink's header and origin without its table, from which sinks for later parts of the
@@ -519,7 +515,7 @@ pub struct SinkCounts {
     /// Malformed records seen.
     pub malformed: Vec<MalformedRow>,
     /// Level scores, in file order.
-    pub levels: Vec<LevelScore>,
+    pub levels: LevelScores,
     /// Ratings read.
     pub ratings_read: u64,
     /// Data records read.
@@ -542,7 +538,7 @@ pub struct FileRead {
     /// Records whose field count did not match the header.
     pub malformed: Vec<MalformedRow>,
     /// The export's criterion, theme and overall scores, in file order.
-    pub levels: Vec<LevelScore>,
+    pub levels: LevelScores,
     /// Counts of what was read.
     pub counts: Counts,
 }
@@ -793,7 +789,7 @@ mod tests {
         let levels: Vec<(u64, ExportLevel, &str, &str)> = read
             .levels
             .iter()
-            .map(|l| (l.line, l.level, l.label.as_str(), l.raw_score.as_str()))
+            .map(|l| (l.line, l.level, l.label, l.raw_score))
             .collect();
         assert_eq!(
             levels,
@@ -808,8 +804,8 @@ mod tests {
                 (5, ExportLevel::Overall, "Samlet vurdering", "4,33"),
             ]
         );
-        assert_eq!(read.levels[0].authority, "Nord");
-        assert_eq!(read.levels[0].visit_id, "v1");
+        assert_eq!(read.levels.get(0).expect("a level score").authority, "Nord");
+        assert_eq!(read.levels.get(0).expect("a level score").visit_id, "v1");
     }
 
     #[test]
@@ -885,7 +881,7 @@ mod tests {
         let levels: Vec<(u64, ExportLevel, &str)> = read
             .levels
             .iter()
-            .map(|l| (l.line, l.level, l.raw_score.as_str()))
+            .map(|l| (l.line, l.level, l.raw_score))
             .collect();
         assert_eq!(
             levels,
@@ -897,7 +893,10 @@ mod tests {
                 (3, ExportLevel::Overall, "3,1"),
             ]
         );
-        assert_eq!(read.levels[0].label, "Kriterium 1");
+        assert_eq!(
+            read.levels.get(0).expect("a level score").label,
+            "Kriterium 1"
+        );
         assert_eq!(read.counts.level_scores, 5);
     }
 

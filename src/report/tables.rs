@@ -35,7 +35,7 @@ use crate::anonymize::Anonymization;
 use crate::error::Result;
 use crate::export_check::ExportCheck;
 use crate::filter::Filtered;
-use crate::load::{LevelScore, Source};
+use crate::load::{LevelScores, Source};
 use crate::rollup;
 
 /// Neutralises spreadsheet formula injection in a text cell.
@@ -724,7 +724,7 @@ impl<'a> Table<'a> {
             ("status", Text),
         ]);
         Self::new(columns, move |s| {
-            let levels: Vec<&LevelScore> = sources.iter().flat_map(|f| &f.levels).collect();
+            let levels: Vec<&LevelScores> = sources.iter().map(|f| &f.levels).collect();
             for r in check.spelled(&levels) {
                 s.text(&source_name(sources, r.file))?;
                 s.unsigned(r.line)?;

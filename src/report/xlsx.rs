@@ -795,13 +795,7 @@ mod tests {
     #[test]
     fn an_export_check_longer_than_a_sheet_becomes_a_note() {
         use crate::export_check::{CheckStatus, CheckedScore};
-        let row = CheckedScore {
-            score: 0,
-            authority: 0,
-            exported_value: Some(4.5),
-            recomputed: Some(4.5),
-            status: CheckStatus::Agrees,
-        };
+        let row = CheckedScore::new(0, 0, Some(4.5), Some(4.5), CheckStatus::Agrees);
         let check = ExportCheck {
             levels_read: 3,
             compared: 3,
