@@ -15,6 +15,9 @@ pub enum Step {
     Filter,
     /// Rolling the ratings up to criterion, theme and overall scores.
     Rollup,
+    /// Checking the export's own criterion, theme and overall scores against the roll-up
+    /// (only when the export has them).
+    ExportCheck,
     /// The pairwise comparisons; measured in pairs (permutations make each one long).
     Compare,
     /// Descriptives, densities and the deviation table.
@@ -38,6 +41,7 @@ impl Step {
             Step::Load => "loading",
             Step::Filter => "filtering",
             Step::Rollup => "rolling up",
+            Step::ExportCheck => "checking the export",
             Step::Compare => "comparing",
             Step::Describe => "describing",
             Step::CaseMix => "case mix",

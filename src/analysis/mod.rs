@@ -355,7 +355,13 @@ pub fn analyze_with_progress(
     }
     let rollup = progress::run(progress, Step::Rollup, || rollup::rollup(&filtered))?;
     let levels: Vec<&LevelScores> = sources.iter().map(|s| &s.levels).collect();
-    let export_check = export_check::check(&levels, &filtered, &rollup)?;
+    let export_check = if levels.iter().all(|l| l.is_empty()) {
+        None
+    } else {
+        progress::run(progress, Step::ExportCheck, || {
+            export_check::check(&levels, &filtered, &rollup)
+        })?
+    };
     let stats = &options.stats;
     let comparisons = compare::compare_levels(&rollup, stats, progress)?;
     let (authorities, densities, theme_means, deviation) =
