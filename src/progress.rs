@@ -41,7 +41,7 @@ impl Step {
             Step::Load => "loading",
             Step::Filter => "filtering",
             Step::Rollup => "rolling up",
-            Step::ExportCheck => "checking the export",
+            Step::ExportCheck => "export check",
             Step::Compare => "comparing",
             Step::Describe => "describing",
             Step::CaseMix => "case mix",
