@@ -321,7 +321,7 @@ pub fn check(
             .find(|r| r.level == level)
             .map_or(0.5, |r| r.tolerance)
     };
-    let mut rows = Vec::new();
+    let mut rows = Vec::with_capacity(levels_read);
     let mut visit_not_kept = 0;
     let mut fits: BTreeMap<(LevelKind, Definition), (u64, u64)> = BTreeMap::new();
     for (k, score) in levels.iter().flat_map(|l| l.iter()).enumerate() {
@@ -515,11 +515,11 @@ pub fn los_definition(level: LevelKind) -> Definition {
 struct Visit {
     /// The authority, in [`VisitScores::authorities`].
     authority: u32,
-    criteria: BTreeMap<u32, f64>,
-    themes: BTreeMap<u32, f64>,
+    criteria: Units,
+    themes: Units,
     overall: Option<f64>,
     /// Per theme: the mean of all its indicator scores.
-    theme_indicators: BTreeMap<u32, f64>,
+    theme_indicators: Units,
     /// The mean of all criterion scores.
     overall_criteria: Option<f64>,
     /// The mean of all indicator scores.
@@ -530,8 +530,8 @@ impl Visit {
     /// losstat's score of the level.
     fn recomputed(&self, level: ExportLevel) -> Option<f64> {
         match level {
-            ExportLevel::Criterion(c) => self.criteria.get(&c).copied(),
-            ExportLevel::Theme(t) => self.themes.get(&t).copied(),
+            ExportLevel::Criterion(c) => self.criteria.get(c),
+            ExportLevel::Theme(t) => self.themes.get(t),
             ExportLevel::Overall => self.overall,
         }
     }
@@ -540,14 +540,11 @@ impl Visit {
     fn definitions(&self, level: ExportLevel) -> Vec<(Definition, Option<f64>)> {
         match level {
             ExportLevel::Criterion(c) => {
-                vec![(Definition::MeanOfIndicators, self.criteria.get(&c).copied())]
+                vec![(Definition::MeanOfIndicators, self.criteria.get(c))]
             }
             ExportLevel::Theme(t) => vec![
-                (Definition::MeanOfCriteria, self.themes.get(&t).copied()),
-                (
-                    Definition::MeanOfIndicators,
-                    self.theme_indicators.get(&t).copied(),
-                ),
+                (Definition::MeanOfCriteria, self.themes.get(t)),
+                (Definition::MeanOfIndicators, self.theme_indicators.get(t)),
             ],
             ExportLevel::Overall => vec![
                 (Definition::MeanOfThemes, self.overall),
@@ -572,20 +569,46 @@ impl Visit {
     }
 }
 
-/// The scores of every kept visit, by visit id.
-struct VisitScores {
-    by_id: HashMap<String, Visit>,
+/// A visit's scores by unit (criterion or theme number), in unit order: what a
+/// `BTreeMap<u32, f64>` holds, in about a third of its memory (a visit has a dozen criteria,
+/// and an export of ten million ratings 369,000 visits).
+#[derive(Debug, Default)]
+struct Units(Vec<(u32, f64)>);
+
+impl Units {
+    /// Sets the score of `unit`.
+    fn insert(&mut self, unit: u32, x: f64) {
+        match self.0.binary_search_by_key(&unit, |&(u, _)| u) {
+            Ok(at) => self.0[at].1 = x,
+            Err(at) => self.0.insert(at, (unit, x)),
+        }
+    }
+
+    fn get(&self, unit: u32) -> Option<f64> {
+        let at = self.0.binary_search_by_key(&unit, |&(u, _)| u).ok()?;
+        Some(self.0[at].1)
+    }
+
+    /// The scores in unit order.
+    fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.0.iter().map(|&(_, x)| x)
+    }
+}
+
+/// The scores of every kept visit, by visit id (borrowed from the roll-up).
+struct VisitScores<'a> {
+    by_id: HashMap<&'a str, Visit>,
     /// The visits' authorities, each once, in order of first appearance.
     authorities: Vec<String>,
 }
 
-impl VisitScores {
+impl<'a> VisitScores<'a> {
     fn visit(&self, id: &str) -> Option<&Visit> {
         self.by_id.get(id)
     }
 
-    fn build(filtered: &Filtered, rollup: &Rollup) -> Result<Self> {
-        let mut by_id: HashMap<String, Visit> = HashMap::new();
+    fn build(filtered: &Filtered, rollup: &'a Rollup) -> Result<Self> {
+        let mut by_id: HashMap<&'a str, Visit> = HashMap::new();
         let mut authorities: Vec<String> = Vec::new();
         let ids = rollup::visits::VISIT_ID.of(&rollup.visits)?;
         let names = rollup::visits::AUTHORITY.of(&rollup.visits)?;
@@ -600,7 +623,7 @@ impl VisitScores {
                         authorities.len() - 1
                     }
                 };
-                let visit = by_id.entry(id.to_string()).or_default();
+                let visit = by_id.entry(id).or_default();
                 visit.authority = u32::try_from(authority).unwrap_or(u32::MAX);
                 visit.overall = x;
             }
@@ -622,7 +645,10 @@ impl VisitScores {
             }
         })?;
         for visit in by_id.values_mut() {
-            visit.overall_criteria = mean(visit.criteria.values().copied());
+            visit.overall_criteria = mean(visit.criteria.values());
+            for units in [&mut visit.criteria, &mut visit.themes] {
+                units.0.shrink_to_fit();
+            }
         }
         Self::add_indicator_means(filtered, &mut by_id)?;
         Ok(Self { by_id, authorities })
@@ -653,7 +679,7 @@ impl VisitScores {
     }
 
     /// The pooled indicator means per theme and overall, from the kept ratings.
-    fn add_indicator_means(filtered: &Filtered, by_id: &mut HashMap<String, Visit>) -> Result<()> {
+    fn add_indicator_means(filtered: &Filtered, by_id: &mut HashMap<&'a str, Visit>) -> Result<()> {
         let ids = filter::visits::VISIT_ID.of(&filtered.visits)?;
         let ratings = &filtered.ratings;
         let theme_of = |i: u16| {
