@@ -58,24 +58,48 @@ impl<'a> LevelTable<'a> {
         tables
     }
 
-    /// The table's scores by unit and authority. A theme or criterion row names its visit by
-    /// its row in `visits` (the roll-up's), where its authority and offer type are.
+    /// Each score's visit (its row in the roll-up's visits table) and unit, in table order:
+    /// a theme or criterion row names its visit by row; an overall score is its visit's row.
+    fn rows_and_units(&self) -> Result<Box<dyn Iterator<Item = (usize, u32)> + 'a>> {
+        let df = self.frame;
+        Ok(match self.unit {
+            Some(unit) => {
+                let visit = rollup::criteria::VISIT.of(df)?.iter();
+                let rows = visit.map(|v| v.map_or(usize::MAX, |v| v as usize));
+                Box::new(rows.zip(unit.of(df)?.iter().map(|u| u.unwrap_or(0))))
+            }
+            None => Box::new((0..df.height()).map(|row| (row, 0))),
+        })
+    }
+
+    /// How many pairs of authorities the table's families have (per unit, the authorities
+    /// with a score, two at a time), counted without grouping the scores.
+    fn pairs(&self, visits: &DataFrame) -> Result<usize> {
+        let authority: Vec<Option<&str>> = rollup::visits::AUTHORITY.of(visits)?.iter().collect();
+        let values = self.score.of(self.frame)?;
+        let mut seen: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
+        for ((row, u), x) in self.rows_and_units()?.zip(values.iter()) {
+            if let (Some(Some(a)), Some(_)) = (authority.get(row), x) {
+                let names = seen.entry(u).or_default();
+                if !names.contains(a) {
+                    names.push(a);
+                }
+            }
+        }
+        Ok(seen
+            .values()
+            .map(|names| names.len() * names.len().saturating_sub(1) / 2)
+            .sum())
+    }
+
+    /// The table's scores by unit and authority, with their visits' offer types.
     fn group(&self, visits: &'a DataFrame) -> Result<Grouped<'a>> {
         let df = self.frame;
         let authority: Vec<Option<&str>> = rollup::visits::AUTHORITY.of(visits)?.iter().collect();
         let offer: Vec<Option<&str>> = rollup::visits::OFFER_TYPE.of(visits)?.iter().collect();
         let values = self.score.of(df)?;
-        let (units, rows): (Vec<u32>, Vec<usize>) = match self.unit {
-            Some(unit) => {
-                let visit = rollup::criteria::VISIT.of(df)?.iter();
-                let rows = visit.map(|v| v.map_or(usize::MAX, |v| v as usize));
-                let units = unit.of(df)?.iter().map(|u| u.unwrap_or(0));
-                (units.collect(), rows.collect())
-            }
-            None => (vec![0; df.height()], (0..df.height()).collect()),
-        };
         let mut out: Grouped<'a> = BTreeMap::new();
-        for ((row, x), u) in rows.into_iter().zip(values.iter()).zip(units) {
+        for ((row, u), x) in self.rows_and_units()?.zip(values.iter()) {
             if let (Some(Some(a)), Some(x)) = (authority.get(row), x) {
                 let slot = out.entry(u).or_default().entry(*a).or_default();
                 slot.0.push(x);
@@ -92,26 +116,25 @@ pub(super) fn compare_levels(
     stats: &StatsOptions,
     progress: &dyn Progress,
 ) -> Result<Vec<ComparisonFamily>> {
-    let grouped = LevelTable::chosen(rollup, stats.levels)
-        .iter()
-        .map(|table| Ok((table.level, table.group(&rollup.visits)?)))
-        .collect::<Result<Vec<_>>>()?;
-    let pairs_total: usize = grouped
-        .iter()
-        .flat_map(|(_, by_unit)| by_unit.values())
-        .map(|by_authority| {
-            let k = by_authority.values().filter(|(v, _)| !v.is_empty()).count();
-            k * k.saturating_sub(1) / 2
-        })
-        .sum();
+    let tables = LevelTable::chosen(rollup, stats.levels);
+    let mut pairs_total = 0;
+    for table in &tables {
+        pairs_total += table.pairs(&rollup.visits)?;
+    }
     progress.start(Step::Compare, pairs_total as u64);
     let mut families = Vec::new();
-    for (level, by_unit) in grouped {
-        for (unit, by_authority) in by_unit {
+    // One level's scores grouped at a time (at ten million ratings the criteria's are about
+    // 100 MB, the themes' 60 MB).
+    for table in &tables {
+        for (unit, by_authority) in table.group(&rollup.visits)? {
             // Each family draws its permutations from its own block of RNG streams.
             let stream_base = 100 * families.len() as u64;
             let pairs = compare_family(&by_authority, stats, stream_base, progress)?;
-            families.push(ComparisonFamily { level, unit, pairs });
+            families.push(ComparisonFamily {
+                level: table.level,
+                unit,
+                pairs,
+            });
         }
     }
     progress.finish();
