@@ -2,8 +2,8 @@
 //!
 //! Real exports carry criterion, theme and overall scores beside the indicator ratings (LOS:
 //! the export "indeholder kvalitetsvurderinger af kvalitetsmodellens indikatorer, kriterier og
-//! temaer"). The loader keeps them apart ([`LevelScore`]); they enter no filter rule. Here each
-//! is compared with the score losstat recomputes for the same visit and unit
+//! temaer"). The loader keeps them apart ([`LevelScores`]); they enter no filter rule. Here
+//! each is compared with the score losstat recomputes for the same visit and unit
 //! ([`mod@crate::rollup`]: criterion = mean of its indicators, theme = mean of its criteria,
 //! overall = mean of the themes).
 //!

@@ -556,7 +556,7 @@ pub struct Counts {
     /// when 0, so the outputs of a file without title rows are as they were.
     #[serde(skip_serializing_if = "is_zero")]
     pub title_rows: u64,
-    /// Criterion, theme and overall scores set aside ([`LevelScore`]); not among the ratings.
+    /// Criterion, theme and overall scores set aside ([`super::LevelScore`]); not among the ratings.
     /// Left out of `results.json` when 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub level_scores: u64,
