@@ -749,6 +749,21 @@ mod tests {
     }
 
     #[test]
+    fn scores_are_numbered_across_the_files_in_order() {
+        // Two files of two and one scores: numbers 0, 1 in the first, 2 in the second.
+        let mut first = LevelScores::new(0);
+        first.push(2, ExportLevel::Overall, ["Nord", "v1", "Samlet", "4,5"]);
+        first.push(3, ExportLevel::Theme(1), ["Nord", "v1", "Tema 1", "4"]);
+        let mut second = LevelScores::new(1);
+        second.push(7, ExportLevel::Overall, ["Syd", "v9", "Samlet", "3,25"]);
+        let levels = [&first, &second];
+        let at = |k| nth(&levels, k).map(|l| (l.file, l.line, l.raw_score));
+        assert_eq!(at(1), Some((0, 3, "4")));
+        assert_eq!(at(2), Some((1, 7, "3,25")));
+        assert_eq!(at(3), None);
+    }
+
+    #[test]
     fn the_means_are_plain_means() {
         // (4 + 5 + 3) / 3 = 4 exactly.
         assert_eq!(mean([4.0, 5.0, 3.0].into_iter()), Some(4.0));
