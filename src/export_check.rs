@@ -429,37 +429,6 @@ fn summarise(
 ) -> ExportCheck {
     let count = |status: CheckStatus| rows.iter().filter(|r| r.status() == status).count() as u64;
     let (agreeing, disagreeing) = (count(CheckStatus::Agrees), count(CheckStatus::Disagrees));
-    let authorities = &summary.authorities;
-    let name = |r: &CheckedScore| {
-        authorities
-            .get(r.authority as usize)
-            .map_or("", String::as_str)
-    };
-    let mut by: BTreeMap<(&str, LevelKind), (u64, u64, f64)> = BTreeMap::new();
-    for row in &rows {
-        let Some(difference) = row.difference() else {
-            continue;
-        };
-        let Some(score) = nth(levels, row.score()) else {
-            continue;
-        };
-        let slot = by.entry((name(row), kind(score.level))).or_default();
-        slot.0 += 1;
-        slot.1 += u64::from(row.status() == CheckStatus::Agrees);
-        slot.2 = slot.2.max(difference.abs());
-    }
-    let by_authority = by
-        .into_iter()
-        .map(
-            |((authority, level), (compared, agreeing, max))| CheckCount {
-                authority: authority.to_string(),
-                level,
-                compared,
-                agreeing,
-                max_abs_difference: max,
-            },
-        )
-        .collect();
     let definitions = fits
         .iter()
         .map(|(&(level, definition), &(explains, of))| DefinitionFit {
@@ -470,20 +439,6 @@ fn summarise(
             of,
         })
         .collect();
-    let mut largest: Vec<&CheckedScore> = rows
-        .iter()
-        .filter(|r| r.status() == CheckStatus::Disagrees)
-        .collect();
-    let at = |r: &CheckedScore| nth(levels, r.score()).map(|l| (l.file, l.line));
-    largest.sort_by(|a, b| {
-        let size = |r: &CheckedScore| r.difference().map_or(0.0, f64::abs);
-        size(b).total_cmp(&size(a)).then(at(a).cmp(&at(b)))
-    });
-    let largest_differences = largest
-        .into_iter()
-        .take(LARGEST_LISTED)
-        .filter_map(|r| Some(spell(r, nth(levels, r.score())?, authorities)))
-        .collect();
     ExportCheck {
         levels_read: summary.levels_read,
         compared: agreeing + disagreeing,
@@ -493,12 +448,68 @@ fn summarise(
         unreadable: count(CheckStatus::Unreadable),
         not_in_rollup: count(CheckStatus::NotInRollup),
         rounding: summary.rounding,
-        by_authority,
+        by_authority: by_authority(&rows, levels, &summary.authorities),
         definitions,
-        largest_differences,
+        largest_differences: largest(&rows, levels, &summary.authorities),
         rows,
         authorities: summary.authorities,
     }
+}
+
+/// The compared scores counted per authority and level, with the largest difference.
+fn by_authority(
+    rows: &[CheckedScore],
+    levels: &[&LevelScores],
+    authorities: &[String],
+) -> Vec<CheckCount> {
+    let name = |r: &CheckedScore| {
+        authorities
+            .get(r.authority() as usize)
+            .map_or("", String::as_str)
+    };
+    let mut by: BTreeMap<(&str, LevelKind), (u64, u64, f64)> = BTreeMap::new();
+    for row in rows {
+        let (Some(difference), Some(score)) = (row.difference(), nth(levels, row.score())) else {
+            continue;
+        };
+        let slot = by.entry((name(row), kind(score.level))).or_default();
+        slot.0 += 1;
+        slot.1 += u64::from(row.status() == CheckStatus::Agrees);
+        slot.2 = slot.2.max(difference.abs());
+    }
+    by.into_iter()
+        .map(
+            |((authority, level), (compared, agreeing, max))| CheckCount {
+                authority: authority.to_string(),
+                level,
+                compared,
+                agreeing,
+                max_abs_difference: max,
+            },
+        )
+        .collect()
+}
+
+/// The [`LARGEST_LISTED`] largest disagreements, largest first (then in file order).
+fn largest(
+    rows: &[CheckedScore],
+    levels: &[&LevelScores],
+    authorities: &[String],
+) -> Vec<CheckRow> {
+    let mut disagreeing: Vec<&CheckedScore> = rows
+        .iter()
+        .filter(|r| r.status() == CheckStatus::Disagrees)
+        .collect();
+    let at = |r: &CheckedScore| nth(levels, r.score()).map(|l| (l.file, l.line));
+    disagreeing.sort_by(|a, b| {
+        let size = |r: &CheckedScore| r.difference().map_or(0.0, f64::abs);
+        size(b).total_cmp(&size(a)).then(at(a).cmp(&at(b)))
+    });
+    disagreeing
+        .into_iter()
+        .take(LARGEST_LISTED)
+        .filter_map(|r| Some(spell(r, nth(levels, r.score())?, authorities)))
+        .collect()
 }
 
 /// The definition LOS (and losstat's roll-up) uses for a level.

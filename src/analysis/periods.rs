@@ -442,34 +442,14 @@ impl Visits {
             let of_visit = rows.iter().map(|r| r.map_or(0, |r| of_row[r.1])).collect();
             (of_visit, weights)
         });
-        // Indicators numbered in order of first appearance among the ratings.
-        let mut slot_of: Vec<Option<u32>> = vec![None; filtered.indicators.len()];
-        let mut slots = 0;
-        let ratings = &filtered.ratings;
-        let rating = ratings
-            .indicator
-            .iter()
-            .zip(&ratings.score)
-            .map(|(&i, &score)| {
-                let slot = match slot_of.get_mut(usize::from(i)) {
-                    Some(Some(slot)) => *slot,
-                    Some(slot) => {
-                        *slot = Some(slots);
-                        slots += 1;
-                        slots - 1
-                    }
-                    None => 0,
-                };
-                slot << 8 | u32::from(score)
-            })
-            .collect();
+        let (rating, slots) = packed_ratings(filtered);
         Ok(Self {
             authorities,
             authority,
             overall,
             starts: filtered.visit_starts()?,
             rating,
-            slots: slots as usize,
+            slots,
             strata,
         })
     }
@@ -477,6 +457,32 @@ impl Visits {
     fn ratings(&self, v: usize) -> std::ops::Range<usize> {
         self.starts[v]..self.starts[v + 1]
     }
+}
+
+/// Each kept rating as `indicator << 8 | score` ([`Visits::rating`]), its indicator numbered
+/// in order of first appearance among the ratings, and how many indicators there are.
+fn packed_ratings(filtered: &Filtered) -> (Vec<u32>, usize) {
+    let mut slot_of: Vec<Option<u32>> = vec![None; filtered.indicators.len()];
+    let mut slots = 0;
+    let ratings = &filtered.ratings;
+    let rating = ratings
+        .indicator
+        .iter()
+        .zip(&ratings.score)
+        .map(|(&i, &score)| {
+            let slot = match slot_of.get_mut(usize::from(i)) {
+                Some(Some(slot)) => *slot,
+                Some(slot) => {
+                    *slot = Some(slots);
+                    slots += 1;
+                    slots - 1
+                }
+                None => 0,
+            };
+            slot << 8 | u32::from(score)
+        })
+        .collect();
+    (rating, slots as usize)
 }
 
 /// The periods: their labels, their visits by authority, and the visits left out.
