@@ -324,9 +324,18 @@ pub fn check(
     let mut rows = Vec::with_capacity(levels_read);
     let mut visit_not_kept = 0;
     let mut fits: BTreeMap<(LevelKind, Definition), (u64, u64)> = BTreeMap::new();
+    // A visit's level scores come together: its scores are gathered once for them.
+    let mut current: Option<(usize, Visit)> = None;
     for (k, score) in levels.iter().flat_map(|l| l.iter()).enumerate() {
-        let Some(visit) = scores.visit(score.visit_id.trim()) else {
+        let id = score.visit_id.trim();
+        let Some(row) = scores.row(id) else {
             visit_not_kept += 1;
+            continue;
+        };
+        if current.as_ref().is_none_or(|(r, _)| *r != row) {
+            current = Some((row, scores.visit(row, id)));
+        }
+        let Some((_, visit)) = &current else {
             continue;
         };
         let level = kind(score.level);
@@ -606,124 +615,179 @@ impl Units {
     }
 }
 
-/// The scores of every kept visit, by visit id (borrowed from the roll-up).
+/// Where each kept visit's scores are, by visit id: its row in the roll-up (whose visit ids
+/// are unique), its criteria's and themes' rows there, and its ratings. A visit's scores are
+/// gathered when its first level score is checked ([`VisitScores::visit`]), so that the check
+/// holds one visit's at a time (at ten million ratings all of them took 230 MB).
 struct VisitScores<'a> {
-    by_id: HashMap<&'a str, Visit>,
+    by_id: HashMap<&'a str, usize>,
+    /// Per roll-up row, the authority, in [`Self::authorities`].
+    authority: Vec<u32>,
     /// The visits' authorities, each once, in order of first appearance.
     authorities: Vec<String>,
+    overall: &'a polars::prelude::Float64Chunked,
+    criteria: UnitRows<'a>,
+    themes: UnitRows<'a>,
+    /// The kept ratings' visits (rows of [`Filtered::visits`]) by id, and where each visit's
+    /// ratings start.
+    rated: HashMap<&'a str, usize>,
+    starts: Vec<usize>,
+    filtered: &'a Filtered,
+}
+
+/// A level table of the roll-up (criteria or themes) with its rows grouped by visit: visit
+/// `v`'s rows are `rows[starts[v]..starts[v + 1]]`, in table order.
+struct UnitRows<'a> {
+    unit: &'a polars::prelude::UInt32Chunked,
+    score: &'a polars::prelude::Float64Chunked,
+    rows: Vec<u32>,
+    starts: Vec<usize>,
+}
+
+impl<'a> UnitRows<'a> {
+    fn new(
+        frame: &'a polars::prelude::DataFrame,
+        visits: usize,
+        unit: crate::frame::Col<polars::prelude::UInt32Type>,
+        score: crate::frame::Col<polars::prelude::Float64Type>,
+    ) -> Result<Self> {
+        let visit = rollup::criteria::VISIT.of(frame)?;
+        let mut starts = vec![0usize; visits + 1];
+        for v in visit.iter().flatten() {
+            if let Some(count) = starts.get_mut(v as usize + 1) {
+                *count += 1;
+            }
+        }
+        for v in 0..visits {
+            starts[v + 1] += starts[v];
+        }
+        let mut next = starts.clone();
+        let mut rows = vec![0u32; starts[visits]];
+        for (row, v) in visit.iter().enumerate() {
+            if let Some(at) = v.and_then(|v| next.get_mut(v as usize)) {
+                rows[*at] = u32::try_from(row).unwrap_or(u32::MAX);
+                *at += 1;
+            }
+        }
+        Ok(Self {
+            unit: unit.of(frame)?,
+            score: score.of(frame)?,
+            rows,
+            starts,
+        })
+    }
+
+    /// Visit `v`'s scores by unit (a unit given twice keeps its last score, as in the table).
+    fn of(&self, v: usize) -> Units {
+        let mut units = Units::default();
+        let (Some(&from), Some(&to)) = (self.starts.get(v), self.starts.get(v + 1)) else {
+            return units;
+        };
+        for &row in &self.rows[from..to] {
+            let row = row as usize;
+            if let (Some(u), Some(x)) = (self.unit.get(row), self.score.get(row)) {
+                units.insert(u, x);
+            }
+        }
+        units
+    }
 }
 
 impl<'a> VisitScores<'a> {
-    fn visit(&self, id: &str) -> Option<&Visit> {
-        self.by_id.get(id)
-    }
-
-    fn build(filtered: &Filtered, rollup: &'a Rollup) -> Result<Self> {
-        let mut by_id: HashMap<&'a str, Visit> = HashMap::new();
-        let mut authorities: Vec<String> = Vec::new();
+    fn build(filtered: &'a Filtered, rollup: &'a Rollup) -> Result<Self> {
         let ids = rollup::visits::VISIT_ID.of(&rollup.visits)?;
         let names = rollup::visits::AUTHORITY.of(&rollup.visits)?;
-        let overall = rollup::visits::OVERALL.of(&rollup.visits)?;
-        for ((id, name), x) in ids.iter().zip(names.iter()).zip(overall.iter()) {
+        let mut by_id = HashMap::with_capacity(ids.len());
+        let mut authorities: Vec<String> = Vec::new();
+        let mut authority = Vec::with_capacity(ids.len());
+        for (row, (id, name)) in ids.iter().zip(names.iter()).enumerate() {
+            let name = name.unwrap_or("");
+            let code = match authorities.iter().position(|a| a == name) {
+                Some(a) => a,
+                None => {
+                    authorities.push(name.to_string());
+                    authorities.len() - 1
+                }
+            };
+            authority.push(u32::try_from(code).unwrap_or(u32::MAX));
             if let Some(id) = id {
-                let name = name.unwrap_or("");
-                let authority = match authorities.iter().position(|a| a == name) {
-                    Some(a) => a,
-                    None => {
-                        authorities.push(name.to_string());
-                        authorities.len() - 1
-                    }
-                };
-                let visit = by_id.entry(id).or_default();
-                visit.authority = u32::try_from(authority).unwrap_or(u32::MAX);
-                visit.overall = x;
+                by_id.insert(id, row);
             }
         }
-        let ids: Vec<Option<&str>> = ids.iter().collect();
-        let ids = ids.as_slice();
-        let criteria = &rollup.criteria;
+        let visits = rollup.visits.height();
         let (unit, score) = (rollup::criteria::CRITERION, rollup::criteria::SCORE);
-        Self::unit_scores(criteria, ids, unit, score, |id, unit, x| {
-            if let Some(visit) = by_id.get_mut(id) {
-                visit.criteria.insert(unit, x);
-            }
-        })?;
-        let themes = &rollup.themes;
+        let criteria = UnitRows::new(&rollup.criteria, visits, unit, score)?;
         let (unit, score) = (rollup::themes::THEME, rollup::themes::SCORE);
-        Self::unit_scores(themes, ids, unit, score, |id, unit, x| {
-            if let Some(visit) = by_id.get_mut(id) {
-                visit.themes.insert(unit, x);
-            }
-        })?;
-        for visit in by_id.values_mut() {
-            visit.overall_criteria = mean(visit.criteria.values());
-            for units in [&mut visit.criteria, &mut visit.themes] {
-                units.0.shrink_to_fit();
-            }
-        }
-        Self::add_indicator_means(filtered, &mut by_id)?;
-        Ok(Self { by_id, authorities })
-    }
-
-    /// Calls `f` with (visit id, unit, score) for each row of a level table of the roll-up;
-    /// `ids` are the visit ids of the roll-up's visits table (no text is copied: the criteria
-    /// of ten million ratings are four million rows).
-    fn unit_scores(
-        frame: &polars::prelude::DataFrame,
-        ids: &[Option<&str>],
-        unit: crate::frame::Col<polars::prelude::UInt32Type>,
-        score: crate::frame::Col<polars::prelude::Float64Type>,
-        mut f: impl FnMut(&str, u32, f64),
-    ) -> Result<()> {
-        let visit = rollup::criteria::VISIT.of(frame)?;
-        let rows = visit
+        let themes = UnitRows::new(&rollup.themes, visits, unit, score)?;
+        let rated = filter::visits::VISIT_ID
+            .of(&filtered.visits)?
             .iter()
-            .zip(unit.of(frame)?.iter())
-            .zip(score.of(frame)?.iter());
-        for ((v, u), x) in rows {
-            if let (Some(Some(id)), Some(u), Some(x)) = (v.and_then(|v| ids.get(v as usize)), u, x)
-            {
-                f(id, u, x);
-            }
-        }
-        Ok(())
+            .enumerate()
+            .filter_map(|(v, id)| Some((id?, v)))
+            .collect();
+        Ok(Self {
+            by_id,
+            authority,
+            authorities,
+            overall: rollup::visits::OVERALL.of(&rollup.visits)?,
+            criteria,
+            themes,
+            rated,
+            starts: filtered.visit_starts()?,
+            filtered,
+        })
     }
 
-    /// The pooled indicator means per theme and overall, from the kept ratings.
-    fn add_indicator_means(filtered: &Filtered, by_id: &mut HashMap<&'a str, Visit>) -> Result<()> {
-        let ids = filter::visits::VISIT_ID.of(&filtered.visits)?;
-        let ratings = &filtered.ratings;
+    /// The roll-up row of the kept visit `id`.
+    fn row(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The scores of the visit in roll-up row `row`, named `id`.
+    fn visit(&self, row: usize, id: &str) -> Visit {
+        let criteria = self.criteria.of(row);
+        let mut visit = Visit {
+            authority: self.authority.get(row).copied().unwrap_or(0),
+            overall: self.overall.get(row),
+            overall_criteria: mean(criteria.values()),
+            criteria,
+            themes: self.themes.of(row),
+            ..Visit::default()
+        };
+        self.add_indicator_means(&mut visit, id);
+        visit
+    }
+
+    /// The pooled indicator means per theme and overall of visit `id`, from its kept ratings.
+    fn add_indicator_means(&self, visit: &mut Visit, id: &str) {
+        let Some(&v) = self.rated.get(id) else {
+            return;
+        };
+        let (Some(&from), Some(&to)) = (self.starts.get(v), self.starts.get(v + 1)) else {
+            return;
+        };
+        let ratings = &self.filtered.ratings;
+        let (Some(indicator), Some(score)) =
+            (ratings.indicator.get(from..to), ratings.score.get(from..to))
+        else {
+            return;
+        };
         let theme_of = |i: u16| {
-            filtered
+            self.filtered
                 .indicators
                 .get(usize::from(i))
                 .map_or(0, |i| i.theme)
         };
-        let starts = filtered.visit_starts()?;
-        for (v, id) in ids.iter().enumerate() {
-            let (Some(id), Some(&from), Some(&to)) = (id, starts.get(v), starts.get(v + 1)) else {
-                continue;
-            };
-            let Some(visit) = by_id.get_mut(id) else {
-                continue;
-            };
-            let (Some(indicator), Some(score)) =
-                (ratings.indicator.get(from..to), ratings.score.get(from..to))
-            else {
-                continue;
-            };
-            let mut per_theme: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
-            for (&i, &x) in indicator.iter().zip(score) {
-                per_theme.entry(theme_of(i)).or_default().push(f64::from(x));
-            }
-            visit.overall_indicators = mean(score.iter().map(|&x| f64::from(x)));
-            for (t, xs) in per_theme {
-                if let Some(m) = mean(xs.into_iter()) {
-                    visit.theme_indicators.insert(t, m);
-                }
+        let mut per_theme: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+        for (&i, &x) in indicator.iter().zip(score) {
+            per_theme.entry(theme_of(i)).or_default().push(f64::from(x));
+        }
+        visit.overall_indicators = mean(score.iter().map(|&x| f64::from(x)));
+        for (t, xs) in per_theme {
+            if let Some(m) = mean(xs.into_iter()) {
+                visit.theme_indicators.insert(t, m);
             }
         }
-        Ok(())
     }
 }
 
@@ -772,6 +836,28 @@ mod tests {
         assert_eq!(at(1), Some((0, 3, "4")));
         assert_eq!(at(2), Some((1, 7, "3,25")));
         assert_eq!(at(3), None);
+    }
+
+    #[test]
+    fn a_level_tables_rows_are_found_by_visit_in_table_order() {
+        // Rows of visits 1, 0, 1, 2, 1: visit 1 has units 3 and 4 and unit 3 again, whose last
+        // score counts, as a map filled in table order keeps it.
+        use polars::prelude::{Column, DataFrame};
+        let frame = DataFrame::new(
+            5,
+            vec![
+                Column::new("visit".into(), [1u32, 0, 1, 2, 1]),
+                Column::new("criterion".into(), [3u32, 1, 4, 1, 3]),
+                Column::new("score".into(), [4.0f64, 2.0, 5.0, 3.0, 4.5]),
+            ],
+        )
+        .expect("frame");
+        let (unit, score) = (rollup::criteria::CRITERION, rollup::criteria::SCORE);
+        let rows = UnitRows::new(&frame, 3, unit, score).expect("columns");
+        assert_eq!(rows.of(1).0, [(3, 4.5), (4, 5.0)]);
+        assert_eq!(rows.of(0).0, [(1, 2.0)]);
+        assert_eq!(rows.of(2).0, [(1, 3.0)]);
+        assert!(rows.of(3).0.is_empty());
     }
 
     #[test]
