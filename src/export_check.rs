@@ -123,11 +123,10 @@ pub struct CheckRow {
     pub status: CheckStatus,
 }
 
-/// One exported score of a kept visit, compared, in compact form (32 bytes, no text: about
-/// seven million of them at ten million ratings): which score, whose, the two values and
-/// the outcome. [`ExportCheck::spelled`] spells them out as [`CheckRow`]s.
+/// One exported score of a kept visit, compared, in compact form (32 bytes, no text): which
+/// score, whose, the two values and the outcome; [`spell`] makes it a [`CheckRow`].
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CheckedScore {
+struct CheckedScore {
     score: usize,
     /// The exported value; NaN when it is not a number (a readable value is finite).
     exported: f64,
@@ -139,8 +138,8 @@ pub struct CheckedScore {
 
 impl CheckedScore {
     /// Score number `score` of the level scores [`check`] was given, of a visit of authority
-    /// `authority` (in [`ExportCheck::authorities`]), with its values and outcome.
-    pub fn new(
+    /// `authority` (in [`VisitScores::authorities`]), with its values and outcome.
+    fn new(
         score: usize,
         authority: u32,
         exported_value: Option<f64>,
@@ -158,34 +157,34 @@ impl CheckedScore {
 
     /// Position of the score among the level scores [`check`] was given (the sources' level
     /// scores in order, as [`crate::load::Loaded::levels`] gives them).
-    pub fn score(&self) -> usize {
+    fn score(&self) -> usize {
         self.score
     }
 
-    /// The visit's authority, in [`ExportCheck::authorities`].
-    pub fn authority(&self) -> u32 {
+    /// The visit's authority, in [`VisitScores::authorities`].
+    fn authority(&self) -> u32 {
         self.authority
     }
 
     /// The score as a number.
-    pub fn exported_value(&self) -> Option<f64> {
+    fn exported_value(&self) -> Option<f64> {
         Some(self.exported).filter(|x| !x.is_nan())
     }
 
     /// losstat's score for the same visit and unit.
-    pub fn recomputed(&self) -> Option<f64> {
+    fn recomputed(&self) -> Option<f64> {
         Some(self.recomputed).filter(|x| !x.is_nan())
     }
 
     /// `exported_value - recomputed`.
-    pub fn difference(&self) -> Option<f64> {
+    fn difference(&self) -> Option<f64> {
         self.exported_value()
             .zip(self.recomputed())
             .map(|(e, r)| e - r)
     }
 
     /// The outcome.
-    pub fn status(&self) -> CheckStatus {
+    fn status(&self) -> CheckStatus {
         self.status
     }
 }
@@ -256,24 +255,12 @@ pub struct ExportCheck {
     pub definitions: Vec<DefinitionFit>,
     /// The largest disagreements (at most [`LARGEST_LISTED`]), largest first.
     pub largest_differences: Vec<CheckRow>,
-    /// Every score of a kept visit, in file and line order (`export_check.csv`; see
-    /// [`ExportCheck::spelled`]).
-    #[serde(skip)]
-    pub rows: Vec<CheckedScore>,
-    /// The authorities [`CheckedScore::authority`] points into.
-    #[serde(skip)]
-    pub authorities: Vec<String>,
 }
 
 impl ExportCheck {
-    /// [`Self::rows`] spelled out, with `levels` the level scores [`check`] was given.
-    pub fn spelled<'a>(
-        &'a self,
-        levels: &'a [&'a LevelScores],
-    ) -> impl Iterator<Item = CheckRow> + 'a {
-        self.rows
-            .iter()
-            .filter_map(move |r| Some(spell(r, nth(levels, r.score())?, &self.authorities)))
+    /// Scores of kept visits compared: one row each in `export_check.csv`.
+    pub fn rows(&self) -> u64 {
+        self.levels_read - self.visit_not_kept
     }
 }
 
@@ -304,6 +291,7 @@ fn spell(row: &CheckedScore, score: LevelScoreRef<'_>, authorities: &[String]) -
 pub const LARGEST_LISTED: usize = 10;
 
 /// Compares the export's level scores with the roll-up; `None` when the export has none.
+/// The rows compared are counted, not kept ([`for_each_row`] makes them again).
 pub fn check(
     levels: &[&LevelScores],
     filtered: &Filtered,
@@ -315,15 +303,70 @@ pub fn check(
     }
     let scores = VisitScores::build(filtered, rollup)?;
     let rounding = rounding(levels);
-    let tolerance = |level: LevelKind| {
-        rounding
-            .iter()
-            .find(|r| r.level == level)
-            .map_or(0.5, |r| r.tolerance)
-    };
-    let mut rows = Vec::with_capacity(levels_read);
-    let mut visit_not_kept = 0;
     let mut fits: BTreeMap<(LevelKind, Definition), (u64, u64)> = BTreeMap::new();
+    let mut tally = Tally::default();
+    let visit_not_kept = walk(levels, &scores, &rounding, |score, visit, row| {
+        let level = kind(score.level);
+        if let Some(value) = row.exported_value().filter(|_| row.recomputed().is_some()) {
+            let close_enough = tolerance(&rounding, level);
+            for (definition, candidate) in visit.definitions(score.level) {
+                let fit = fits.entry((level, definition)).or_default();
+                fit.1 += 1;
+                fit.0 += u64::from(candidate.is_some_and(|c| (value - c).abs() <= close_enough));
+            }
+        }
+        tally.add(row, level, &scores.authorities);
+        Ok(())
+    })?;
+    let largest_differences = tally
+        .largest()
+        .into_iter()
+        .filter_map(|row| Some(spell(&row, nth(levels, row.score())?, &scores.authorities)))
+        .collect();
+    let count = |status: CheckStatus| tally.statuses.get(&status).copied().unwrap_or(0);
+    let (agreeing, disagreeing) = (count(CheckStatus::Agrees), count(CheckStatus::Disagrees));
+    Ok(Some(ExportCheck {
+        levels_read: levels_read as u64,
+        compared: agreeing + disagreeing,
+        agreeing,
+        disagreeing,
+        visit_not_kept,
+        unreadable: count(CheckStatus::Unreadable),
+        not_in_rollup: count(CheckStatus::NotInRollup),
+        rounding,
+        by_authority: tally.by_authority(),
+        definitions: definition_fits(&fits),
+        largest_differences,
+    }))
+}
+
+/// Every score of a kept visit compared, in file and line order, as [`check`] compared it
+/// (`check` keeps no rows: at ten million ratings they are about seven million), for
+/// `export_check.csv`. `levels`, `filtered` and `rollup` are those `check` was given.
+pub fn for_each_row(
+    check: &ExportCheck,
+    levels: &[&LevelScores],
+    filtered: &Filtered,
+    rollup: &Rollup,
+    mut f: impl FnMut(CheckRow) -> Result<()>,
+) -> Result<()> {
+    let scores = VisitScores::build(filtered, rollup)?;
+    walk(levels, &scores, &check.rounding, |score, _, row| {
+        f(spell(&row, score, &scores.authorities))
+    })?;
+    Ok(())
+}
+
+/// Compares each level score of a kept visit in order (the scores come in file and line
+/// order: each file's in file order, the files in order) and hands it to `f` with its visit's
+/// scores; returns how many scores are of visits the filter dropped.
+fn walk(
+    levels: &[&LevelScores],
+    scores: &VisitScores<'_>,
+    rounding: &[LevelRounding],
+    mut f: impl FnMut(LevelScoreRef<'_>, &Visit, CheckedScore) -> Result<()>,
+) -> Result<u64> {
+    let mut visit_not_kept = 0;
     // A visit's level scores come together: its scores are gathered once for them.
     let mut current: Option<(usize, Visit)> = None;
     for (k, score) in levels.iter().flat_map(|l| l.iter()).enumerate() {
@@ -335,34 +378,98 @@ pub fn check(
         if current.as_ref().is_none_or(|(r, _)| *r != row) {
             current = Some((row, scores.visit(row, id)));
         }
-        let Some((_, visit)) = &current else {
-            continue;
-        };
-        let level = kind(score.level);
-        let row = visit.compare(k, &score, tolerance(level));
-        if let Some(value) = row.exported_value().filter(|_| row.recomputed().is_some()) {
-            for (definition, candidate) in visit.definitions(score.level) {
-                let fit = fits.entry((level, definition)).or_default();
-                fit.1 += 1;
-                let close = candidate.is_some_and(|c| (value - c).abs() <= tolerance(level));
-                fit.0 += u64::from(close);
+        if let Some((_, visit)) = &current {
+            let compared = visit.compare(k, &score, tolerance(rounding, kind(score.level)));
+            f(score, visit, compared)?;
+        }
+    }
+    Ok(visit_not_kept)
+}
+
+/// The largest difference that still agrees at `level` (0.5 for a level without values).
+fn tolerance(rounding: &[LevelRounding], level: LevelKind) -> f64 {
+    rounding
+        .iter()
+        .find(|r| r.level == level)
+        .map_or(0.5, |r| r.tolerance)
+}
+
+/// What [`check`] counts while it compares: the outcomes, per authority and level the
+/// compared scores, and the largest disagreements so far.
+#[derive(Default)]
+struct Tally<'a> {
+    statuses: BTreeMap<CheckStatus, u64>,
+    by: BTreeMap<(&'a str, LevelKind), (u64, u64, f64)>,
+    /// Disagreements, cut to the [`LARGEST_LISTED`] largest whenever it outgrows
+    /// [`Tally::KEPT`].
+    largest: Vec<CheckedScore>,
+}
+
+impl<'a> Tally<'a> {
+    const KEPT: usize = 1024;
+
+    fn add(&mut self, row: CheckedScore, level: LevelKind, authorities: &'a [String]) {
+        *self.statuses.entry(row.status()).or_default() += 1;
+        if let Some(difference) = row.difference() {
+            let name = authorities
+                .get(row.authority() as usize)
+                .map_or("", String::as_str);
+            let slot = self.by.entry((name, level)).or_default();
+            slot.0 += 1;
+            slot.1 += u64::from(row.status() == CheckStatus::Agrees);
+            slot.2 = slot.2.max(difference.abs());
+        }
+        if row.status() == CheckStatus::Disagrees {
+            self.largest.push(row);
+            if self.largest.len() > Self::KEPT {
+                self.cut();
             }
         }
-        rows.push(row);
     }
-    // In file and line order: as the scores come (each file's in file order, the files in
-    // order), so the sort is only a check.
-    let at = |r: &CheckedScore| nth(levels, r.score()).map(|l| (l.file, l.line));
-    if !rows.is_sorted_by_key(at) {
-        rows.sort_by_key(at);
+
+    /// Keeps the [`LARGEST_LISTED`] largest disagreements: by size, then in file order (the
+    /// order they came in).
+    fn cut(&mut self) {
+        let size = |r: &CheckedScore| r.difference().map_or(0.0, f64::abs);
+        self.largest
+            .sort_by(|a, b| size(b).total_cmp(&size(a)).then(a.score().cmp(&b.score())));
+        self.largest.truncate(LARGEST_LISTED);
     }
-    let summary = Summary {
-        levels_read: levels_read as u64,
-        visit_not_kept,
-        rounding,
-        authorities: scores.authorities,
-    };
-    Ok(Some(summarise(summary, &fits, rows, levels)))
+
+    /// The largest disagreements, largest first.
+    fn largest(&mut self) -> Vec<CheckedScore> {
+        self.cut();
+        std::mem::take(&mut self.largest)
+    }
+
+    /// The counts per authority and level.
+    fn by_authority(&self) -> Vec<CheckCount> {
+        self.by
+            .iter()
+            .map(
+                |(&(authority, level), &(compared, agreeing, max))| CheckCount {
+                    authority: authority.to_string(),
+                    level,
+                    compared,
+                    agreeing,
+                    max_abs_difference: max,
+                },
+            )
+            .collect()
+    }
+}
+
+/// Per level and definition, how many exported values it explains.
+fn definition_fits(fits: &BTreeMap<(LevelKind, Definition), (u64, u64)>) -> Vec<DefinitionFit> {
+    fits.iter()
+        .map(|(&(level, definition), &(explains, of))| DefinitionFit {
+            level,
+            definition,
+            los: los_definition(level) == definition,
+            explains,
+            of,
+        })
+        .collect()
 }
 
 /// Score `k` of `levels` counted across the files in order (as [`check`] numbers them).
@@ -417,107 +524,6 @@ fn rounding(levels: &[&LevelScores]) -> Vec<LevelRounding> {
             decimals,
             tolerance: 0.5 * 10f64.powi(-(decimals as i32)) + 1e-9,
         })
-        .collect()
-}
-
-/// What [`summarise`] takes besides the rows.
-struct Summary {
-    levels_read: u64,
-    visit_not_kept: u64,
-    rounding: Vec<LevelRounding>,
-    authorities: Vec<String>,
-}
-
-/// The counts, fits and largest differences of the compared rows (`levels` as [`check`]
-/// was given them).
-fn summarise(
-    summary: Summary,
-    fits: &BTreeMap<(LevelKind, Definition), (u64, u64)>,
-    rows: Vec<CheckedScore>,
-    levels: &[&LevelScores],
-) -> ExportCheck {
-    let count = |status: CheckStatus| rows.iter().filter(|r| r.status() == status).count() as u64;
-    let (agreeing, disagreeing) = (count(CheckStatus::Agrees), count(CheckStatus::Disagrees));
-    let definitions = fits
-        .iter()
-        .map(|(&(level, definition), &(explains, of))| DefinitionFit {
-            level,
-            definition,
-            los: los_definition(level) == definition,
-            explains,
-            of,
-        })
-        .collect();
-    ExportCheck {
-        levels_read: summary.levels_read,
-        compared: agreeing + disagreeing,
-        agreeing,
-        disagreeing,
-        visit_not_kept: summary.visit_not_kept,
-        unreadable: count(CheckStatus::Unreadable),
-        not_in_rollup: count(CheckStatus::NotInRollup),
-        rounding: summary.rounding,
-        by_authority: by_authority(&rows, levels, &summary.authorities),
-        definitions,
-        largest_differences: largest(&rows, levels, &summary.authorities),
-        rows,
-        authorities: summary.authorities,
-    }
-}
-
-/// The compared scores counted per authority and level, with the largest difference.
-fn by_authority(
-    rows: &[CheckedScore],
-    levels: &[&LevelScores],
-    authorities: &[String],
-) -> Vec<CheckCount> {
-    let name = |r: &CheckedScore| {
-        authorities
-            .get(r.authority() as usize)
-            .map_or("", String::as_str)
-    };
-    let mut by: BTreeMap<(&str, LevelKind), (u64, u64, f64)> = BTreeMap::new();
-    for row in rows {
-        let (Some(difference), Some(score)) = (row.difference(), nth(levels, row.score())) else {
-            continue;
-        };
-        let slot = by.entry((name(row), kind(score.level))).or_default();
-        slot.0 += 1;
-        slot.1 += u64::from(row.status() == CheckStatus::Agrees);
-        slot.2 = slot.2.max(difference.abs());
-    }
-    by.into_iter()
-        .map(
-            |((authority, level), (compared, agreeing, max))| CheckCount {
-                authority: authority.to_string(),
-                level,
-                compared,
-                agreeing,
-                max_abs_difference: max,
-            },
-        )
-        .collect()
-}
-
-/// The [`LARGEST_LISTED`] largest disagreements, largest first (then in file order).
-fn largest(
-    rows: &[CheckedScore],
-    levels: &[&LevelScores],
-    authorities: &[String],
-) -> Vec<CheckRow> {
-    let mut disagreeing: Vec<&CheckedScore> = rows
-        .iter()
-        .filter(|r| r.status() == CheckStatus::Disagrees)
-        .collect();
-    let at = |r: &CheckedScore| nth(levels, r.score()).map(|l| (l.file, l.line));
-    disagreeing.sort_by(|a, b| {
-        let size = |r: &CheckedScore| r.difference().map_or(0.0, f64::abs);
-        size(b).total_cmp(&size(a)).then(at(a).cmp(&at(b)))
-    });
-    disagreeing
-        .into_iter()
-        .take(LARGEST_LISTED)
-        .filter_map(|r| Some(spell(r, nth(levels, r.score())?, authorities)))
         .collect()
 }
 
@@ -858,6 +864,35 @@ mod tests {
         assert_eq!(rows.of(0).0, [(1, 2.0)]);
         assert_eq!(rows.of(2).0, [(1, 3.0)]);
         assert!(rows.of(3).0.is_empty());
+    }
+
+    #[test]
+    fn the_largest_disagreements_kept_while_counting_are_those_of_a_full_sort() {
+        // 3,000 disagreements (more than the tally keeps before it cuts) with sizes that
+        // repeat, so ties are decided by file order: the ten kept equal the ten first of all
+        // of them sorted by size, then order.
+        let rows: Vec<CheckedScore> = (0..3000usize)
+            .map(|k| {
+                let size = ((k * 7919) % 113) as f64 / 100.0;
+                CheckedScore::new(k, 0, Some(4.0 + size), Some(4.0), CheckStatus::Disagrees)
+            })
+            .collect();
+        let mut tally = Tally::default();
+        let authorities = vec!["Nord".to_string()];
+        for &row in &rows {
+            tally.add(row, LevelKind::Theme, &authorities);
+        }
+        let size = |r: &CheckedScore| r.difference().map_or(0.0, f64::abs);
+        let mut all = rows.clone();
+        all.sort_by(|a, b| size(b).total_cmp(&size(a)));
+        let want: Vec<usize> = all
+            .iter()
+            .take(LARGEST_LISTED)
+            .map(CheckedScore::score)
+            .collect();
+        let got: Vec<usize> = tally.largest().iter().map(CheckedScore::score).collect();
+        assert_eq!(got, want);
+        assert_eq!(tally.statuses[&CheckStatus::Disagrees], 3000);
     }
 
     #[test]

@@ -189,10 +189,7 @@ pub fn write_tables(
         ("completeness.csv", Table::completeness(filtered)),
     ];
     if let Some(check) = &analysis.export_check {
-        list.push((
-            "export_check.csv",
-            Table::export_check(check, &analysis.sources),
-        ));
+        list.push(("export_check.csv", Table::export_check(check, analysis)));
     }
     if let Some(mix) = &analysis.case_mix {
         list.push(("adjusted.csv", Table::adjusted(mix)));

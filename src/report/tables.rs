@@ -33,7 +33,7 @@ use crate::analysis::periods::{Period, Periods, Spread};
 use crate::analysis::{Analysis, Level};
 use crate::anonymize::Anonymization;
 use crate::error::Result;
-use crate::export_check::ExportCheck;
+use crate::export_check::{self, ExportCheck};
 use crate::filter::Filtered;
 use crate::load::{LevelScores, Source};
 use crate::rollup;
@@ -708,7 +708,7 @@ impl<'a> Table<'a> {
     /// `export_check.csv`: every criterion, theme and overall score of a kept visit in the
     /// export, with losstat's score for it, the difference and the outcome (see
     /// [`crate::export_check`]).
-    pub fn export_check(check: &'a ExportCheck, sources: &'a [Source]) -> Self {
+    pub fn export_check(check: &'a ExportCheck, analysis: &'a Analysis) -> Self {
         use Kind::{Decimal, Integer, Text};
         let columns = columns(&[
             ("file", Text),
@@ -723,9 +723,11 @@ impl<'a> Table<'a> {
             ("difference", Decimal),
             ("status", Text),
         ]);
+        let sources = &analysis.sources;
         Self::new(columns, move |s| {
             let levels: Vec<&LevelScores> = sources.iter().map(|f| &f.levels).collect();
-            for r in check.spelled(&levels) {
+            let (filtered, rollup) = (&analysis.filtered, &analysis.rollup);
+            export_check::for_each_row(check, &levels, filtered, rollup, |r| {
                 s.text(&source_name(sources, r.file))?;
                 s.unsigned(r.line)?;
                 s.text(&r.authority)?;
@@ -740,9 +742,8 @@ impl<'a> Table<'a> {
                 s.optional(r.recomputed)?;
                 s.optional(r.difference)?;
                 s.label(&serde_name(r.status).unwrap_or_default())?;
-                s.end_row()?;
-            }
-            Ok(())
+                s.end_row()
+            })
         })
     }
 

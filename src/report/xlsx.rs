@@ -50,8 +50,6 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet,
 use super::tables::{CellSink, Column, Kind, PairLevels, Table};
 use crate::analysis::{Analysis, Level};
 use crate::error::{Error, Result};
-use crate::export_check::ExportCheck;
-use crate::load::Source;
 use crate::plot::Lang;
 
 /// Rows of data on one sheet: Excel's 1,048,576 rows less the header.
@@ -335,17 +333,18 @@ fn rollup_table<'a>(
     }
 }
 
-/// The export check as a sheet or, when it has more than `limit` rows (one per exported
-/// score: about seven million at ten million ratings), a note as for a roll-up table.
+/// The export check's sheet (`table`) or, when it has more than `limit` rows (one per
+/// exported score: about seven million at ten million ratings), a note as for a roll-up
+/// table.
 fn export_check_table<'a>(
-    check: &'a ExportCheck,
-    sources: &'a [Source],
+    rows: u64,
     lang: Lang,
     limit: usize,
+    table: impl FnOnce() -> Table<'a>,
 ) -> Table<'a> {
-    match check.rows.len() {
+    match usize::try_from(rows).unwrap_or(usize::MAX) {
         rows if rows > limit => too_long(rows, "export_check.csv", lang),
-        _ => Table::export_check(check, sources),
+        _ => table(),
     }
 }
 
@@ -432,7 +431,9 @@ fn build(analysis: &Analysis, lang: Lang) -> Result<Workbook> {
     if let Some(check) = &analysis.export_check {
         sheets.push((
             Sheet::ExportCheck,
-            export_check_table(check, &analysis.sources, lang, ROWS_PER_SHEET as usize),
+            export_check_table(check.rows(), lang, ROWS_PER_SHEET as usize, || {
+                Table::export_check(check, analysis)
+            }),
         ));
     }
     if let Some(mix) = &analysis.case_mix {
@@ -794,32 +795,15 @@ mod tests {
 
     #[test]
     fn an_export_check_longer_than_a_sheet_becomes_a_note() {
-        use crate::export_check::{CheckStatus, CheckedScore};
-        let row = CheckedScore::new(0, 0, Some(4.5), Some(4.5), CheckStatus::Agrees);
-        let check = ExportCheck {
-            levels_read: 3,
-            compared: 3,
-            agreeing: 3,
-            disagreeing: 0,
-            visit_not_kept: 0,
-            unreadable: 0,
-            not_in_rollup: 0,
-            rounding: Vec::new(),
-            by_authority: Vec::new(),
-            definitions: Vec::new(),
-            largest_differences: Vec::new(),
-            rows: vec![row; 3],
-            authorities: vec!["Syd".into()],
-        };
         let names = |limit: usize| -> Vec<String> {
-            export_check_table(&check, &[], Lang::Da, limit)
+            export_check_table(3, Lang::Da, limit, || numbered(3))
                 .columns()
                 .iter()
                 .map(|c| c.name.to_string())
                 .collect()
         };
-        // Three rows: a sheet of three rows at a limit of three, a note at two.
-        assert_eq!(names(3).len(), 11);
+        // Three rows: the table at a limit of three, a note at two.
+        assert_eq!(names(3), ["line", "detail"]);
         assert_eq!(names(2), ["note"]);
     }
 
