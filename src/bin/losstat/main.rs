@@ -137,39 +137,7 @@ fn compare(
         note(format!("wrote the anonymisation key to {}", path.display()));
     }
     if let Some(dir) = &args.out {
-        let context = || format!("writing the outputs to {}", dir.display());
-        // The files go straight into a staging directory (swapped in at the end), so that no
-        // output is ever whole in memory; dropped on an error, it is removed.
-        let out =
-            report::OutputDir::create(dir, &args.input.inputs, args.force).with_context(context)?;
-        let plot_options = args.figures.options();
-        let lang = plot_options.lang;
-        // The workbook (one thread, the longest piece) is written while the figures are drawn
-        // and the CSV tables written (in parallel); the "drawing figures" step times all three.
-        let (figures, workbook) = progress::run(bars, Step::Figures, || {
-            rayon::join(
-                || -> Result<_> {
-                    let (figures, tables) = rayon::join(
-                        || plot::compare::compare_figures(&analysis, &plot_options),
-                        || report::write_tables(&analysis, args.csv_style, &out),
-                    );
-                    tables.with_context(context)?;
-                    Ok(figures?)
-                },
-                || report::write_workbook(&analysis, lang, &out),
-            )
-        });
-        let figures = figures?;
-        workbook.with_context(context)?;
-        if let Some(why) = plot::compare::figures_skipped(&analysis) {
-            eprintln!("losstat: warning: {why}");
-        }
-        let files = progress::run(bars, Step::Write, || -> Result<_> {
-            report::write_report(&analysis, &figures, lang, &out).with_context(context)?;
-            let files = out.file_count();
-            out.commit().with_context(context)?;
-            Ok(files)
-        })?;
+        let files = write_outputs(&analysis, args, dir, bars)?;
         note(format!("wrote {files} files to {}", dir.display()));
     }
     match args.format {
@@ -181,6 +149,48 @@ fn compare(
         &analysis.filtered,
         &analysis.sources,
     ))
+}
+
+/// Writes every output of `compare --out` into `dir` and returns how many files it wrote.
+/// The files go straight into a staging directory (swapped in at the end), so that no output
+/// is ever whole in memory; dropped on an error, it is removed.
+fn write_outputs(
+    analysis: &analysis::Analysis,
+    args: &CompareArgs,
+    dir: &std::path::Path,
+    bars: &Bars,
+) -> Result<usize> {
+    let context = || format!("writing the outputs to {}", dir.display());
+    let out =
+        report::OutputDir::create(dir, &args.input.inputs, args.force).with_context(context)?;
+    let plot_options = args.figures.options();
+    let lang = plot_options.lang;
+    // The workbook (one thread, the longest piece) is written while the figures are drawn
+    // and the CSV tables written (in parallel); the "drawing figures" step times all three.
+    let (figures, workbook) = progress::run(bars, Step::Figures, || {
+        rayon::join(
+            || -> Result<_> {
+                let (figures, tables) = rayon::join(
+                    || plot::compare::compare_figures(analysis, &plot_options),
+                    || report::write_tables(analysis, args.csv_style, &out),
+                );
+                tables.with_context(context)?;
+                Ok(figures?)
+            },
+            || report::write_workbook(analysis, lang, &out),
+        )
+    });
+    let figures = figures?;
+    workbook.with_context(context)?;
+    if let Some(why) = plot::compare::figures_skipped(analysis) {
+        eprintln!("losstat: warning: {why}");
+    }
+    progress::run(bars, Step::Write, || -> Result<_> {
+        report::write_report(analysis, &figures, lang, &out).with_context(context)?;
+        let files = out.file_count();
+        out.commit().with_context(context)?;
+        Ok(files)
+    })
 }
 
 fn check(args: &CheckArgs, model: &QualityModel, bars: &Bars) -> Result<ExitCode> {
