@@ -440,7 +440,7 @@ pub fn simulate(model: &QualityModel, options: &SimulationOptions) -> Result<Sim
         options,
     };
     let level_rows = if options.levels {
-        visits.iter().map(|v| written.levels(v).len()).sum()
+        visits.iter().map(|v| written.level_scores(v).len()).sum()
     } else {
         0
     };
@@ -677,9 +677,22 @@ impl Written<'_> {
             .collect()
     }
 
-    /// The export's own criterion, theme and overall scores of the visit (from its ratings
-    /// that are integers 1–5 of a modelled criterion), two decimals.
+    /// The export's own criterion, theme and overall scores of the visit as records, two
+    /// decimals ([`Self::level_scores`]).
     fn levels(&self, v: &Visit) -> Vec<Vec<String>> {
+        self.level_scores(v)
+            .into_iter()
+            .map(|(label, score)| {
+                let mut record = self.visit_fields(v, false);
+                record.extend([label, format!("{score:.2}")]);
+                record
+            })
+            .collect()
+    }
+
+    /// The export's own criterion, theme and overall scores of the visit (from its ratings
+    /// that are integers 1–5 of a modelled criterion): each label and score.
+    fn level_scores(&self, v: &Visit) -> Vec<(String, f64)> {
         // (theme, criterion) → scores
         let mut criteria: BTreeMap<(u32, u32), Vec<f64>> = BTreeMap::new();
         for (indicator, score) in &v.ratings {
@@ -705,13 +718,7 @@ impl Written<'_> {
         if !theme_scores.is_empty() {
             rows.push(("Samlet".to_string(), mean(&theme_scores)));
         }
-        rows.into_iter()
-            .map(|(label, score)| {
-                let mut record = self.visit_fields(v, false);
-                record.extend([label, format!("{score:.2}")]);
-                record
-            })
-            .collect()
+        rows
     }
 }
 

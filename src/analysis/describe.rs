@@ -95,11 +95,12 @@ pub fn indicator_groups(filtered: &Filtered, model: &QualityModel) -> Result<Vec
     let ratings = &filtered.ratings;
     // Scores by [indicator][authority slot], each vector made its exact size first: at ten
     // million ratings they hold 80 MB, and grown by doubling they took up to twice that.
+    let (authorities, slot_of_visit) = rating_authorities(filtered)?;
     let mut sizes: Vec<Vec<usize>> = vec![Vec::new(); filtered.indicators.len()];
     for (&i, a_slot) in ratings
         .indicator
         .iter()
-        .zip(rating_authorities(filtered)?.1)
+        .zip(per_rating(filtered, &slot_of_visit))
     {
         if let (Some(row), Some(a_slot)) = (sizes.get_mut(usize::from(i)), a_slot) {
             if row.len() <= a_slot {
@@ -112,11 +113,10 @@ pub fn indicator_groups(filtered: &Filtered, model: &QualityModel) -> Result<Vec
         .iter()
         .map(|row| row.iter().map(|&n| Vec::with_capacity(n)).collect())
         .collect();
-    let (authorities, authority_of_row) = rating_authorities(filtered)?;
     for ((&i, a_slot), &x) in ratings
         .indicator
         .iter()
-        .zip(authority_of_row)
+        .zip(per_rating(filtered, &slot_of_visit))
         .zip(&ratings.score)
     {
         let (Some(row), Some(a_slot)) = (cells.get_mut(usize::from(i)), a_slot) else {
@@ -159,10 +159,8 @@ pub fn indicator_groups(filtered: &Filtered, model: &QualityModel) -> Result<Vec
 }
 
 /// The distinct authorities of the kept visits (in order of first appearance), and for each
-/// kept rating the slot of its authority there (through its `visit`).
-fn rating_authorities(
-    filtered: &Filtered,
-) -> Result<(Vec<&str>, impl Iterator<Item = Option<usize>> + '_)> {
+/// kept visit the slot of its authority there ([`per_rating`] gives it for each rating).
+fn rating_authorities(filtered: &Filtered) -> Result<(Vec<&str>, Vec<Option<usize>>)> {
     let names = filter::visits::AUTHORITY.of(&filtered.visits)?;
     let mut authorities: Vec<&str> = Vec::new();
     let slot_of_visit: Vec<Option<usize>> = names
@@ -180,18 +178,26 @@ fn rating_authorities(
             )
         })
         .collect();
-    let per_row = filtered
+    Ok((authorities, slot_of_visit))
+}
+
+/// For each kept rating, the slot of its visit's authority (`slot_of_visit` as
+/// [`rating_authorities`] gives it).
+fn per_rating<'a>(
+    filtered: &'a Filtered,
+    slot_of_visit: &'a [Option<usize>],
+) -> impl Iterator<Item = Option<usize>> + 'a {
+    filtered
         .ratings
         .visit
         .iter()
-        .map(move |&v| slot_of_visit.get(v as usize).copied().flatten());
-    Ok((authorities, per_row))
+        .map(|&v| slot_of_visit.get(v as usize).copied().flatten())
 }
 
 pub(super) fn describe(filtered: &Filtered, rollup: &Rollup) -> Result<Vec<AuthoritySummary>> {
-    let (authorities, authority_of_row) = rating_authorities(filtered)?;
+    let (authorities, slot_of_visit) = rating_authorities(filtered)?;
     let mut by_slot = vec![[0u64; 5]; authorities.len()];
-    for (a, &s) in authority_of_row.zip(&filtered.ratings.score) {
+    for (a, &s) in per_rating(filtered, &slot_of_visit).zip(&filtered.ratings.score) {
         if let Some(a) = a {
             by_slot[a][usize::from(s).clamp(1, 5) - 1] += 1;
         }

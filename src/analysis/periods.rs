@@ -961,13 +961,8 @@ mod tests {
         // linear congruential sequence; 30 bootstrap-like rounds of draws with replacement.
         // Each round's spread from the tallies (each visit's ratings once, times drawn, in
         // visit order) against f64 sums added draw by draw in draw order: the same bits.
-        let mut state = 7u64;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((state >> 33) % m) as usize
-        };
+        let mut lcg = crate::stats::reference::Lcg::new(7);
+        let mut next = |m: u64| lcg.below(m) as usize;
         let (mut starts, mut rating) = (vec![0], Vec::new());
         for _ in 0..60 {
             let mut slots: Vec<u32> = (0..7).collect();

@@ -20,11 +20,10 @@
 //! number cannot be read (`Kriterium` with an indicator cell `x`) stays a rating, so the filter
 //! lists it as an unknown indicator instead of losing it silently.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::columns::fold;
+use super::table::DictBuilder;
 
 /// A level of the quality model above the indicators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -93,58 +92,17 @@ impl LevelScoreRef<'_> {
 
 /// One file's criterion, theme and overall scores in file order, as a compact table: the
 /// line in 4 bytes, the level in 8, and each of the four texts (authority, visit, label,
-/// score as written) as a 4-byte code into that column's distinct values. About 28 bytes a
-/// score instead of about 180 for a [`LevelScore`] with its four strings; an export of ten
-/// million ratings carries about seven million such scores.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// score as written) as a code of 1, 2 or 4 bytes into that column's distinct values (the
+/// load stage's dictionaries, [`super::table`]). About 20 bytes a score instead of about
+/// 180 for a [`LevelScore`] with its four strings; an export of ten million ratings carries
+/// about seven million such scores.
+#[derive(Debug, Clone, Default)]
 pub struct LevelScores {
     file: u32,
     lines: Vec<u32>,
     levels: Vec<ExportLevel>,
     /// Authority, visit, label and score as written.
-    texts: [TextColumn; 4],
-}
-
-/// A dictionary-coded text column of [`LevelScores`].
-#[derive(Debug, Clone, Default, PartialEq)]
-struct TextColumn {
-    codes: Vec<u32>,
-    values: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
-}
-
-impl TextColumn {
-    /// The code of `value`, added if new; the previous row's is checked first (a visit's
-    /// scores come together).
-    fn code_of(&mut self, value: &str) -> u32 {
-        if let Some(&last) = self.codes.last()
-            && self
-                .values
-                .get(last as usize)
-                .is_some_and(|v| **v == *value)
-        {
-            return last;
-        }
-        if let Some(&code) = self.index.get(value) {
-            return code;
-        }
-        let code = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
-        self.values.push(value.into());
-        self.index.insert(value.into(), code);
-        code
-    }
-
-    fn push(&mut self, value: &str) {
-        let code = self.code_of(value);
-        self.codes.push(code);
-    }
-
-    fn get(&self, row: usize) -> &str {
-        self.codes
-            .get(row)
-            .and_then(|&c| self.values.get(c as usize))
-            .map_or("", |v| v)
-    }
+    texts: [DictBuilder; 4],
 }
 
 impl LevelScores {
@@ -161,7 +119,7 @@ impl LevelScores {
         self.lines.push(line);
         self.levels.push(level);
         for (column, text) in self.texts.iter_mut().zip(texts) {
-            column.push(text);
+            column.push(Some(text));
         }
     }
 
@@ -177,12 +135,7 @@ impl LevelScores {
         self.lines.extend(other.lines);
         self.levels.extend(other.levels);
         for (column, part) in self.texts.iter_mut().zip(other.texts) {
-            let recode: Vec<u32> = part.values.iter().map(|v| column.code_of(v)).collect();
-            column.codes.extend(
-                part.codes
-                    .iter()
-                    .map(|&c| recode.get(c as usize).copied().unwrap_or(0)),
-            );
+            column.append(&part);
         }
     }
 
@@ -202,11 +155,11 @@ impl LevelScores {
         Some(LevelScoreRef {
             file: self.file,
             line: u64::from(*self.lines.get(row)?),
-            authority: authority.get(row),
-            visit_id: visit_id.get(row),
+            authority: authority.get(row).unwrap_or(""),
+            visit_id: visit_id.get(row).unwrap_or(""),
             level: *self.levels.get(row)?,
-            label: label.get(row),
-            raw_score: raw_score.get(row),
+            label: label.get(row).unwrap_or(""),
+            raw_score: raw_score.get(row).unwrap_or(""),
         })
     }
 

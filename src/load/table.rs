@@ -214,8 +214,8 @@ impl DictColumn {
 }
 
 /// Builds a [`DictColumn`] one value at a time.
-#[derive(Debug, Default)]
-struct DictBuilder {
+#[derive(Debug, Default, Clone)]
+pub(super) struct DictBuilder {
     column: DictColumn,
     /// The code of each distinct value, found by the value's hash (the texts are kept once,
     /// in the column's values).
@@ -295,7 +295,8 @@ impl DictBuilder {
         code
     }
 
-    fn push(&mut self, value: Option<&str>) {
+    /// Appends a row with `value` (`None`: missing).
+    pub(super) fn push(&mut self, value: Option<&str>) {
         let code = match value {
             None => MISSING,
             Some(v) => match self.last {
@@ -310,6 +311,26 @@ impl DictBuilder {
             },
         };
         self.column.codes.push(code);
+    }
+
+    /// The value of row `row`, if present.
+    pub(super) fn get(&self, row: usize) -> Option<&str> {
+        self.column.get(row)
+    }
+
+    /// Appends the rows of `part`, re-coding its values into this column's.
+    pub(super) fn append(&mut self, part: &DictBuilder) {
+        let recode: Vec<u32> = part
+            .column
+            .values
+            .iter()
+            .map(|value| self.code_of(value))
+            .collect();
+        let codes = &mut self.column.codes;
+        codes.reserve(part.column.codes.len());
+        for code in part.column.codes.iter() {
+            codes.push(recode.get(code as usize).copied().unwrap_or(MISSING));
+        }
     }
 }
 
@@ -637,17 +658,7 @@ impl TableBuilder {
         self.files.append(self.lines.rows, &other.files);
         self.lines.append(&other.lines);
         for (builder, part) in self.fields.iter_mut().zip(other.fields) {
-            let recode: Vec<u32> = part
-                .column
-                .values
-                .iter()
-                .map(|value| builder.code_of(value))
-                .collect();
-            let codes = &mut builder.column.codes;
-            codes.reserve(part.column.codes.len());
-            for code in part.column.codes.iter() {
-                codes.push(recode.get(code as usize).copied().unwrap_or(MISSING));
-            }
+            builder.append(&part);
         }
     }
 

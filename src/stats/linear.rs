@@ -363,13 +363,8 @@ mod tests {
     fn the_meat_in_place_is_the_meat_of_the_temporaries() {
         // Rows with zeros, negative zeros, ones and other values, weights with zero, added
         // one after another both ways (a fixed linear congruential sequence).
-        let mut state = 7u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % 7
-        };
+        let mut lcg = crate::stats::reference::Lcg::new(7);
+        let mut next = || lcg.below(7);
         let values = [0.0, -0.0, 1.0, 1.0, -2.5, 0.1, 3.0];
         let (mut dense, mut in_place) = (DMatrix::zeros(5, 5), DMatrix::zeros(5, 5));
         for i in 0..400 {

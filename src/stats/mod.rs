@@ -62,6 +62,6 @@ pub mod ordinal;
 pub mod pairwise;
 pub mod rank;
 #[cfg(test)]
-mod reference;
+pub(crate) mod reference;
 pub mod spread;
 pub mod standardise;

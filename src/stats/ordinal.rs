@@ -836,13 +836,8 @@ mod tests {
     /// 3000 observations of 5 categories on 4 dummy columns, from a fixed linear congruential
     /// sequence started at `seed`; observation r in cluster `cluster(r)`.
     fn sequence_rows(seed: u64, cluster: impl Fn(u32) -> u32) -> Vec<OrdinalRow> {
-        let mut state = seed;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % m
-        };
+        let mut lcg = crate::stats::reference::Lcg::new(seed);
+        let mut next = |m: u64| lcg.below(m);
         (0..3000)
             .map(|r| {
                 let columns: Vec<u32> = (0..4).filter(|_| next(3) == 0).collect();
@@ -1041,13 +1036,8 @@ mod tests {
     fn an_evaluation_is_the_sum_of_the_observations_one_at_a_time() {
         // 2000 observations of 4 categories on 3 dummy columns (some rows with two), from a
         // fixed linear congruential sequence; the parameters away from the optimum.
-        let mut state = 99u64;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % m
-        };
+        let mut lcg = crate::stats::reference::Lcg::new(99);
+        let mut next = |m: u64| lcg.below(m);
         let mut rows = OrdinalRows::default();
         for r in 0..2000 {
             let columns: Vec<u32> = (0..3).filter(|_| next(2) == 0).collect();
