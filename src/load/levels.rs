@@ -96,13 +96,20 @@ impl LevelScoreRef<'_> {
 /// load stage's dictionaries, [`super::table`]). About 20 bytes a score instead of about
 /// 180 for a [`LevelScore`] with its four strings; an export of ten million ratings carries
 /// about seven million such scores.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct LevelScores {
     file: u32,
     lines: Vec<u32>,
     levels: Vec<ExportLevel>,
     /// Authority, visit, label and score as written.
     texts: [DictBuilder; 4],
+}
+
+/// The scores as a list (the dictionaries' hash tables are not what a table holds).
+impl std::fmt::Debug for LevelScores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 impl LevelScores {
