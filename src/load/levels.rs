@@ -93,7 +93,7 @@ impl LevelScoreRef<'_> {
 /// One file's criterion, theme and overall scores in file order, as a compact table: the
 /// line in 4 bytes, the level in 8, and each of the four texts (authority, visit, label,
 /// score as written) as a code of 1, 2 or 4 bytes into that column's distinct values (the
-/// load stage's dictionaries, [`super::table`]). About 20 bytes a score instead of about
+/// load stage's dictionaries, as in [`super::RawRatings`]). About 20 bytes a score instead of about
 /// 180 for a [`LevelScore`] with its four strings; an export of ten million ratings carries
 /// about seven million such scores.
 #[derive(Clone, Default)]
