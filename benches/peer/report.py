@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarise the timed runs of compare_peer.sh: one row per scale with medians, printed as a
 text table and written as table.md and table.csv, followed by the four DESIGN.md §7 targets
-judged MET / NOT MET / not measured.
+and the three of issue 16 (scale), each judged MET / NOT MET / not measured.
 
 Usage: report.py WORK_DIR
 Reads WORK_DIR/runs.csv (scale,ratings,tool,run,wall_s,peak_rss_kb,read_s) and, when present,
@@ -14,6 +14,11 @@ import sys
 
 TEN_MILLION = 9_500_000     # "≈ 10 million": 180x national size is 9.7 M ratings
 FLAT_TOLERANCE = 1.25       # s per M ratings may not rise by more than this factor
+# Issue 16: peak RSS at ~10 M ratings, the speed ratio to the peer at every scale, and the
+# whole run against the bare polars read at ~10 M ratings.
+SCALE_PEAK_MB = 500
+SCALE_RATIO = 10
+SCALE_OVER_READ = 1.5
 
 
 def load_runs(work):
@@ -110,6 +115,31 @@ def targets(rows):
                     f"{big['losstat_wall_s']:.2f} s / {big['polars_read_s']:.2f} s = {big['losstat_over_read']:.2f}x"))
     else:
         out.append(("~10 M ratings: <= 2x the bare polars CSV read", None, "no ~10 M scale run"))
+    return out + scale_targets(rows, big)
+
+
+def scale_targets(rows, big):
+    """(target, verdict, detail) for the three targets of issue 16."""
+    out = []
+    if big:
+        peak, peer = big["losstat_peak_rss_mb"], big["peer_peak_rss_mb"]
+        out.append((f"issue 16: ~10 M ratings: peak RSS < {SCALE_PEAK_MB} MB and below the peer's",
+                    peak < SCALE_PEAK_MB and peak < peer, f"{peak:.0f} MB (peer {peer:.0f} MB)"))
+    else:
+        out.append((f"issue 16: ~10 M ratings: peak RSS < {SCALE_PEAK_MB} MB", None,
+                    "no ~10 M scale run"))
+    if rows:
+        worst = min(rows, key=lambda r: r["ratio"])
+        series = ", ".join(f"{r['scale']}x {r['ratio']:.1f}x" for r in rows)
+        out.append((f"issue 16: >= {SCALE_RATIO}x faster than the peer at every scale run",
+                    worst["ratio"] >= SCALE_RATIO, series))
+    if big:
+        out.append((f"issue 16: ~10 M ratings: losstat total <= {SCALE_OVER_READ}x the bare polars read",
+                    big["losstat_over_read"] <= SCALE_OVER_READ,
+                    f"{big['losstat_over_read']:.2f}x"))
+    else:
+        out.append((f"issue 16: ~10 M ratings: <= {SCALE_OVER_READ}x the bare polars read", None,
+                    "no ~10 M scale run"))
     return out
 
 
