@@ -56,7 +56,10 @@
 //! permutation — the period labels of each authority's visits in the two periods are permuted
 //! (each authority keeps its number of visits in each), the SDs recomputed, and
 //! `p = (1 + #{|Δ*| ≥ |Δ|}) / (1 + B)` (Phipson & Smyth 2010); `|Δ*| ≥ |Δ|` allows 1e-12 for
-//! rounding. The spread statistics and this test are [`crate::stats::spread`]'s.
+//! rounding. With offer types, the same test of the SD of the standardised means
+//! ([`AdjustedSpreadChange`]): the period labels are permuted within each authority ×
+//! offer-type cell, so each authority keeps its mix in each period, and a change of mix alone
+//! is no change. The spread statistics and these tests are [`crate::stats::spread`]'s.
 //!
 //! Random numbers: ChaCha8, seeded from `--seed` (mixed with a constant per use, so the
 //! streams are not those of the pairwise permutations or the case-mix bootstrap), one stream
@@ -90,6 +93,8 @@ pub const DEFAULT_PERMUTATIONS: u64 = 2000;
 const BOOTSTRAP_SALT: u64 = 0x5045_5249_4f44_4253;
 /// Mixed into `--seed` for the permutation test of change in spread ("PERIODPT").
 const PERMUTATION_SALT: u64 = 0x5045_5249_4f44_5054;
+/// Mixed into `--seed` for the same test on the standardised means ("PERIODPS").
+const ADJUSTED_PERMUTATION_SALT: u64 = 0x5045_5249_4f44_5053;
 
 /// What makes a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -280,6 +285,24 @@ pub struct SpreadChange {
     pub p_value: Option<f64>,
     /// Permutations drawn.
     pub permutations: u64,
+    /// The same change of the means standardised to the national offer-type mix (`None`
+    /// without offer types), over the same authorities.
+    pub adjusted: Option<AdjustedSpreadChange>,
+}
+
+/// The change of the SD of the authorities' standardised means, first to last period, tested
+/// by permutation within each authority × offer-type cell (each period keeps its mix; see
+/// [`spread::standardised_sd_change`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdjustedSpreadChange {
+    /// SD of the standardised means in the first period.
+    pub sd_from: f64,
+    /// SD of the standardised means in the last period.
+    pub sd_to: f64,
+    /// `sd_to − sd_from`.
+    pub difference: f64,
+    /// Permutation p (`None` without permutations).
+    pub p_value: Option<f64>,
 }
 
 /// Everything the period analysis found (see the module docs).
@@ -917,7 +940,8 @@ fn changes(visits: &Visits, split: &Split, stats: &StatsOptions) -> Result<Vec<C
     Ok(out)
 }
 
-/// The permutation test of change in the SD of the authority means, first to last period.
+/// The permutation test of change in the SD of the authority means, first to last period,
+/// and, with offer types, of the standardised means.
 fn spread_change(
     visits: &Visits,
     split: &Split,
@@ -928,17 +952,21 @@ fn spread_change(
     if split.members.len() < 2 {
         return None;
     }
-    // Per authority in both periods: the overall scores of the first, then of the last.
-    let pooled: Vec<(Vec<f64>, usize)> = first
+    // The authorities in both periods: their visits in the first, and in the last.
+    let both: Vec<(&[usize], &[usize])> = first
         .iter()
         .zip(last)
         .filter(|(f, l)| !f.is_empty() && !l.is_empty())
-        .map(|(f, l)| {
-            let values = f.iter().chain(l).map(|&v| visits.overall[v]).collect();
-            (values, f.len())
-        })
+        .map(|(f, l)| (f.as_slice(), l.as_slice()))
+        .collect();
+    // Per authority: the overall scores of the first period, then of the last.
+    let pooled: Vec<spread::Split> = both
+        .iter()
+        .map(|(f, l)| split_scores(visits, f.iter(), l.iter()))
         .collect();
     let change = spread::sd_change(&pooled, permutations, seed ^ PERMUTATION_SALT)?;
+    let salt = seed ^ ADJUSTED_PERMUTATION_SALT;
+    let adjusted = adjusted_spread_change(visits, &both, permutations, salt);
     Some(SpreadChange {
         from: split.labels.first()?.clone(),
         to: split.labels.last()?.clone(),
@@ -948,7 +976,54 @@ fn spread_change(
         difference: change.difference,
         p_value: change.p_value,
         permutations,
+        adjusted,
     })
+}
+
+/// [`spread_change`]'s test on the standardised means, over the authorities `both` (their
+/// visits in the first and in the last period); `None` without offer types.
+fn adjusted_spread_change(
+    visits: &Visits,
+    both: &[(&[usize], &[usize])],
+    permutations: u64,
+    seed: u64,
+) -> Option<AdjustedSpreadChange> {
+    let (stratum, weights) = visits.strata.as_ref()?;
+    // Per authority, per offer-type stratum: the scores of the first period, then of the last.
+    let cells: Vec<Vec<spread::Split>> = both
+        .iter()
+        .map(|(f, l)| {
+            (0..weights.len())
+                .map(|s| {
+                    let in_stratum = |v: &&usize| stratum[**v] == s;
+                    split_scores(
+                        visits,
+                        f.iter().filter(in_stratum),
+                        l.iter().filter(in_stratum),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let c = spread::standardised_sd_change(&cells, weights, permutations, seed)?;
+    Some(AdjustedSpreadChange {
+        sd_from: c.sd_from,
+        sd_to: c.sd_to,
+        difference: c.difference,
+        p_value: c.p_value,
+    })
+}
+
+/// The overall scores of the visits `from`, then of `to`, and how many are `from`'s.
+fn split_scores<'v>(
+    visits: &Visits,
+    from: impl Iterator<Item = &'v usize>,
+    to: impl Iterator<Item = &'v usize>,
+) -> spread::Split {
+    let mut values: Vec<f64> = from.map(|&v| visits.overall[v]).collect();
+    let n = values.len();
+    values.extend(to.map(|&v| visits.overall[v]));
+    (values, n)
 }
 
 #[cfg(test)]

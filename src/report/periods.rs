@@ -11,7 +11,8 @@ use comfy_table::{Cell, CellAlignment, Table, presets::ASCII_MARKDOWN};
 
 use crate::analysis::Analysis;
 use crate::analysis::periods::{
-    AdjustedSpread, Change, LeftOutReason, PeriodBy, Periods, Spread, SpreadChange,
+    AdjustedSpread, AdjustedSpreadChange, Change, LeftOutReason, PeriodBy, Periods, Spread,
+    SpreadChange,
 };
 use crate::plot::Lang;
 use crate::simulate::{CONVERGENCE_SHIFTS, SimulationOptions};
@@ -88,14 +89,7 @@ fn verdict(p: &Periods, n: Numbers) -> String {
         ..
     } = c;
     let (sd_from, sd_to) = (n.fixed(*sd_from, 3), n.fixed(*sd_to, 3));
-    let test = match c.p_value {
-        Some(pv) => format!(
-            "{}: {}",
-            pick(lang, "permutationstest", "permutation test"),
-            n.p_phrase(pv)
-        ),
-        None => pick(lang, "ikke testet", "not tested").to_string(),
-    };
+    let test = test_phrase(c.p_value, n);
     let significant = c.p_value.is_some_and(|pv| pv <= p.alpha);
     let words = match (significant, c.difference < 0.0, lang) {
         (true, true, Lang::Da) => {
@@ -117,12 +111,52 @@ fn verdict(p: &Periods, n: Numbers) -> String {
             "The change is no larger than chance explains: no convergence of practice is shown."
         }
     };
+    let adjusted = c
+        .adjusted
+        .as_ref()
+        .map(|a| adjusted_verdict(a, p.alpha, n))
+        .unwrap_or_default();
     match lang {
         Lang::Da => format!(
-            "Spredningen mellem socialtilsynene (standardafvigelsen af deres gennemsnitlige samlede score) gik fra {sd_from} i {from} til {sd_to} i {to} ({test}). {words}"
+            "Spredningen mellem socialtilsynene (standardafvigelsen af deres gennemsnitlige samlede score) gik fra {sd_from} i {from} til {sd_to} i {to} ({test}). {words}{adjusted}"
         ),
         Lang::En => format!(
-            "The spread between the authorities (the standard deviation of their mean overall scores) went from {sd_from} in {from} to {sd_to} in {to} ({test}). {words}"
+            "The spread between the authorities (the standard deviation of their mean overall scores) went from {sd_from} in {from} to {sd_to} in {to} ({test}). {words}{adjusted}"
+        ),
+    }
+}
+
+/// "permutation test: p = …", or that there was no test.
+fn test_phrase(p_value: Option<f64>, n: Numbers) -> String {
+    let lang = n.lang();
+    match p_value {
+        Some(pv) => format!(
+            "{}: {}",
+            pick(lang, "permutationstest", "permutation test"),
+            n.p_phrase(pv)
+        ),
+        None => pick(lang, "ikke testet", "not tested").to_string(),
+    }
+}
+
+/// The change of the spread of the standardised means, as a sentence after the plain one
+/// (with its leading space).
+fn adjusted_verdict(a: &AdjustedSpreadChange, alpha: f64, n: Numbers) -> String {
+    let (from, to) = (n.fixed(a.sd_from, 3), n.fixed(a.sd_to, 3));
+    let test = test_phrase(a.p_value, n);
+    let significant = a.p_value.is_some_and(|pv| pv <= alpha);
+    match (n.lang(), significant) {
+        (Lang::Da, true) => format!(
+            " Med gennemsnit standardiseret til landets blanding af tilbudstyper gik den fra {from} til {to} ({test}): en ændring, som en ændret blanding af tilbudstyper ikke forklarer."
+        ),
+        (Lang::Da, false) => format!(
+            " Med gennemsnit standardiseret til landets blanding af tilbudstyper gik den fra {from} til {to} ({test}): ikke større, end tilfældigheder kan forklare."
+        ),
+        (Lang::En, true) => format!(
+            " With the means standardised to the national mix of offer types it went from {from} to {to} ({test}): a change that a changed mix of offer types does not explain."
+        ),
+        (Lang::En, false) => format!(
+            " With the means standardised to the national mix of offer types it went from {from} to {to} ({test}): no larger than chance explains."
         ),
     }
 }

@@ -835,7 +835,9 @@ impl<'a> Table<'a> {
     /// - `range_adjusted`, `sd_adjusted` (with offer types): the same of the means standardised
     ///   to the national offer-type mix (`standardised_mean` rows: each authority's, no interval);
     /// - `sd_change` (last period only): the change of the SD from the first period
-    ///   (`compared_with`) over the authorities in both, with its permutation p.
+    ///   (`compared_with`) over the authorities in both, with its permutation p;
+    ///   `sd_change_adjusted` (with offer types) the same of the standardised means, permuted
+    ///   within each authority × offer-type cell.
     pub fn periods(periods: &'a Periods) -> Self {
         use Kind::{Decimal, Integer, PValue, Text};
         let columns = columns(&[
@@ -865,23 +867,33 @@ impl<'a> Table<'a> {
                 period_spread(s, period, previous)?;
             }
             if let Some(c) = &periods.spread_change {
-                s.text(&c.to)?;
-                s.label("sd_change")?;
-                s.empty()?;
-                s.unsigned(c.authorities as u64)?;
-                s.empty()?;
-                s.empty()?;
-                s.empty()?;
-                s.text(&c.from)?;
-                s.float_or_text(c.difference)?;
-                s.empty()?;
-                s.empty()?;
-                s.label("permutation")?;
-                s.optional(c.p_value)?;
-                for _ in 0..4 {
+                let adjusted = c.adjusted.as_ref().map(|a| (a.difference, a.p_value));
+                let rows = [
+                    ("sd_change", Some((c.difference, c.p_value))),
+                    ("sd_change_adjusted", adjusted),
+                ];
+                for (statistic, (difference, p_value)) in rows
+                    .into_iter()
+                    .filter_map(|(statistic, row)| Some((statistic, row?)))
+                {
+                    s.text(&c.to)?;
+                    s.label(statistic)?;
                     s.empty()?;
+                    s.unsigned(c.authorities as u64)?;
+                    s.empty()?;
+                    s.empty()?;
+                    s.empty()?;
+                    s.text(&c.from)?;
+                    s.float_or_text(difference)?;
+                    s.empty()?;
+                    s.empty()?;
+                    s.label("permutation")?;
+                    s.optional(p_value)?;
+                    for _ in 0..4 {
+                        s.empty()?;
+                    }
+                    s.end_row()?;
                 }
-                s.end_row()?;
             }
             Ok(())
         })
