@@ -291,7 +291,8 @@ mod tests {
         // (2, 4) first gives 3 → 5 and (4, 6) first 5 → 3, both |Δ| = √2; the two mixed ways
         // give 4 → 4, Δ = 0. So half the permutations reach |Δ|: with 399 of them,
         // (1 + hits)/400 lies in [0.4, 0.6] but for a chance of about 1e-4. Re-splitting
-        // group 2's four values together would reach |Δ| in 2 of 6 ways (p near 1/3).
+        // group 2's four values together, strata ignored, would reach |Δ| in 4 of its 6 ways
+        // (p near 2/3).
         let groups = [
             vec![(vec![2.0, 2.0], 1), (vec![4.0, 4.0], 1)],
             vec![(vec![2.0, 4.0], 1), (vec![4.0, 6.0], 1)],
