@@ -743,106 +743,147 @@ fn inject(
     for i in (1..order.len()).rev() {
         order.swap(i, rng.random_range(0..=i));
     }
-    let mut next = order.into_iter();
-    let mut take = |k: usize| -> Vec<usize> { next.by_ref().take(k).collect() };
+    let mut injection = Injection {
+        visits,
+        extra,
+        injected,
+        next: order.into_iter(),
+    };
+    injection.authorities();
     let universal: Vec<String> = model.universal().map(|i| i.id.to_string()).collect();
-    let mut add = |rule: Rule, n: u64| *injected.entry(rule).or_insert(0) += n;
+    injection.ratings(&universal, rng);
+    injection.rows();
+}
 
-    for v in take(3) {
-        visits[v].authority = usize::MAX;
-        add(Rule::MissingAuthority, 1);
+/// The visits [`inject`] spoils, in a random order taken a group at a time, the rows it adds
+/// and its counts.
+struct Injection<'a> {
+    visits: &'a mut [Visit],
+    extra: &'a mut Vec<Vec<String>>,
+    injected: &'a mut BTreeMap<Rule, u64>,
+    next: std::vec::IntoIter<usize>,
+}
+
+impl Injection<'_> {
+    /// The next `k` visits of the random order.
+    fn take(&mut self, k: usize) -> Vec<usize> {
+        self.next.by_ref().take(k).collect()
     }
-    for v in take(2) {
-        // Half of this visit's rows under the next authority.
-        let other = (visits[v].authority + 1) % AUTHORITIES.len();
-        let half = visits[v].ratings.len() / 2;
-        let moved: Vec<(Arc<str>, &str)> = visits[v].ratings.drain(half..).collect();
-        for (indicator, score) in moved {
-            extra.push(vec![
-                AUTHORITIES[other].0.to_string(),
-                visits[v].id.clone(),
-                String::new(),
-                String::new(),
-                visits[v].date.clone(),
-                indicator.to_string(),
-                score.to_string(),
-            ]);
+
+    fn add(&mut self, rule: Rule, n: u64) {
+        *self.injected.entry(rule).or_insert(0) += n;
+    }
+
+    /// Visits without an authority, and visits whose rows name two.
+    fn authorities(&mut self) {
+        for v in self.take(3) {
+            self.visits[v].authority = usize::MAX;
+            self.add(Rule::MissingAuthority, 1);
         }
-        add(Rule::ConflictingAuthority, 1);
-    }
-    let bad_scores = ["3,5", "3.5", "0", "6", "", "x", "NaN", "4 point"];
-    for (k, v) in take(8).into_iter().enumerate() {
-        // A non-universal first would keep the visit; pick the last rating, usually 14.x.
-        if let Some(last) = visits[v].ratings.last_mut() {
-            last.1 = bad_scores[k % bad_scores.len()];
-            add(Rule::InvalidScore, 1);
-        }
-    }
-    for (k, v) in take(3).into_iter().enumerate() {
-        let id = ["foo", "99.a", "indikator ?"][k];
-        visits[v].ratings.push((id.into(), "4"));
-        add(Rule::UnknownIndicator, 1);
-    }
-    for v in take(3) {
-        if let Some(first) = visits[v].ratings.first().cloned() {
-            visits[v].ratings.push(first);
-            add(Rule::DuplicateRating, 1);
-        }
-    }
-    for v in take(2) {
-        if let Some((id, score)) = visits[v].ratings.first().cloned() {
-            let other = if score == "5" { "4" } else { "5" };
-            visits[v].ratings.push((id, other));
-            add(Rule::ConflictingDuplicate, 1);
+        for v in self.take(2) {
+            // Half of this visit's rows under the next authority.
+            let visit = &mut self.visits[v];
+            let other = (visit.authority + 1) % AUTHORITIES.len();
+            let half = visit.ratings.len() / 2;
+            let moved: Vec<(Arc<str>, &str)> = visit.ratings.drain(half..).collect();
+            for (indicator, score) in moved {
+                self.extra.push(vec![
+                    AUTHORITIES[other].0.to_string(),
+                    visit.id.clone(),
+                    String::new(),
+                    String::new(),
+                    visit.date.clone(),
+                    indicator.to_string(),
+                    score.to_string(),
+                ]);
+            }
+            self.add(Rule::ConflictingAuthority, 1);
         }
     }
-    for v in take(3) {
-        for rating in &mut visits[v].ratings {
-            rating.1 = "1";
+
+    /// Bad scores, unknown and duplicate indicators, all-ones visits, missing universal
+    /// indicators, unmodelled indicators, and a blank authority the visit's other rows fill.
+    fn ratings(&mut self, universal: &[String], rng: &mut ChaCha8Rng) {
+        let bad_scores = ["3,5", "3.5", "0", "6", "", "x", "NaN", "4 point"];
+        for (k, v) in self.take(8).into_iter().enumerate() {
+            // A non-universal first would keep the visit; pick the last rating, usually 14.x.
+            if let Some(last) = self.visits[v].ratings.last_mut() {
+                last.1 = bad_scores[k % bad_scores.len()];
+                self.add(Rule::InvalidScore, 1);
+            }
         }
-        add(Rule::AllOnes, 1);
-    }
-    for v in take(if universal.is_empty() { 0 } else { 4 }) {
-        let missing = &universal[rng.random_range(0..universal.len())];
-        visits[v].ratings.retain(|(id, _)| **id != **missing);
-        add(Rule::MissingUniversal, 1);
-    }
-    for v in take(3) {
-        visits[v].ratings.push(("5.z".into(), "4"));
-        add(Rule::UnmodelledIndicator, 1);
-    }
-    for v in take(2) {
-        if !visits[v].ratings.is_empty() {
-            visits[v].blank_authority_last = true;
-            add(Rule::AuthorityInferred, 1);
+        for (k, v) in self.take(3).into_iter().enumerate() {
+            let id = ["foo", "99.a", "indikator ?"][k];
+            self.visits[v].ratings.push((id.into(), "4"));
+            self.add(Rule::UnknownIndicator, 1);
+        }
+        for v in self.take(3) {
+            if let Some(first) = self.visits[v].ratings.first().cloned() {
+                self.visits[v].ratings.push(first);
+                self.add(Rule::DuplicateRating, 1);
+            }
+        }
+        for v in self.take(2) {
+            if let Some((id, score)) = self.visits[v].ratings.first().cloned() {
+                let other = if score == "5" { "4" } else { "5" };
+                self.visits[v].ratings.push((id, other));
+                self.add(Rule::ConflictingDuplicate, 1);
+            }
+        }
+        for v in self.take(3) {
+            for rating in &mut self.visits[v].ratings {
+                rating.1 = "1";
+            }
+            self.add(Rule::AllOnes, 1);
+        }
+        for v in self.take(if universal.is_empty() { 0 } else { 4 }) {
+            let missing = &universal[rng.random_range(0..universal.len())];
+            self.visits[v].ratings.retain(|(id, _)| **id != **missing);
+            self.add(Rule::MissingUniversal, 1);
+        }
+        for v in self.take(3) {
+            self.visits[v].ratings.push(("5.z".into(), "4"));
+            self.add(Rule::UnmodelledIndicator, 1);
+        }
+        for v in self.take(2) {
+            if !self.visits[v].ratings.is_empty() {
+                self.visits[v].blank_authority_last = true;
+                self.add(Rule::AuthorityInferred, 1);
+            }
         }
     }
-    for v in take(2) {
-        if let Some((indicator, _)) = visits[v].ratings.pop() {
-            extra.push(vec![
-                AUTHORITIES[visits[v].authority.min(AUTHORITIES.len() - 1)]
-                    .0
-                    .to_string(),
-                visits[v].id.clone(),
-                indicator.to_string(),
-            ]);
-            add(Rule::MalformedRow, 1);
+
+    /// A row cut short, and a row without a visit id.
+    fn rows(&mut self) {
+        for v in self.take(2) {
+            let visit = &mut self.visits[v];
+            if let Some((indicator, _)) = visit.ratings.pop() {
+                self.extra.push(vec![
+                    AUTHORITIES[visit.authority.min(AUTHORITIES.len() - 1)]
+                        .0
+                        .to_string(),
+                    visit.id.clone(),
+                    indicator.to_string(),
+                ]);
+                self.add(Rule::MalformedRow, 1);
+            }
         }
-    }
-    for v in take(2) {
-        if let Some((indicator, score)) = visits[v].ratings.pop() {
-            extra.push(vec![
-                AUTHORITIES[visits[v].authority.min(AUTHORITIES.len() - 1)]
-                    .0
-                    .to_string(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                indicator.to_string(),
-                score.to_string(),
-            ]);
-            add(Rule::MissingVisitId, 1);
+        for v in self.take(2) {
+            let visit = &mut self.visits[v];
+            if let Some((indicator, score)) = visit.ratings.pop() {
+                self.extra.push(vec![
+                    AUTHORITIES[visit.authority.min(AUTHORITIES.len() - 1)]
+                        .0
+                        .to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    indicator.to_string(),
+                    score.to_string(),
+                ]);
+                self.add(Rule::MissingVisitId, 1);
+            }
         }
     }
 }

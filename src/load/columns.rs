@@ -315,62 +315,16 @@ pub fn resolve(
     let folded: Vec<String> = header.iter().map(|h| fold(h)).collect();
     let mut index = [None; 7];
     for field in Field::ALL {
-        let mapped = mappings.iter().find(|m| m.field == field);
-        let candidates: Vec<usize> = match mapped {
-            Some(mapping) => {
-                let exact: Vec<usize> = (0..header.len())
-                    .filter(|&i| header[i].trim() == mapping.column)
-                    .collect();
-                if exact.is_empty() {
-                    let wanted = fold(&mapping.column);
-                    (0..header.len()).filter(|&i| folded[i] == wanted).collect()
-                } else {
-                    exact
-                }
-            }
-            None => {
-                let accepted: Vec<String> =
-                    field.accepted_names().iter().map(|a| fold(a)).collect();
-                (0..header.len())
-                    .filter(|&i| accepted.contains(&folded[i]))
-                    .collect()
-            }
-        };
-        match candidates.as_slice() {
-            [] => {
-                if let Some(mapping) = mapped {
-                    return Err(Error::Mapping {
-                        spec: format!("{}={}", field.name(), mapping.column),
-                        reason: format!(
-                            "{}:{line} has no column `{}`; its columns are [{}]",
-                            path.display(),
-                            mapping.column,
-                            quoted_list(header)
-                        ),
-                    });
-                }
-            }
-            [single] => index[field as usize] = Some(*single),
-            several => {
-                return Err(Error::AmbiguousColumn {
-                    path: path.to_path_buf(),
-                    line,
-                    field: field.name().to_string(),
-                    columns: several
-                        .iter()
-                        .map(|&i| format!("`{}` (column {})", header[i], i + 1))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
-            }
-        }
+        index[field as usize] = field_column(field, header, &folded, mappings, path, line)?;
     }
-
     let has = |field: Field| index[field as usize].is_some();
-    let indicator_columns: Vec<(usize, String)> = header
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !index.contains(&Some(*i)))
+    let unclaimed = || {
+        header
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !index.contains(&Some(*i)))
+    };
+    let indicator_columns: Vec<(usize, String)> = unclaimed()
         .filter_map(|(i, h)| Some((i, indicator_column(h)?)))
         .collect();
     let layout = if !has(Field::Indicator) && !has(Field::Score) && !indicator_columns.is_empty() {
@@ -389,21 +343,7 @@ pub fn resolve(
     };
     let missing: Vec<Field> = required.iter().copied().filter(|f| !has(*f)).collect();
     if !missing.is_empty() {
-        return Err(Error::MissingColumns {
-            path: path.to_path_buf(),
-            line,
-            missing: missing
-                .iter()
-                .map(|f| f.name())
-                .collect::<Vec<_>>()
-                .join(", "),
-            found: quoted_list(header),
-            accepted: missing
-                .iter()
-                .map(|f| format!("{}: {}", f.name(), f.accepted_names().join(" / ")))
-                .collect::<Vec<_>>()
-                .join("; "),
-        });
+        return Err(missing_columns(&missing, header, path, line));
     }
     let wide = layout == Layout::Wide;
     Ok(ResolvedColumns {
@@ -412,16 +352,93 @@ pub fn resolve(
         indicator_columns: if wide { indicator_columns } else { Vec::new() },
         level_column: if wide { None } else { level_column(&folded) },
         level_columns: if wide {
-            header
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !index.contains(&Some(*i)))
+            unclaimed()
                 .filter_map(|(i, h)| Some((i, ExportLevel::parse(h)?, h.trim().to_string())))
                 .collect()
         } else {
             Vec::new()
         },
     })
+}
+
+/// The column of `field`: the one its `--column` mapping names (exactly, else after
+/// [`fold`]), or the one whose folded name is among the field's accepted names; `None` when
+/// an unmapped field has none.
+///
+/// # Errors
+/// [`Error::Mapping`] when a mapping names no column; [`Error::AmbiguousColumn`] when
+/// several columns match.
+fn field_column(
+    field: Field,
+    header: &[String],
+    folded: &[String],
+    mappings: &[ColumnMapping],
+    path: &Path,
+    line: u64,
+) -> Result<Option<usize>> {
+    let mapped = mappings.iter().find(|m| m.field == field);
+    let candidates: Vec<usize> = match mapped {
+        Some(mapping) => {
+            let exact: Vec<usize> = (0..header.len())
+                .filter(|&i| header[i].trim() == mapping.column)
+                .collect();
+            if exact.is_empty() {
+                let wanted = fold(&mapping.column);
+                (0..header.len()).filter(|&i| folded[i] == wanted).collect()
+            } else {
+                exact
+            }
+        }
+        None => {
+            let accepted: Vec<String> = field.accepted_names().iter().map(|a| fold(a)).collect();
+            (0..header.len())
+                .filter(|&i| accepted.contains(&folded[i]))
+                .collect()
+        }
+    };
+    match (candidates.as_slice(), mapped) {
+        ([], Some(mapping)) => Err(Error::Mapping {
+            spec: format!("{}={}", field.name(), mapping.column),
+            reason: format!(
+                "{}:{line} has no column `{}`; its columns are [{}]",
+                path.display(),
+                mapping.column,
+                quoted_list(header)
+            ),
+        }),
+        ([], None) => Ok(None),
+        ([single], _) => Ok(Some(*single)),
+        (several, _) => Err(Error::AmbiguousColumn {
+            path: path.to_path_buf(),
+            line,
+            field: field.name().to_string(),
+            columns: several
+                .iter()
+                .map(|&i| format!("`{}` (column {})", header[i], i + 1))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+/// The error for a header without the `missing` fields, listing its columns and the names
+/// each missing field accepts.
+fn missing_columns(missing: &[Field], header: &[String], path: &Path, line: u64) -> Error {
+    Error::MissingColumns {
+        path: path.to_path_buf(),
+        line,
+        missing: missing
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        found: quoted_list(header),
+        accepted: missing
+            .iter()
+            .map(|f| format!("{}: {}", f.name(), f.accepted_names().join(" / ")))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
 }
 
 /// The level column of a long header (see [`super::levels`]): the first column with a level

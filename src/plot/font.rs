@@ -440,23 +440,69 @@ fn build_cmap(pairs: &[(u16, u16)]) -> std::result::Result<Vec<u8>, String> {
 pub fn subset_font(font: &[u8], chars: &BTreeSet<char>) -> std::result::Result<Vec<u8>, String> {
     let face = ttf_parser::Face::parse(font, 0).map_err(|e| format!("cannot parse font: {e}"))?;
     let t = tables(font)?;
-    let head = table(&t, *b"head")?;
-    let hhea = table(&t, *b"hhea")?;
-    let maxp = table(&t, *b"maxp")?;
-    let hmtx = table(&t, *b"hmtx")?;
-    let loca = table(&t, *b"loca")?;
-    let glyf = table(&t, *b"glyf")?;
-    let post = table(&t, *b"post")?;
-    let long_loca = be_u16(head, 50)? == 1;
-    let num_glyphs = be_u16(maxp, 4)?;
-    let num_hmetrics = be_u16(hhea, 34)?;
-    if num_hmetrics == 0 {
-        return Err("font has no horizontal metrics".to_owned());
+    let source = Glyphs::of(&t)?;
+    // Characters -> old glyph ids.
+    let mapping: Vec<(u16, u16)> = chars
+        .iter()
+        .filter_map(|&c| {
+            let code = u16::try_from(u32::from(c)).ok()?;
+            Some((code, face.glyph_index(c)?.0))
+        })
+        .collect();
+    let old_ids = source.closure(mapping.iter().map(|m| m.1))?;
+    let new_id: BTreeMap<u16, u16> = old_ids
+        .iter()
+        .enumerate()
+        .map(|(i, &g)| (g, u16::try_from(i).unwrap_or(u16::MAX)))
+        .collect();
+    let n_new = u16::try_from(old_ids.len()).map_err(|_| "too many glyphs")?;
+    let mut out_tables = source.rewritten(&old_ids, &new_id)?;
+    out_tables.extend(header_tables(&t, n_new)?);
+    let cmap_pairs: Vec<(u16, u16)> = mapping
+        .iter()
+        .filter_map(|&(c, g)| new_id.get(&g).map(|&n| (c, n)))
+        .collect();
+    out_tables.insert(*b"cmap", build_cmap(&cmap_pairs)?);
+    out_tables.insert(*b"name", build_name(table(&t, *b"name")?)?);
+    for tag in COPIED_TABLES {
+        if let Some(data) = t.get(tag) {
+            out_tables.insert(*tag, data.to_vec());
+        }
+    }
+    assemble(&out_tables)
+}
+
+/// The tables a subset's glyphs come from: outlines (`glyf` located by `loca`) and
+/// horizontal metrics (`hmtx`).
+struct Glyphs<'a> {
+    loca: &'a [u8],
+    glyf: &'a [u8],
+    hmtx: &'a [u8],
+    long_loca: bool,
+    num_glyphs: u16,
+    num_hmetrics: u16,
+}
+
+impl<'a> Glyphs<'a> {
+    fn of(t: &BTreeMap<[u8; 4], &'a [u8]>) -> std::result::Result<Self, String> {
+        let num_hmetrics = be_u16(table(t, *b"hhea")?, 34)?;
+        if num_hmetrics == 0 {
+            return Err("font has no horizontal metrics".to_owned());
+        }
+        Ok(Self {
+            loca: table(t, *b"loca")?,
+            glyf: table(t, *b"glyf")?,
+            hmtx: table(t, *b"hmtx")?,
+            long_loca: be_u16(table(t, *b"head")?, 50)? == 1,
+            num_glyphs: be_u16(table(t, *b"maxp")?, 4)?,
+            num_hmetrics,
+        })
     }
 
-    let glyph_data = |gid: u16| -> std::result::Result<&[u8], String> {
-        let i = usize::from(gid);
-        let (start, end) = if long_loca {
+    /// Glyph `gid`'s outline.
+    fn data(&self, gid: u16) -> std::result::Result<&'a [u8], String> {
+        let (loca, i) = (self.loca, usize::from(gid));
+        let (start, end) = if self.long_loca {
             (
                 to_usize(be_u32(loca, 4 * i)?),
                 to_usize(be_u32(loca, 4 * i + 4)?),
@@ -467,105 +513,95 @@ pub fn subset_font(font: &[u8], chars: &BTreeSet<char>) -> std::result::Result<V
                 2 * usize::from(be_u16(loca, 2 * i + 2)?),
             )
         };
-        glyf.get(start..end)
+        self.glyf
+            .get(start..end)
             .ok_or_else(|| format!("glyph {gid} outside glyf"))
-    };
-
-    // Characters -> old glyph ids; closure over composite components.
-    let mut mapping: Vec<(u16, u16)> = Vec::new(); // (char, old gid)
-    for &c in chars {
-        let Ok(code) = u16::try_from(u32::from(c)) else {
-            continue;
-        };
-        if let Some(g) = face.glyph_index(c) {
-            mapping.push((code, g.0));
-        }
     }
-    let mut keep: BTreeSet<u16> = BTreeSet::new();
-    let mut work: Vec<u16> = vec![0]; // .notdef stays glyph 0
-    work.extend(mapping.iter().map(|m| m.1));
-    while let Some(g) = work.pop() {
-        if g >= num_glyphs || !keep.insert(g) {
-            continue;
+
+    /// Glyph `gid`'s advance width and left side bearing.
+    fn metrics(&self, gid: u16) -> std::result::Result<(u16, u16), String> {
+        let (hmtx, n) = (self.hmtx, self.num_hmetrics);
+        if gid < n {
+            let at = 4 * usize::from(gid);
+            return Ok((be_u16(hmtx, at)?, be_u16(hmtx, at + 2)?));
         }
-        for component in components(glyph_data(g)?)? {
-            if !keep.contains(&component) {
-                work.push(component);
+        let last = 4 * usize::from(n - 1);
+        let at = 4 * usize::from(n) + 2 * usize::from(gid - n);
+        Ok((be_u16(hmtx, last)?, be_u16(hmtx, at)?))
+    }
+
+    /// The glyphs `wanted`, `.notdef` (glyph 0) and every component of a composite among
+    /// them, in ascending order.
+    fn closure(&self, wanted: impl Iterator<Item = u16>) -> std::result::Result<Vec<u16>, String> {
+        let mut keep: BTreeSet<u16> = BTreeSet::new();
+        let mut work: Vec<u16> = vec![0];
+        work.extend(wanted);
+        while let Some(g) = work.pop() {
+            if g >= self.num_glyphs || !keep.insert(g) {
+                continue;
+            }
+            for component in components(self.data(g)?)? {
+                if !keep.contains(&component) {
+                    work.push(component);
+                }
             }
         }
+        Ok(keep.into_iter().collect())
     }
-    let old_ids: Vec<u16> = keep.into_iter().collect();
-    let new_id: BTreeMap<u16, u16> = old_ids
-        .iter()
-        .enumerate()
-        .map(|(i, &g)| (g, u16::try_from(i).unwrap_or(u16::MAX)))
-        .collect();
-    let n_new = u16::try_from(old_ids.len()).map_err(|_| "too many glyphs")?;
 
-    // glyf + loca (long) + hmtx
-    let mut new_glyf = Vec::new();
-    let mut new_loca = Vec::new();
-    let mut new_hmtx = Vec::new();
-    for &g in &old_ids {
-        push_u32(
-            &mut new_loca,
-            u32::try_from(new_glyf.len()).map_err(|_| "glyf too large")?,
-        );
-        new_glyf.extend_from_slice(&rewrite_glyph(glyph_data(g)?, &new_id)?);
-        while new_glyf.len() % 4 != 0 {
-            new_glyf.push(0);
+    /// `glyf`, a long `loca` and `hmtx` of the glyphs `old_ids`, renumbered by `new_id`.
+    fn rewritten(
+        &self,
+        old_ids: &[u16],
+        new_id: &BTreeMap<u16, u16>,
+    ) -> std::result::Result<BTreeMap<[u8; 4], Vec<u8>>, String> {
+        let (mut glyf, mut loca, mut hmtx) = (Vec::new(), Vec::new(), Vec::new());
+        let offset = |glyf: &Vec<u8>| u32::try_from(glyf.len()).map_err(|_| "glyf too large");
+        for &g in old_ids {
+            push_u32(&mut loca, offset(&glyf)?);
+            glyf.extend_from_slice(&rewrite_glyph(self.data(g)?, new_id)?);
+            while glyf.len() % 4 != 0 {
+                glyf.push(0);
+            }
+            let (advance, lsb) = self.metrics(g)?;
+            push_u16(&mut hmtx, advance);
+            push_u16(&mut hmtx, lsb);
         }
-        let (advance, lsb) = if g < num_hmetrics {
-            let at = 4 * usize::from(g);
-            (be_u16(hmtx, at)?, be_u16(hmtx, at + 2)?)
-        } else {
-            let last = 4 * usize::from(num_hmetrics - 1);
-            let at = 4 * usize::from(num_hmetrics) + 2 * usize::from(g - num_hmetrics);
-            (be_u16(hmtx, last)?, be_u16(hmtx, at)?)
-        };
-        push_u16(&mut new_hmtx, advance);
-        push_u16(&mut new_hmtx, lsb);
+        push_u32(&mut loca, offset(&glyf)?);
+        Ok(BTreeMap::from([
+            (*b"glyf", glyf),
+            (*b"loca", loca),
+            (*b"hmtx", hmtx),
+        ]))
     }
-    push_u32(
-        &mut new_loca,
-        u32::try_from(new_glyf.len()).map_err(|_| "glyf too large")?,
-    );
+}
 
-    let mut new_head = head.to_vec();
-    let mut new_hhea = hhea.to_vec();
-    let mut new_maxp = maxp.to_vec();
-    if new_head.len() < 54 || new_hhea.len() < 36 || new_maxp.len() < 6 {
+/// `head` (long `loca`, checksum adjustment cleared for [`assemble`]), `hhea` and `maxp` with
+/// `n_glyphs` glyphs, and `post` without glyph names.
+fn header_tables(
+    t: &BTreeMap<[u8; 4], &[u8]>,
+    n_glyphs: u16,
+) -> std::result::Result<BTreeMap<[u8; 4], Vec<u8>>, String> {
+    let mut head = table(t, *b"head")?.to_vec();
+    let mut hhea = table(t, *b"hhea")?.to_vec();
+    let mut maxp = table(t, *b"maxp")?.to_vec();
+    if head.len() < 54 || hhea.len() < 36 || maxp.len() < 6 {
         return Err("font header tables too short".to_owned());
     }
-    new_head[8..12].copy_from_slice(&[0; 4]); // checkSumAdjustment, set below
-    new_head[50..52].copy_from_slice(&1u16.to_be_bytes()); // long loca
-    new_hhea[34..36].copy_from_slice(&n_new.to_be_bytes());
-    new_maxp[4..6].copy_from_slice(&n_new.to_be_bytes());
-    let mut new_post = Vec::with_capacity(32);
-    push_u32(&mut new_post, 0x0003_0000); // no glyph names
-    new_post.extend_from_slice(post.get(4..32).ok_or("post table too short")?);
-
-    let cmap_pairs: Vec<(u16, u16)> = mapping
-        .iter()
-        .filter_map(|&(c, g)| new_id.get(&g).map(|&n| (c, n)))
-        .collect();
-
-    let mut out_tables: BTreeMap<[u8; 4], Vec<u8>> = BTreeMap::new();
-    out_tables.insert(*b"head", new_head);
-    out_tables.insert(*b"hhea", new_hhea);
-    out_tables.insert(*b"maxp", new_maxp);
-    out_tables.insert(*b"hmtx", new_hmtx);
-    out_tables.insert(*b"loca", new_loca);
-    out_tables.insert(*b"glyf", new_glyf);
-    out_tables.insert(*b"post", new_post);
-    out_tables.insert(*b"cmap", build_cmap(&cmap_pairs)?);
-    out_tables.insert(*b"name", build_name(table(&t, *b"name")?)?);
-    for tag in COPIED_TABLES {
-        if let Some(data) = t.get(tag) {
-            out_tables.insert(*tag, data.to_vec());
-        }
-    }
-    assemble(&out_tables)
+    head[8..12].copy_from_slice(&[0; 4]); // checkSumAdjustment, set by `assemble`
+    head[50..52].copy_from_slice(&1u16.to_be_bytes()); // long loca
+    hhea[34..36].copy_from_slice(&n_glyphs.to_be_bytes());
+    maxp[4..6].copy_from_slice(&n_glyphs.to_be_bytes());
+    let mut post = Vec::with_capacity(32);
+    push_u32(&mut post, 0x0003_0000); // no glyph names
+    let post_tail = table(t, *b"post")?.get(4..32);
+    post.extend_from_slice(post_tail.ok_or("post table too short")?);
+    Ok(BTreeMap::from([
+        (*b"head", head),
+        (*b"hhea", hhea),
+        (*b"maxp", maxp),
+        (*b"post", post),
+    ]))
 }
 
 /// Writes the sfnt wrapper (directory sorted by tag, 4-byte padded tables, checksums,

@@ -134,21 +134,7 @@ fn moments(x: &[f64]) -> Moments {
 /// # Ok(()) }
 /// ```
 pub fn deviation_cells(groups: &[(&str, &[f64])], confidence: f64) -> Result<Vec<DeviationCell>> {
-    if !(confidence > 0.0 && confidence < 1.0) {
-        return Err(Error::InvalidParameter {
-            name: "confidence",
-            value: confidence.to_string(),
-            expected: "a level strictly between 0 and 1",
-        });
-    }
-    for (name, scores) in groups {
-        if let Some(&value) = scores.iter().find(|v| !v.is_finite()) {
-            return Err(Error::NonFiniteValue {
-                what: format!("deviation, authority {name}"),
-                value,
-            });
-        }
-    }
+    check_input(groups, confidence)?;
     let stats: Vec<Moments> = groups.iter().map(|(_, s)| moments(s)).collect();
     let total_n: usize = stats.iter().map(|m| m.n).sum();
     if total_n == 0 {
@@ -184,64 +170,100 @@ pub fn deviation_cells(groups: &[(&str, &[f64])], confidence: f64) -> Result<Vec
         if n_r == 0 {
             cell.deviation = 0.0;
             cell.inference = DeviationInference::NoRest;
-            cells.push(cell);
-            continue;
+        } else {
+            let rest = pooled_rest(&stats, k, n_r);
+            infer(&mut cell, a, &rest, big_n, q)?;
         }
-        let others = stats
-            .iter()
-            .enumerate()
-            .filter(|(j, m)| *j != k && m.n > 0)
-            .map(|(_, m)| m);
-        let rest_sum: f64 = others.clone().map(|m| m.sum).sum();
-        let mean_r = rest_sum / n_r as f64;
-        let m2_r: f64 = others
-            .map(|m| m.m2 + m.n as f64 * (m.mean - mean_r) * (m.mean - mean_r))
-            .sum();
-        if a.n < 2 || n_r < 2 {
-            cell.inference = DeviationInference::TooFewRatings;
-            cells.push(cell);
-            continue;
-        }
-        let (na, nr) = (a.n as f64, n_r as f64);
-        let scale = nr / big_n;
-        let vn_a = a.m2 / (na - 1.0) / na;
-        let vn_r = m2_r / (nr - 1.0) / nr;
-        let d = a.mean - mean_r;
-        if vn_a + vn_r == 0.0 {
-            cell.inference = DeviationInference::NoVariation;
-            cell.ci_low = Some(cell.deviation);
-            cell.ci_high = Some(cell.deviation);
-            cell.p_value = Some(constant_groups_p(d, na, nr));
-            cells.push(cell);
-            continue;
-        }
-        let se = (vn_a + vn_r).sqrt();
-        // Welch–Satterthwaite, written with the variance shares so that neither very large
-        // nor very small scores overflow or underflow a square.
-        let (share_a, share_r) = (vn_a / (vn_a + vn_r), vn_r / (vn_a + vn_r));
-        let df = 1.0 / (share_a * share_a / (na - 1.0) + share_r * share_r / (nr - 1.0));
-        let t = d / se;
-        let half = scale * t_isf(q, df) * se;
-        // Finite scores of extreme magnitude overflow the sums of squares (fuzz regression
-        // deviation-overflow-nan-ci); say so rather than return NaN.
-        if ![a.mean, mean_r, se, df, t, half]
-            .iter()
-            .all(|v| v.is_finite())
-        {
-            return Err(Error::DegenerateSample {
-                what: format!("deviation, authority {}", cell.authority),
-                reason: "the scores are too large in magnitude for their variance to be computed"
-                    .to_string(),
-            });
-        }
-        cell.welch_t = Some(t);
-        cell.welch_df = Some(df);
-        cell.p_value = Some(t_two_sided_p(t, df));
-        cell.ci_low = Some(cell.deviation - half);
-        cell.ci_high = Some(cell.deviation + half);
         cells.push(cell);
     }
     Ok(cells)
+}
+
+/// A confidence level strictly between 0 and 1, and finite scores.
+fn check_input(groups: &[(&str, &[f64])], confidence: f64) -> Result<()> {
+    if !(confidence > 0.0 && confidence < 1.0) {
+        return Err(Error::InvalidParameter {
+            name: "confidence",
+            value: confidence.to_string(),
+            expected: "a level strictly between 0 and 1",
+        });
+    }
+    for (name, scores) in groups {
+        if let Some(&value) = scores.iter().find(|v| !v.is_finite()) {
+            return Err(Error::NonFiniteValue {
+                what: format!("deviation, authority {name}"),
+                value,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The moments of every group but `k` pooled (`n_r` scores): the sum and mean, and the sum of
+/// squared deviations from the pooled mean (each group's own plus its mean's shift).
+fn pooled_rest(stats: &[Moments], k: usize, n_r: usize) -> Moments {
+    let others = stats
+        .iter()
+        .enumerate()
+        .filter(|(j, m)| *j != k && m.n > 0)
+        .map(|(_, m)| m);
+    let sum: f64 = others.clone().map(|m| m.sum).sum();
+    let mean = sum / n_r as f64;
+    let m2: f64 = others
+        .map(|m| m.m2 + m.n as f64 * (m.mean - mean) * (m.mean - mean))
+        .sum();
+    Moments {
+        n: n_r,
+        sum,
+        mean,
+        m2,
+    }
+}
+
+/// The inference of `cell` (group `a` against the `rest`, `big_n` scores in all, `q` the
+/// tail of the interval): Welch's test and interval, or why there is none.
+fn infer(cell: &mut DeviationCell, a: &Moments, rest: &Moments, big_n: f64, q: f64) -> Result<()> {
+    if a.n < 2 || rest.n < 2 {
+        cell.inference = DeviationInference::TooFewRatings;
+        return Ok(());
+    }
+    let (na, nr, mean_r) = (a.n as f64, rest.n as f64, rest.mean);
+    let scale = nr / big_n;
+    let vn_a = a.m2 / (na - 1.0) / na;
+    let vn_r = rest.m2 / (nr - 1.0) / nr;
+    let d = a.mean - mean_r;
+    if vn_a + vn_r == 0.0 {
+        cell.inference = DeviationInference::NoVariation;
+        cell.ci_low = Some(cell.deviation);
+        cell.ci_high = Some(cell.deviation);
+        cell.p_value = Some(constant_groups_p(d, na, nr));
+        return Ok(());
+    }
+    let se = (vn_a + vn_r).sqrt();
+    // Welch–Satterthwaite, written with the variance shares so that neither very large
+    // nor very small scores overflow or underflow a square.
+    let (share_a, share_r) = (vn_a / (vn_a + vn_r), vn_r / (vn_a + vn_r));
+    let df = 1.0 / (share_a * share_a / (na - 1.0) + share_r * share_r / (nr - 1.0));
+    let t = d / se;
+    let half = scale * t_isf(q, df) * se;
+    // Finite scores of extreme magnitude overflow the sums of squares (fuzz regression
+    // deviation-overflow-nan-ci); say so rather than return NaN.
+    if ![a.mean, mean_r, se, df, t, half]
+        .iter()
+        .all(|v| v.is_finite())
+    {
+        return Err(Error::DegenerateSample {
+            what: format!("deviation, authority {}", cell.authority),
+            reason: "the scores are too large in magnitude for their variance to be computed"
+                .to_string(),
+        });
+    }
+    cell.welch_t = Some(t);
+    cell.welch_df = Some(df);
+    cell.p_value = Some(t_two_sided_p(t, df));
+    cell.ci_low = Some(cell.deviation - half);
+    cell.ci_high = Some(cell.deviation + half);
+    Ok(())
 }
 
 /// One row of the deviation table: a cell with its indicator, BH q-value and verdict.
