@@ -858,13 +858,9 @@ impl Injection<'_> {
         for v in self.take(2) {
             let visit = &mut self.visits[v];
             if let Some((indicator, _)) = visit.ratings.pop() {
-                self.extra.push(vec![
-                    AUTHORITIES[visit.authority.min(AUTHORITIES.len() - 1)]
-                        .0
-                        .to_string(),
-                    visit.id.clone(),
-                    indicator.to_string(),
-                ]);
+                let authority = authority_name(visit).to_string();
+                self.extra
+                    .push(vec![authority, visit.id.clone(), indicator.to_string()]);
                 self.add(Rule::MalformedRow, 1);
             }
         }
@@ -872,9 +868,7 @@ impl Injection<'_> {
             let visit = &mut self.visits[v];
             if let Some((indicator, score)) = visit.ratings.pop() {
                 self.extra.push(vec![
-                    AUTHORITIES[visit.authority.min(AUTHORITIES.len() - 1)]
-                        .0
-                        .to_string(),
+                    authority_name(visit).to_string(),
                     String::new(),
                     String::new(),
                     String::new(),
@@ -886,6 +880,11 @@ impl Injection<'_> {
             }
         }
     }
+}
+
+/// The name of a visit's authority (the last one for a visit whose authority was taken away).
+fn authority_name(visit: &Visit) -> &'static str {
+    AUTHORITIES[visit.authority.min(AUTHORITIES.len() - 1)].0
 }
 
 /// `YYYY-MM-DD`, `day` days after 2021-01-01 (within 2021–2023).
