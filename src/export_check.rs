@@ -127,11 +127,14 @@ pub struct CheckRow {
 /// score, whose, the two values and the outcome; [`spell`] makes it a [`CheckRow`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct CheckedScore {
+    /// Position of the score among the level scores [`check`] was given (the sources' level
+    /// scores in order, as [`crate::load::Loaded::levels`] gives them).
     score: usize,
     /// The exported value; NaN when it is not a number (a readable value is finite).
     exported: f64,
     /// losstat's score; NaN when it has none (a roll-up score is finite).
     recomputed: f64,
+    /// The visit's authority, in [`VisitScores::authorities`].
     authority: u32,
     status: CheckStatus,
 }
@@ -155,17 +158,6 @@ impl CheckedScore {
         }
     }
 
-    /// Position of the score among the level scores [`check`] was given (the sources' level
-    /// scores in order, as [`crate::load::Loaded::levels`] gives them).
-    fn score(&self) -> usize {
-        self.score
-    }
-
-    /// The visit's authority, in [`VisitScores::authorities`].
-    fn authority(&self) -> u32 {
-        self.authority
-    }
-
     /// The score as a number.
     fn exported_value(&self) -> Option<f64> {
         Some(self.exported).filter(|x| !x.is_nan())
@@ -181,11 +173,6 @@ impl CheckedScore {
         self.exported_value()
             .zip(self.recomputed())
             .map(|(e, r)| e - r)
-    }
-
-    /// The outcome.
-    fn status(&self) -> CheckStatus {
-        self.status
     }
 }
 
@@ -270,7 +257,7 @@ fn spell(row: &CheckedScore, score: LevelScoreRef<'_>, authorities: &[String]) -
         file: score.file,
         line: score.line,
         authority: authorities
-            .get(row.authority() as usize)
+            .get(row.authority as usize)
             .cloned()
             .unwrap_or_default(),
         visit_id: score.visit_id.trim().to_string(),
@@ -283,7 +270,7 @@ fn spell(row: &CheckedScore, score: LevelScoreRef<'_>, authorities: &[String]) -
         exported_value: row.exported_value(),
         recomputed: row.recomputed(),
         difference: row.difference(),
-        status: row.status(),
+        status: row.status,
     }
 }
 
@@ -321,7 +308,7 @@ pub fn check(
     let largest_differences = tally
         .largest()
         .into_iter()
-        .filter_map(|row| Some(spell(&row, nth(levels, row.score())?, &scores.authorities)))
+        .filter_map(|row| Some(spell(&row, nth(levels, row.score)?, &scores.authorities)))
         .collect();
     let count = |status: CheckStatus| tally.statuses.get(&status).copied().unwrap_or(0);
     let (agreeing, disagreeing) = (count(CheckStatus::Agrees), count(CheckStatus::Disagrees));
@@ -409,17 +396,17 @@ impl<'a> Tally<'a> {
     const KEPT: usize = 1024;
 
     fn add(&mut self, row: CheckedScore, level: LevelKind, authorities: &'a [String]) {
-        *self.statuses.entry(row.status()).or_default() += 1;
+        *self.statuses.entry(row.status).or_default() += 1;
         if let Some(difference) = row.difference() {
             let name = authorities
-                .get(row.authority() as usize)
+                .get(row.authority as usize)
                 .map_or("", String::as_str);
             let slot = self.by.entry((name, level)).or_default();
             slot.0 += 1;
-            slot.1 += u64::from(row.status() == CheckStatus::Agrees);
+            slot.1 += u64::from(row.status == CheckStatus::Agrees);
             slot.2 = slot.2.max(difference.abs());
         }
-        if row.status() == CheckStatus::Disagrees {
+        if row.status == CheckStatus::Disagrees {
             self.largest.push(row);
             if self.largest.len() > Self::KEPT {
                 self.cut();
@@ -432,7 +419,7 @@ impl<'a> Tally<'a> {
     fn cut(&mut self) {
         let size = |r: &CheckedScore| r.difference().map_or(0.0, f64::abs);
         self.largest
-            .sort_by(|a, b| size(b).total_cmp(&size(a)).then(a.score().cmp(&b.score())));
+            .sort_by(|a, b| size(b).total_cmp(&size(a)).then(a.score.cmp(&b.score)));
         self.largest.truncate(LARGEST_LISTED);
     }
 
@@ -826,7 +813,7 @@ mod tests {
         assert_eq!(unreadable.recomputed(), Some(4.25));
         assert_eq!(unreadable.difference(), None);
         let compared = CheckedScore::new(8, 1, Some(4.5), Some(4.25), CheckStatus::Disagrees);
-        assert_eq!((compared.score(), compared.difference()), (8, Some(0.25)));
+        assert_eq!((compared.score, compared.difference()), (8, Some(0.25)));
     }
 
     #[test]
@@ -885,12 +872,8 @@ mod tests {
         let size = |r: &CheckedScore| r.difference().map_or(0.0, f64::abs);
         let mut all = rows.clone();
         all.sort_by(|a, b| size(b).total_cmp(&size(a)));
-        let want: Vec<usize> = all
-            .iter()
-            .take(LARGEST_LISTED)
-            .map(CheckedScore::score)
-            .collect();
-        let got: Vec<usize> = tally.largest().iter().map(CheckedScore::score).collect();
+        let want: Vec<usize> = all.iter().take(LARGEST_LISTED).map(|r| r.score).collect();
+        let got: Vec<usize> = tally.largest().iter().map(|r| r.score).collect();
         assert_eq!(got, want);
         assert_eq!(tally.statuses[&CheckStatus::Disagrees], 3000);
     }

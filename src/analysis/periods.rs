@@ -57,7 +57,7 @@
 //! (each authority keeps its number of visits in each), the SDs recomputed, and
 //! `p = (1 + #{|Δ*| ≥ |Δ|}) / (1 + B)` (Phipson & Smyth 2010); `|Δ*| ≥ |Δ|` allows 1e-12 for
 //! rounding. With offer types, the same test of the SD of the standardised means
-//! ([`AdjustedSpreadChange`]): the period labels are permuted within each authority ×
+//! ([`SpreadChange::adjusted`]): the period labels are permuted within each authority ×
 //! offer-type cell, so each authority keeps its mix in each period, and a change of mix alone
 //! is no change. The spread statistics and these tests are [`crate::stats::spread`]'s.
 //!
@@ -285,24 +285,11 @@ pub struct SpreadChange {
     pub p_value: Option<f64>,
     /// Permutations drawn.
     pub permutations: u64,
-    /// The same change of the means standardised to the national offer-type mix (`None`
-    /// without offer types), over the same authorities.
-    pub adjusted: Option<AdjustedSpreadChange>,
-}
-
-/// The change of the SD of the authorities' standardised means, first to last period, tested
-/// by permutation within each authority × offer-type cell (each period keeps its mix; see
-/// [`spread::standardised_sd_change`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AdjustedSpreadChange {
-    /// SD of the standardised means in the first period.
-    pub sd_from: f64,
-    /// SD of the standardised means in the last period.
-    pub sd_to: f64,
-    /// `sd_to − sd_from`.
-    pub difference: f64,
-    /// Permutation p (`None` without permutations).
-    pub p_value: Option<f64>,
+    /// The same change of the means standardised to the national offer-type mix, tested by
+    /// permutation within each authority × offer-type cell (each period keeps its mix; see
+    /// [`spread::standardised_sd_change`]), over the same authorities; `None` without offer
+    /// types.
+    pub adjusted: Option<spread::SdChange>,
 }
 
 /// Everything the period analysis found (see the module docs).
@@ -987,7 +974,7 @@ fn adjusted_spread_change(
     both: &[(&[usize], &[usize])],
     permutations: u64,
     seed: u64,
-) -> Option<AdjustedSpreadChange> {
+) -> Option<spread::SdChange> {
     let (stratum, weights) = visits.strata.as_ref()?;
     // Per authority, per offer-type stratum: the scores of the first period, then of the last.
     let cells: Vec<Vec<spread::Split>> = both
@@ -1005,13 +992,7 @@ fn adjusted_spread_change(
                 .collect()
         })
         .collect();
-    let c = spread::standardised_sd_change(&cells, weights, permutations, seed)?;
-    Some(AdjustedSpreadChange {
-        sd_from: c.sd_from,
-        sd_to: c.sd_to,
-        difference: c.difference,
-        p_value: c.p_value,
-    })
+    spread::standardised_sd_change(&cells, weights, permutations, seed)
 }
 
 /// The overall scores of the visits `from`, then of `to`, and how many are `from`'s.

@@ -11,11 +11,11 @@ use comfy_table::{Cell, CellAlignment, Table, presets::ASCII_MARKDOWN};
 
 use crate::analysis::Analysis;
 use crate::analysis::periods::{
-    AdjustedSpread, AdjustedSpreadChange, Change, LeftOutReason, PeriodBy, Periods, Spread,
-    SpreadChange,
+    AdjustedSpread, Change, LeftOutReason, PeriodBy, Periods, Spread, SpreadChange,
 };
 use crate::plot::Lang;
 use crate::simulate::{CONVERGENCE_SHIFTS, SimulationOptions};
+use crate::stats::spread::SdChange;
 
 use super::html::escape;
 use super::locale::{self, Numbers, pick};
@@ -141,7 +141,7 @@ fn test_phrase(p_value: Option<f64>, n: Numbers) -> String {
 
 /// The change of the spread of the standardised means, as a sentence after the plain one
 /// (with its leading space).
-fn adjusted_verdict(a: &AdjustedSpreadChange, alpha: f64, n: Numbers) -> String {
+fn adjusted_verdict(a: &SdChange, alpha: f64, n: Numbers) -> String {
     let (from, to) = (n.fixed(a.sd_from, 3), n.fixed(a.sd_to, 3));
     let test = test_phrase(a.p_value, n);
     let significant = a.p_value.is_some_and(|pv| pv <= alpha);

@@ -867,15 +867,11 @@ impl<'a> Table<'a> {
                 period_spread(s, period, previous)?;
             }
             if let Some(c) = &periods.spread_change {
-                let adjusted = c.adjusted.as_ref().map(|a| (a.difference, a.p_value));
-                let rows = [
-                    ("sd_change", Some((c.difference, c.p_value))),
-                    ("sd_change_adjusted", adjusted),
-                ];
-                for (statistic, (difference, p_value)) in rows
-                    .into_iter()
-                    .filter_map(|(statistic, row)| Some((statistic, row?)))
-                {
+                let plain = ("sd_change", c.difference, c.p_value);
+                let adjusted = c
+                    .adjusted
+                    .map(|a| ("sd_change_adjusted", a.difference, a.p_value));
+                for (statistic, difference, p_value) in std::iter::once(plain).chain(adjusted) {
                     s.text(&c.to)?;
                     s.label(statistic)?;
                     s.empty()?;

@@ -12,7 +12,7 @@
 //! | [`multitest`] | [`adjust`], [`adjust_optional`] | adjusted p-values |
 //! | [`deviation`] | [`deviation_cells`], [`deviation_table`] | [`DeviationCell`], [`DeviationRow`] |
 //! | [`kde`] | [`gaussian_kde`], [`histogram`] | [`KdeCurve`], [`Histogram`] |
-//! | [`spread`] | [`range`], [`mean_absolute_deviation`], [`sd_change`] | [`SdChange`] |
+//! | [`spread`] | [`range`], [`mean_absolute_deviation`], [`sd_change`], [`standardised_sd_change`] | [`SdChange`] |
 //!
 //! The normal and Student t tails behind the rank and deviation tests, and the parts of the
 //! KS test (statistic, exact and asymptotic p, tie-exact walk, permutations), are private
@@ -45,6 +45,7 @@
 //! [`range`]: spread::range
 //! [`mean_absolute_deviation`]: spread::mean_absolute_deviation
 //! [`sd_change`]: spread::sd_change
+//! [`standardised_sd_change`]: spread::standardised_sd_change
 //! [`SdChange`]: spread::SdChange
 
 pub mod contingency;

@@ -26,6 +26,7 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
+use serde::Serialize;
 
 use super::means::sample_sd;
 use super::standardise::weighted;
@@ -87,7 +88,7 @@ pub fn mean_absolute_deviation(sums: &[f64], counts: &[u32], items: usize) -> (f
 }
 
 /// The change of the SD of the group means between two samples, and its permutation test.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SdChange {
     /// SD of the group means in the first sample.
     pub sd_from: f64,
